@@ -1,0 +1,198 @@
+"""Type stubs for the Rust extension `ferriscope._core` (checked by `mypy.stubtest`)."""
+
+from typing import Any, ClassVar, Literal, final
+
+__version__: str
+
+# ---- sse ----------------------------------------------------------------------------------
+
+@final
+class ServerSentEvent:
+    @property
+    def event(self) -> str: ...
+    @property
+    def data(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def retry(self) -> int | None: ...
+    def __init__(
+        self, event: str | None = None, data: str = "", id: str = "", retry: int | None = None
+    ) -> None: ...
+    def json(self) -> Any: ...
+
+@final
+class SSEDecoder:
+    def __init__(self, max_line_bytes: int = 67108864) -> None: ...
+    def feed(self, data: bytes) -> list[ServerSentEvent]: ...
+    def finish(self) -> list[ServerSentEvent]: ...
+    @property
+    def last_event_id(self) -> str: ...
+    @property
+    def retry(self) -> int | None: ...
+    @property
+    def max_line_bytes(self) -> int: ...
+
+# ---- partial_json (begin) -----------------------------------------------------------------
+# ---- partial_json (end) -------------------------------------------------------------------
+
+# ---- chunks -------------------------------------------------------------------------------
+
+@final
+class TextStartChunk:
+    type: ClassVar[Literal["text_start_chunk"]]
+    content_type: ClassVar[Literal["text"]]
+    def __init__(self) -> None: ...
+
+@final
+class TextChunk:
+    type: ClassVar[Literal["text_chunk"]]
+    content_type: ClassVar[Literal["text"]]
+    def __init__(self, *, delta: str) -> None: ...
+    @property
+    def delta(self) -> str: ...
+
+@final
+class TextEndChunk:
+    type: ClassVar[Literal["text_end_chunk"]]
+    content_type: ClassVar[Literal["text"]]
+    def __init__(self) -> None: ...
+
+@final
+class ThoughtStartChunk:
+    type: ClassVar[Literal["thought_start_chunk"]]
+    content_type: ClassVar[Literal["thought"]]
+    def __init__(self) -> None: ...
+
+@final
+class ThoughtChunk:
+    type: ClassVar[Literal["thought_chunk"]]
+    content_type: ClassVar[Literal["thought"]]
+    def __init__(self, *, delta: str) -> None: ...
+    @property
+    def delta(self) -> str: ...
+
+@final
+class ThoughtEndChunk:
+    type: ClassVar[Literal["thought_end_chunk"]]
+    content_type: ClassVar[Literal["thought"]]
+    def __init__(self) -> None: ...
+
+@final
+class ToolCallStartChunk:
+    type: ClassVar[Literal["tool_call_start_chunk"]]
+    content_type: ClassVar[Literal["tool_call"]]
+    def __init__(self, *, id: str, name: str) -> None: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+@final
+class ToolCallChunk:
+    type: ClassVar[Literal["tool_call_chunk"]]
+    content_type: ClassVar[Literal["tool_call"]]
+    def __init__(self, *, id: str, delta: str) -> None: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def delta(self) -> str: ...
+
+@final
+class ToolCallEndChunk:
+    type: ClassVar[Literal["tool_call_end_chunk"]]
+    content_type: ClassVar[Literal["tool_call"]]
+    def __init__(self, *, id: str) -> None: ...
+    @property
+    def id(self) -> str: ...
+
+@final
+class FinishReasonChunk:
+    type: ClassVar[Literal["finish_reason_chunk"]]
+    def __init__(self, *, finish_reason: Any) -> None: ...
+    @property
+    def finish_reason(self) -> Any: ...
+
+@final
+class UsageDeltaChunk:
+    type: ClassVar[Literal["usage_delta_chunk"]]
+    def __init__(
+        self,
+        *,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        reasoning_tokens: int = 0,
+        provider_tool_usage: Any = None,
+    ) -> None: ...
+    @property
+    def input_tokens(self) -> int: ...
+    @property
+    def output_tokens(self) -> int: ...
+    @property
+    def cache_read_tokens(self) -> int: ...
+    @property
+    def cache_write_tokens(self) -> int: ...
+    @property
+    def reasoning_tokens(self) -> int: ...
+    @property
+    def provider_tool_usage(self) -> Any: ...
+
+@final
+class RawStreamEventChunk:
+    type: ClassVar[Literal["raw_stream_event_chunk"]]
+    def __init__(self, *, raw_stream_event: Any) -> None: ...
+    @property
+    def raw_stream_event(self) -> Any: ...
+
+@final
+class RawMessageChunk:
+    type: ClassVar[Literal["raw_message_chunk"]]
+    def __init__(self, *, raw_message: Any) -> None: ...
+    @property
+    def raw_message(self) -> Any: ...
+
+@final
+class StreamErrorChunk:
+    type: ClassVar[Literal["stream_error_chunk"]]
+    @property
+    def error_class(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def status_code(self) -> int | None: ...
+
+# ---- provider decoders --------------------------------------------------------------------
+
+Chunk = (
+    TextStartChunk
+    | TextChunk
+    | TextEndChunk
+    | ThoughtStartChunk
+    | ThoughtChunk
+    | ThoughtEndChunk
+    | ToolCallStartChunk
+    | ToolCallChunk
+    | ToolCallEndChunk
+    | FinishReasonChunk
+    | UsageDeltaChunk
+    | RawStreamEventChunk
+    | RawMessageChunk
+    | StreamErrorChunk
+)
+
+@final
+class StreamDecoder:
+    def __init__(
+        self,
+        wire_format: str,
+        *,
+        include_thoughts: bool = False,
+        raw_events: bool = False,
+        max_line_bytes: int = 67108864,
+    ) -> None: ...
+    def feed(self, data: bytes) -> list[Chunk]: ...
+    def finish(self) -> list[Chunk]: ...
+    @property
+    def stopped(self) -> bool: ...

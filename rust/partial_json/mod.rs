@@ -1,0 +1,1 @@
+//! PLACEHOLDER: the incremental partial-JSON parser (being written).

@@ -1,0 +1,21 @@
+//! The only PyO3 code in the crate: Python classes wrapping the core, conversions, and the
+//! mapping of core errors to Python exceptions.
+
+mod chunks;
+mod decoder;
+mod json;
+mod partial_json;
+mod sse;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+#[pyo3(name = "_core")]
+fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    sse::register(m)?;
+    partial_json::register(m)?;
+    chunks::register(m)?;
+    decoder::register(m)?;
+    Ok(())
+}

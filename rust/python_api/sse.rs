@@ -1,0 +1,141 @@
+//! `SSEDecoder` and `ServerSentEvent` for Python.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use crate::sse::{Event, SseDecoder, DEFAULT_MAX_LINE_BYTES};
+
+/// One Server-Sent Event.
+#[pyclass(module = "ferriscope.sse", name = "ServerSentEvent", frozen, get_all)]
+pub struct PyServerSentEvent {
+    /// The event type, "message" when the block named none.
+    event: String,
+    /// The block's data lines joined with "\n".
+    data: String,
+    /// The last event id of the stream so far, "" if none.
+    id: String,
+    /// A valid `retry` field of this event's block, in milliseconds.
+    retry: Option<u64>,
+}
+
+#[pymethods]
+impl PyServerSentEvent {
+    #[new]
+    #[pyo3(signature = (event = None, data = String::new(), id = String::new(), retry = None))]
+    fn new(event: Option<String>, data: String, id: String, retry: Option<u64>) -> Self {
+        Self {
+            event: event
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| "message".to_owned()),
+            data,
+            id,
+            retry,
+        }
+    }
+
+    /// The data parsed as JSON (with the standard library's `json.loads`).
+    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let json = py.import("json")?;
+        json.call_method1("loads", (self.data.as_str(),))
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Self>().is_ok_and(|o| {
+            let o = o.get();
+            o.event == self.event && o.data == self.data && o.id == self.id && o.retry == self.retry
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ServerSentEvent(event={:?}, data={:?}, id={:?}, retry={})",
+            self.event,
+            self.data,
+            self.id,
+            self.retry
+                .map_or_else(|| "None".to_owned(), |r| r.to_string())
+        )
+    }
+}
+
+impl From<Event> for PyServerSentEvent {
+    fn from(e: Event) -> Self {
+        Self {
+            event: e.event,
+            data: e.data,
+            id: e.id,
+            retry: e.retry,
+        }
+    }
+}
+
+/// Incremental decoder of a `text/event-stream` body.
+#[pyclass(module = "ferriscope.sse", name = "SSEDecoder")]
+pub struct PySseDecoder {
+    inner: SseDecoder,
+    events: Vec<Event>,
+}
+
+impl PySseDecoder {
+    fn take_events<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for e in self.events.drain(..) {
+            list.append(Bound::new(py, PyServerSentEvent::from(e))?)?;
+        }
+        Ok(list)
+    }
+}
+
+#[pymethods]
+impl PySseDecoder {
+    #[new]
+    #[pyo3(signature = (max_line_bytes = DEFAULT_MAX_LINE_BYTES))]
+    fn new(max_line_bytes: usize) -> Self {
+        Self {
+            inner: SseDecoder::new(max_line_bytes),
+            events: Vec::new(),
+        }
+    }
+
+    /// Decodes one piece of the stream and returns the events it completed.
+    fn feed<'py>(&mut self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
+        let result = if data.len() >= 64 * 1024 {
+            let (inner, events) = (&mut self.inner, &mut self.events);
+            py.detach(|| inner.feed(data, events))
+        } else {
+            self.inner.feed(data, &mut self.events)
+        };
+        result.map_err(|e| PyValueError::new_err(e.to_string()))?;
+        self.take_events(py)
+    }
+
+    /// Ends the stream: an unterminated last event is discarded.
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.inner
+            .finish(&mut self.events)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        self.take_events(py)
+    }
+
+    #[getter]
+    fn last_event_id(&self) -> &str {
+        self.inner.last_event_id()
+    }
+
+    #[getter]
+    fn retry(&self) -> Option<u64> {
+        self.inner.retry()
+    }
+
+    #[getter]
+    fn max_line_bytes(&self) -> usize {
+        self.inner.max_line_bytes()
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyServerSentEvent>()?;
+    m.add_class::<PySseDecoder>()?;
+    Ok(())
+}

@@ -1,0 +1,440 @@
+//! Incremental Server-Sent Events decoder following the WHATWG "event stream" interpretation.
+//!
+//! Bytes arrive in arbitrary pieces; events come out as soon as their terminating blank line
+//! has been seen. Lines are split on raw bytes (CR, LF and CRLF are ASCII and never occur inside
+//! a UTF-8 sequence), and only complete lines are decoded to text, so a code point cut across two
+//! reads is decoded whole and invalid bytes become U+FFFD exactly as a whole-stream decode would.
+//! Each byte is scanned once; a pending partial line is the only thing buffered between feeds,
+//! and it is bounded by `max_line_bytes`.
+
+use std::borrow::Cow;
+
+/// The default bound on one pending line (and on one event's data), 64 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One dispatched event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The event type; `"message"` when the block had no (or an empty) `event` field.
+    pub event: String,
+    /// The `data` lines of the block joined with `"\n"`.
+    pub data: String,
+    /// The last event id seen so far in the stream (it persists across events), `""` if none.
+    pub id: String,
+    /// The value of a valid `retry` field inside this event's block.
+    pub retry: Option<u64>,
+}
+
+/// Why the decoder refused its input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SseError {
+    #[error(
+        "SSE line of {len} bytes (so far) exceeds the limit of {limit} bytes (max_line_bytes)"
+    )]
+    LineTooLong { len: usize, limit: usize },
+    #[error("SSE event data of {len} bytes (so far) exceeds the limit of {limit} bytes (max_line_bytes)")]
+    DataTooLong { len: usize, limit: usize },
+}
+
+/// The decoder state between feeds.
+#[derive(Debug, Clone)]
+pub struct SseDecoder {
+    max_line_bytes: usize,
+    /// Bytes of a line whose end has not arrived yet.
+    pending: Vec<u8>,
+    /// The previous feed ended with CR: a LF starting the next feed belongs to that line end.
+    after_cr: bool,
+    /// No line has been completed yet, so a leading BOM is still to be stripped.
+    at_stream_start: bool,
+    event_type: String,
+    data: String,
+    has_data: bool,
+    last_event_id: String,
+    block_retry: Option<u64>,
+    retry: Option<u64>,
+    failed: Option<SseError>,
+}
+
+impl Default for SseDecoder {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_LINE_BYTES)
+    }
+}
+
+impl SseDecoder {
+    #[must_use]
+    pub fn new(max_line_bytes: usize) -> Self {
+        Self {
+            max_line_bytes,
+            pending: Vec::new(),
+            after_cr: false,
+            at_stream_start: true,
+            event_type: String::new(),
+            data: String::new(),
+            has_data: false,
+            last_event_id: String::new(),
+            block_retry: None,
+            retry: None,
+            failed: None,
+        }
+    }
+
+    /// The last event id seen (persists across events), `""` if none.
+    #[must_use]
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// The last valid `retry` value seen in the stream.
+    #[must_use]
+    pub fn retry(&self) -> Option<u64> {
+        self.retry
+    }
+
+    #[must_use]
+    pub fn max_line_bytes(&self) -> usize {
+        self.max_line_bytes
+    }
+
+    /// Decodes one piece of the stream, appending every event it completes to `out`.
+    ///
+    /// # Errors
+    /// A line (or one event's data) longer than `max_line_bytes`. The decoder is then failed
+    /// and every later call returns the same error.
+    pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<Event>) -> Result<(), SseError> {
+        if let Some(err) = &self.failed {
+            return Err(err.clone());
+        }
+        if self.after_cr && !input.is_empty() {
+            self.after_cr = false;
+            if input[0] == b'\n' {
+                input = &input[1..];
+            }
+        }
+        while let Some(pos) = memchr::memchr2(b'\n', b'\r', input) {
+            let line_end = input[pos];
+            let rest = &input[pos + 1..];
+            if self.pending.is_empty() {
+                self.check_line(pos)?;
+                self.process_line(&input[..pos], out)?;
+            } else {
+                self.check_line(self.pending.len() + pos)?;
+                let mut line = std::mem::take(&mut self.pending);
+                line.extend_from_slice(&input[..pos]);
+                self.process_line(&line, out)?;
+                line.clear();
+                self.pending = line; // keep the allocation for the next long line
+            }
+            input = rest;
+            if line_end == b'\r' {
+                match input.first() {
+                    Some(b'\n') => input = &input[1..],
+                    Some(_) => {}
+                    None => self.after_cr = true,
+                }
+            }
+        }
+        if !input.is_empty() {
+            self.check_line(self.pending.len() + input.len())?;
+            self.pending.extend_from_slice(input);
+        }
+        Ok(())
+    }
+
+    /// Ends the stream. An unterminated last line or event is discarded, as the WHATWG rules
+    /// say, so this never produces events of its own; it exists so that callers have one place
+    /// to flush and so that the decoder can be reused for a new stream.
+    ///
+    /// # Errors
+    /// The error a previous `feed` failed with.
+    pub fn finish(&mut self, _out: &mut Vec<Event>) -> Result<(), SseError> {
+        if let Some(err) = &self.failed {
+            return Err(err.clone());
+        }
+        self.pending.clear();
+        self.after_cr = false;
+        self.at_stream_start = true;
+        self.event_type.clear();
+        self.data.clear();
+        self.has_data = false;
+        self.block_retry = None;
+        Ok(())
+    }
+
+    fn check_line(&mut self, len: usize) -> Result<(), SseError> {
+        if len > self.max_line_bytes {
+            let err = SseError::LineTooLong {
+                len,
+                limit: self.max_line_bytes,
+            };
+            self.pending = Vec::new();
+            self.failed = Some(err.clone());
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    fn process_line(&mut self, mut line: &[u8], out: &mut Vec<Event>) -> Result<(), SseError> {
+        if self.at_stream_start {
+            self.at_stream_start = false;
+            if line.starts_with(BOM) {
+                line = &line[BOM.len()..];
+            }
+        }
+        if line.is_empty() {
+            self.dispatch(out);
+            return Ok(());
+        }
+        if line[0] == b':' {
+            return Ok(());
+        }
+        let (name, value) = match memchr::memchr(b':', line) {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            None => (line, &b""[..]),
+        };
+        match name {
+            b"data" => {
+                let new_len = self.data.len() + value.len() + 1;
+                if new_len > self.max_line_bytes {
+                    let err = SseError::DataTooLong {
+                        len: new_len,
+                        limit: self.max_line_bytes,
+                    };
+                    self.data = String::new();
+                    self.failed = Some(err.clone());
+                    return Err(err);
+                }
+                if self.has_data {
+                    self.data.push('\n');
+                }
+                self.data.push_str(&String::from_utf8_lossy(value));
+                self.has_data = true;
+            }
+            b"event" => {
+                self.event_type.clear();
+                self.event_type.push_str(&String::from_utf8_lossy(value));
+            }
+            b"id" if memchr::memchr(0, value).is_none() => {
+                self.last_event_id = lossy_owned(value);
+            }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                // All digits but too large for u64: the field is valid, saturate.
+                let ms = std::str::from_utf8(value)
+                    .ok()
+                    .and_then(|s| s.parse::<u64>().ok())
+                    .unwrap_or(u64::MAX);
+                self.block_retry = Some(ms);
+                self.retry = Some(ms);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn dispatch(&mut self, out: &mut Vec<Event>) {
+        let retry = self.block_retry.take();
+        if !self.has_data {
+            self.event_type.clear();
+            return;
+        }
+        self.has_data = false;
+        let event = if self.event_type.is_empty() {
+            String::from("message")
+        } else {
+            std::mem::take(&mut self.event_type)
+        };
+        out.push(Event {
+            event,
+            data: std::mem::take(&mut self.data),
+            id: self.last_event_id.clone(),
+            retry,
+        });
+    }
+}
+
+fn lossy_owned(bytes: &[u8]) -> String {
+    match String::from_utf8_lossy(bytes) {
+        Cow::Borrowed(s) => s.to_owned(),
+        Cow::Owned(s) => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(pieces: &[&[u8]]) -> Vec<Event> {
+        let mut dec = SseDecoder::default();
+        let mut out = Vec::new();
+        for p in pieces {
+            dec.feed(p, &mut out).unwrap();
+        }
+        dec.finish(&mut out).unwrap();
+        out
+    }
+
+    fn ev(event: &str, data: &str) -> Event {
+        Event {
+            event: event.into(),
+            data: data.into(),
+            id: String::new(),
+            retry: None,
+        }
+    }
+
+    #[test]
+    fn basic_events_and_line_ends() {
+        let out = decode_all(&[b"data: a\n\nevent: x\ndata: b\r\n\r\ndata: c\r\rdata:d\n"]);
+        assert_eq!(
+            out,
+            vec![ev("message", "a"), ev("x", "b"), ev("message", "c")]
+        );
+    }
+
+    #[test]
+    fn cr_lf_split_across_feeds_is_one_line_end() {
+        let out = decode_all(&[b"data: a\r", b"\ndata: b\r", b"\n\r", b"\n"]);
+        assert_eq!(out, vec![ev("message", "a\nb")]);
+    }
+
+    #[test]
+    fn multi_line_data_comments_and_unknown_fields() {
+        let out = decode_all(&[b": hi\ndata\ndata:  two\nfoo: bar\ndata: three\n\n"]);
+        assert_eq!(out, vec![ev("message", "\n two\nthree")]);
+    }
+
+    #[test]
+    fn empty_data_buffer_dispatches_nothing() {
+        let out = decode_all(&[b"event: x\n\nid: 5\n\ndata:\n\n"]);
+        let mut expected = ev("message", "");
+        expected.id = "5".into();
+        assert_eq!(out, vec![expected]);
+    }
+
+    #[test]
+    fn bom_stripped_once_even_when_split() {
+        let out = decode_all(&[b"\xEF", b"\xBB", b"\xBFdata: a\n\n\xEF\xBB\xBFdata: b\n\n"]);
+        assert_eq!(out, vec![ev("message", "a")]);
+    }
+
+    #[test]
+    fn id_persists_and_nul_ids_are_ignored() {
+        let out =
+            decode_all(&[b"id: 1\ndata: a\n\ndata: b\n\nid: x\0y\ndata: c\n\nid\ndata: d\n\n"]);
+        let ids: Vec<_> = out.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["1", "1", "1", ""]);
+    }
+
+    #[test]
+    fn retry_only_when_all_digits_and_only_on_its_block() {
+        let mut dec = SseDecoder::default();
+        let mut out = Vec::new();
+        dec.feed(
+            b"retry: 10\ndata: a\n\nretry: 1x\ndata: b\n\nretry:\ndata: c\n\n",
+            &mut out,
+        )
+        .unwrap();
+        let retries: Vec<_> = out.iter().map(|e| e.retry).collect();
+        assert_eq!(retries, [Some(10), None, None]);
+        assert_eq!(dec.retry(), Some(10));
+    }
+
+    #[test]
+    fn utf8_split_across_feeds_and_invalid_bytes() {
+        let text = "data: é世🎉\n\n".as_bytes();
+        let pieces: Vec<&[u8]> = text.chunks(1).collect();
+        assert_eq!(decode_all(&pieces), vec![ev("message", "é世🎉")]);
+        assert_eq!(
+            decode_all(&[b"data: a\xFFb\xE2\x82\n\n"]),
+            vec![ev("message", "a\u{FFFD}b\u{FFFD}")]
+        );
+    }
+
+    #[test]
+    fn unterminated_last_block_is_discarded() {
+        assert_eq!(
+            decode_all(&[b"data: a\n\ndata: b\n"]),
+            vec![ev("message", "a")]
+        );
+        assert_eq!(
+            decode_all(&[b"data: a\n\ndata: b"]),
+            vec![ev("message", "a")]
+        );
+    }
+
+    #[test]
+    fn over_long_pending_line_is_an_error_with_bounded_memory() {
+        let mut dec = SseDecoder::new(16);
+        let mut out = Vec::new();
+        dec.feed(b"data: 0123456", &mut out).unwrap();
+        let err = dec.feed(b"789abcdef", &mut out).unwrap_err();
+        assert_eq!(err, SseError::LineTooLong { len: 22, limit: 16 });
+        assert!(dec.pending.capacity() == 0);
+        assert!(dec.feed(b"\n\n", &mut out).is_err());
+    }
+
+    #[test]
+    fn long_lines_are_fine_below_the_limit() {
+        let big = "x".repeat(100_000);
+        let body = format!("data: {big}\n\n");
+        let pieces: Vec<&[u8]> = body.as_bytes().chunks(4096).collect();
+        assert_eq!(decode_all(&pieces), vec![ev("message", &big)]);
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn decode_split(input: &[u8], cuts: &[usize]) -> Result<Vec<Event>, SseError> {
+        let mut dec = SseDecoder::new(1 << 20);
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+        cuts.sort_unstable();
+        for c in cuts {
+            dec.feed(&input[start..c], &mut out)?;
+            start = c;
+        }
+        dec.feed(&input[start..], &mut out)?;
+        dec.finish(&mut out)?;
+        Ok(out)
+    }
+
+    fn sse_like() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just(b"data: ".to_vec()),
+            Just(b"data:".to_vec()),
+            Just(b"event: e".to_vec()),
+            Just(b"id: 7".to_vec()),
+            Just(b"retry: 12".to_vec()),
+            Just(b": c".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\r".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just("é🎉".as_bytes().to_vec()),
+            Just(b"\xEF\xBB\xBF".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..4),
+            "[a-z ]{0,6}".prop_map(String::into_bytes),
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn any_split_gives_the_same_events(input in sse_like(), cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+            prop_assert_eq!(decode_split(&input, &cuts), decode_split(&input, &[]));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(input in proptest::collection::vec(any::<u8>(), 0..512), cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+            let _ = decode_split(&input, &cuts);
+        }
+    }
+}

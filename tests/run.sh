@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The README's test command: installs ferriscope with its test extra, then runs every check.
+# CI (.ci/run) calls exactly this script on a clean clone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "install (pip install -e '.[test]')"
+python -m pip install --disable-pip-version-check -q -e '.[test]'
+
+step "cargo fmt --check"
+cargo fmt --check
+step "cargo clippy (core, and with the PyO3 binding)"
+cargo clippy --all-targets -- -D warnings
+cargo clippy --all-targets --features python -- -D warnings
+step "cargo test"
+cargo test
+
+step "ruff"
+ruff check python tests benches
+ruff format --check python tests benches
+step "mypy --strict (package) and stubtest (the _core stub matches the extension)"
+mypy python/ferriscope
+python -m mypy.stubtest ferriscope._core
+
+step "pytest"
+python -m pytest -q -p no:cacheprovider tests
