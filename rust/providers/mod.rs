@@ -9,6 +9,9 @@ pub mod google;
 pub mod openai_completions;
 pub mod openai_responses;
 
+#[cfg(test)]
+mod fixture_tests;
+
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, StreamError};
 use crate::sse::{Event, SseDecoder};
 
