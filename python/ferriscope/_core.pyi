@@ -156,6 +156,9 @@ class RawMessageChunk:
 @final
 class StreamErrorChunk:
     type: ClassVar[Literal["stream_error_chunk"]]
+    def __init__(
+        self, error_class: str, message: str, status_code: int | None = None
+    ) -> None: ...
     @property
     def error_class(self) -> str: ...
     @property

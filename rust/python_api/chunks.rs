@@ -230,6 +230,27 @@ pub struct StreamErrorChunk {
 
 #[pymethods]
 impl StreamErrorChunk {
+    /// Built by the decoder; constructible for tests and replay tools. `error_class` must be
+    /// one of the `llm` error class names an in-stream error can map to.
+    #[new]
+    #[pyo3(signature = (error_class, message, status_code = None))]
+    fn new(error_class: &str, message: String, status_code: Option<i64>) -> PyResult<Self> {
+        let error_class = ERROR_CLASSES
+            .iter()
+            .copied()
+            .find(|c| *c == error_class)
+            .ok_or_else(|| {
+                pyo3::exceptions::PyValueError::new_err(format!(
+                    "unknown error class {error_class:?}; expected one of {ERROR_CLASSES:?}"
+                ))
+            })?;
+        Ok(Self {
+            error_class,
+            message,
+            status_code,
+        })
+    }
+
     #[classattr]
     #[pyo3(name = "type")]
     fn type_() -> &'static str {
@@ -243,6 +264,18 @@ impl StreamErrorChunk {
         )
     }
 }
+
+const ERROR_CLASSES: &[&str] = &[
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+    "APIError",
+    "ConnectionError",
+    "ResponseValidationError",
+];
 
 static FINISH_REASON: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static PROVIDER_TOOL_USAGE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();

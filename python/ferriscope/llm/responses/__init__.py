@@ -4,6 +4,8 @@ The chunk classes are defined in the Rust extension so the decoder creates each 
 once, directly; they are re-exported here under their public names.
 """
 
+from collections.abc import AsyncIterator, Iterator
+
 from ferriscope._core import (
     FinishReasonChunk,
     RawMessageChunk,
@@ -20,22 +22,72 @@ from ferriscope._core import (
     UsageDeltaChunk,
 )
 from ferriscope.llm.responses.finish_reason import FinishReason
-from ferriscope.llm.responses.usage import ProviderToolUsage
+from ferriscope.llm.responses.stream_response import (
+    AsyncContextStreamResponse,
+    AsyncStreamResponse,
+    ContextStreamResponse,
+    StreamResponse,
+)
+from ferriscope.llm.responses.streams import (
+    AsyncStream,
+    AsyncTextStream,
+    AsyncThoughtStream,
+    AsyncToolCallStream,
+    Stream,
+    TextStream,
+    ThoughtStream,
+    ToolCallStream,
+)
+from ferriscope.llm.responses.usage import ProviderToolUsage, Usage
+
+StreamResponseChunk = (
+    TextStartChunk
+    | TextChunk
+    | TextEndChunk
+    | ThoughtStartChunk
+    | ThoughtChunk
+    | ThoughtEndChunk
+    | ToolCallStartChunk
+    | ToolCallChunk
+    | ToolCallEndChunk
+    | FinishReasonChunk
+    | UsageDeltaChunk
+    | RawStreamEventChunk
+    | RawMessageChunk
+)
+ChunkIterator = Iterator[StreamResponseChunk]
+AsyncChunkIterator = AsyncIterator[StreamResponseChunk]
 
 __all__ = [
+    "AsyncChunkIterator",
+    "AsyncContextStreamResponse",
+    "AsyncStream",
+    "AsyncStreamResponse",
+    "AsyncTextStream",
+    "AsyncThoughtStream",
+    "AsyncToolCallStream",
+    "ChunkIterator",
+    "ContextStreamResponse",
     "FinishReason",
     "FinishReasonChunk",
     "ProviderToolUsage",
     "RawMessageChunk",
     "RawStreamEventChunk",
+    "Stream",
+    "StreamResponse",
+    "StreamResponseChunk",
     "TextChunk",
     "TextEndChunk",
     "TextStartChunk",
+    "TextStream",
     "ThoughtChunk",
     "ThoughtEndChunk",
     "ThoughtStartChunk",
+    "ThoughtStream",
     "ToolCallChunk",
     "ToolCallEndChunk",
     "ToolCallStartChunk",
+    "ToolCallStream",
+    "Usage",
     "UsageDeltaChunk",
 ]

@@ -1,0 +1,321 @@
+"""What every stream response shares: the chunk cache, the accumulators, and their rules.
+
+Chunks arrive from the source in batches (one batch per network read, straight from the Rust
+decoder). `_apply` folds a batch into the accumulators and appends its content chunks to the
+cache; every iterator is a cursor over that cache that asks for the next batch when it runs
+out (API.md §3.2). Sync and async responses differ only in how they pull a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ferriscope._core import (
+    FinishReasonChunk,
+    RawMessageChunk,
+    RawStreamEventChunk,
+    StreamErrorChunk,
+    TextChunk,
+    TextEndChunk,
+    TextStartChunk,
+    ThoughtChunk,
+    ThoughtEndChunk,
+    ThoughtStartChunk,
+    ToolCallChunk,
+    ToolCallEndChunk,
+    ToolCallStartChunk,
+    UsageDeltaChunk,
+)
+from ferriscope.llm import exceptions
+from ferriscope.llm.content import Text, Thought, ToolCall
+from ferriscope.llm.content.growing import freeze, growing_text, growing_thought
+from ferriscope.llm.messages import AssistantMessage, Message
+from ferriscope.llm.responses.finish_reason import FinishReason
+from ferriscope.llm.responses.usage import Usage
+
+if TYPE_CHECKING:
+    from ferriscope.llm.content import AssistantContentPart
+
+__all__ = ["FORMAT_TOOL_NAME", "BaseStreamResponse", "stream_error"]
+
+FORMAT_TOOL_NAME = "__mirascope_formatted_output_tool__"
+
+FormattableT = TypeVar("FormattableT")
+
+_API_ERRORS: dict[str, type[exceptions.APIError]] = {
+    cls.__name__: cls
+    for cls in (
+        exceptions.APIError,
+        exceptions.AuthenticationError,
+        exceptions.PermissionError,
+        exceptions.BadRequestError,
+        exceptions.NotFoundError,
+        exceptions.RateLimitError,
+        exceptions.ServerError,
+    )
+}
+_PROVIDER_ERRORS: dict[str, type[exceptions.ProviderError]] = {
+    "ConnectionError": exceptions.ConnectionError,
+    "TimeoutError": exceptions.TimeoutError,
+    "ResponseValidationError": exceptions.ResponseValidationError,
+}
+
+
+def stream_error(chunk: StreamErrorChunk, provider: str) -> exceptions.ProviderError:
+    """The `llm.Error` an in-stream error chunk stands for."""
+    api_class = _API_ERRORS.get(chunk.error_class)
+    if api_class is not None:
+        return api_class(chunk.message, provider, chunk.status_code)
+    return _PROVIDER_ERRORS.get(chunk.error_class, exceptions.ProviderError)(
+        chunk.message, provider
+    )
+
+
+class _PendingCall:
+    """A tool call still streaming: invisible until its end chunk (API.md §3.3)."""
+
+    __slots__ = ("id", "name", "pieces")
+
+    def __init__(self, id: str, name: str) -> None:
+        self.id = id
+        self.name = name
+        self.pieces: list[str] = []
+
+
+class BaseStreamResponse(Generic[FormattableT]):
+    """State and accumulation rules shared by the sync, async and context variants."""
+
+    provider_id: str
+    model_id: str
+    provider_model_name: str
+    params: Any
+    toolkit: Any
+    format: Any
+    chunks: Sequence[Any]
+    content: Sequence[AssistantContentPart]
+    texts: Sequence[Text]
+    thoughts: Sequence[Thought]
+    tool_calls: Sequence[ToolCall]
+    messages: list[Message]
+    usage: Usage | None
+    finish_reason: FinishReason | None
+    raw_stream_events: Sequence[Any]
+    consumed: bool
+
+    def __init__(
+        self,
+        *,
+        provider_id: str,
+        model_id: str,
+        provider_model_name: str,
+        params: Any,
+        toolkit: Any = None,
+        format: Any = None,
+        input_messages: Sequence[Message],
+    ) -> None:
+        self.provider_id = provider_id
+        self.model_id = model_id
+        self.provider_model_name = provider_model_name
+        self.params = params
+        self.toolkit = toolkit
+        self.format = format
+        self._reset()
+        self._input_messages = list(input_messages)
+        self.messages = [*self._input_messages, self._assistant_message]
+
+    def _reset(self) -> None:
+        """Empty accumulators (also used when a retry restarts the stream)."""
+        self._chunks: list[Any] = []
+        self._content: list[Any] = []
+        self._texts: list[Text] = []
+        self._thoughts: list[Thought] = []
+        self._tool_calls: list[ToolCall] = []
+        self._raw_stream_events: list[Any] = []
+        self.chunks = self._chunks
+        self.content = self._content
+        self.texts = self._texts
+        self.thoughts = self._thoughts
+        self.tool_calls = self._tool_calls
+        self.raw_stream_events = self._raw_stream_events
+        self.usage = None
+        self.finish_reason = None
+        self.consumed = False
+        self._error: BaseException | None = None
+        self._closed = False
+        self._open_part: Any = None
+        self._open_append: Any = None  # the open text/thought's `pieces.append`
+        self._calls: dict[str, _PendingCall] = {}
+        self._format_ids: set[str] = set()
+        self._assistant_message = AssistantMessage(
+            content=self._content,
+            provider_id=self.provider_id,
+            model_id=self.model_id,
+            provider_model_name=self.provider_model_name,
+            raw_message=None,
+        )
+        if hasattr(self, "_input_messages"):
+            self.messages = [*self._input_messages, self._assistant_message]
+
+    # ---- accumulation ----------------------------------------------------------------------
+
+    def _apply(self, batch: Iterable[Any]) -> None:
+        """Folds one batch of source chunks into the response; content chunks are cached."""
+        cache = self._chunks
+        for chunk in batch:
+            kind = type(chunk)
+            if kind is TextChunk or kind is ThoughtChunk:
+                append = self._open_append
+                if append is None:
+                    raise RuntimeError(f"Received {chunk.type} while no text or thought is open")
+                append(chunk.delta)
+                cache.append(chunk)
+            elif kind is ToolCallChunk:
+                if chunk.id in self._format_ids:
+                    chunk = TextChunk(delta=chunk.delta)
+                    self._open_append(chunk.delta)
+                else:
+                    call = self._calls.get(chunk.id)
+                    if call is None:
+                        raise RuntimeError(f"Received tool_call_chunk for unknown id {chunk.id!r}")
+                    call.pieces.append(chunk.delta)
+                cache.append(chunk)
+            else:
+                self._apply_rare(chunk, cache)
+
+    def _apply_rare(self, chunk: Any, cache: list[Any]) -> None:
+        kind = type(chunk)
+        if kind is TextStartChunk or kind is ThoughtStartChunk:
+            self._start_part(text=kind is TextStartChunk)
+            cache.append(chunk)
+        elif kind is TextEndChunk or kind is ThoughtEndChunk:
+            self._end_part(chunk.type)
+            cache.append(chunk)
+        elif kind is ToolCallStartChunk:
+            if chunk.name.startswith(FORMAT_TOOL_NAME):
+                self._format_ids.add(chunk.id)
+                self._start_part(text=True)
+                cache.append(TextStartChunk())
+                return
+            if chunk.id in self._calls:
+                raise RuntimeError(f"Received tool_call_start_chunk with duplicate id {chunk.id!r}")
+            if self.finish_reason is not None:
+                raise RuntimeError(f"Stream already finished with reason: {self.finish_reason}")
+            self._calls[chunk.id] = _PendingCall(chunk.id, chunk.name)
+            cache.append(chunk)
+        elif kind is ToolCallEndChunk:
+            if chunk.id in self._format_ids:
+                self._format_ids.discard(chunk.id)
+                self._end_part("text_end_chunk")
+                cache.append(TextEndChunk())
+                return
+            pending = self._calls.pop(chunk.id, None)
+            if pending is None:
+                raise RuntimeError(f"Received tool_call_end_chunk for unknown id {chunk.id!r}")
+            args = "".join(pending.pieces)
+            call = ToolCall(id=pending.id, name=pending.name, args=args if args.strip() else "{}")
+            self._content.append(call)
+            self._tool_calls.append(call)
+            cache.append(chunk)
+        elif kind is UsageDeltaChunk:
+            self._add_usage(chunk)
+        elif kind is FinishReasonChunk:
+            self.finish_reason = FinishReason(chunk.finish_reason)
+        elif kind is RawStreamEventChunk:
+            self._raw_stream_events.append(chunk.raw_stream_event)
+        elif kind is RawMessageChunk:
+            self._assistant_message.raw_message = chunk.raw_message
+        elif kind is StreamErrorChunk:
+            raise stream_error(chunk, self.provider_id)
+        else:
+            raise TypeError(f"not a stream response chunk: {chunk!r}")
+
+    def _start_part(self, *, text: bool) -> None:
+        if self._open_part is not None:
+            raise RuntimeError("Received a text/thought start while another part is open")
+        if self.finish_reason is not None:
+            raise RuntimeError(f"Stream already finished with reason: {self.finish_reason}")
+        part: Any
+        if text:
+            part, pieces = growing_text()
+            self._texts.append(part)
+        else:
+            part, pieces = growing_thought()
+            self._thoughts.append(part)
+        self._content.append(part)
+        self._open_part = part
+        self._open_append = pieces.append
+
+    def _end_part(self, chunk_type: str) -> None:
+        part = self._open_part
+        want = "text" if chunk_type == "text_end_chunk" else "thought"
+        if part is None or part.type != want:
+            raise RuntimeError(f"Received {chunk_type} while not processing {want}")
+        freeze(part)
+        self._open_part = None
+        self._open_append = None
+
+    def _add_usage(self, chunk: UsageDeltaChunk) -> None:
+        usage = self.usage
+        if usage is None:
+            usage = self.usage = Usage()
+        usage.input_tokens += chunk.input_tokens
+        usage.output_tokens += chunk.output_tokens
+        usage.cache_read_tokens += chunk.cache_read_tokens
+        usage.cache_write_tokens += chunk.cache_write_tokens
+        usage.reasoning_tokens += chunk.reasoning_tokens
+        if chunk.provider_tool_usage is not None:
+            usage.provider_tool_usage = list(chunk.provider_tool_usage)
+
+    def _fail(self, error: BaseException) -> None:
+        """Makes `error` sticky: later pulls replay the cache, then raise it again (Δ4).
+
+        Open tool calls are dropped (never half-streamed in `tool_calls`); an open text or
+        thought keeps what it received.
+        """
+        self._error = error
+        self._calls.clear()
+        if self._open_part is not None:
+            freeze(self._open_part)
+            self._open_part = None
+            self._open_append = None
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def text(self, sep: str = "\n") -> str:
+        """All text parts joined by `sep`."""
+        return sep.join(t.text for t in self._texts)
+
+    def pretty(self) -> str:
+        """A human-readable rendering of the content: text, thoughts and tool calls."""
+        parts: list[str] = []
+        for part in self._content:
+            if part.type == "text":
+                parts.append(part.text)
+            elif part.type == "thought":
+                parts.append("**Thinking:**\n  " + part.thought.replace("\n", "\n  "))
+            else:
+                parts.append(f"**ToolCall ({part.name}):** {part.args}")
+        return "\n\n".join(parts)
+
+    @staticmethod
+    def _pretty_chunk(chunk: Any, spacer: str) -> str:
+        t = chunk.type
+        if t == "text_chunk" or t == "tool_call_chunk":
+            return str(chunk.delta)
+        if t == "text_start_chunk":
+            return spacer
+        if t == "thought_start_chunk":
+            return spacer + "**Thinking:**\n  "
+        if t == "thought_chunk":
+            return str(chunk.delta).replace("\n", "\n  ")
+        if t == "tool_call_start_chunk":
+            return spacer + f"**ToolCall ({chunk.name}):** "
+        return ""
+
+    def __repr__(self) -> str:
+        state = "consumed" if self.consumed else ("failed" if self._error else "streaming")
+        return (
+            f"<{type(self).__name__} {self.model_id} {state}: {len(self._chunks)} chunks, "
+            f"{len(self._texts)} texts, {len(self._tool_calls)} tool calls>"
+        )

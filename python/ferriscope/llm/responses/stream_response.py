@@ -1,0 +1,299 @@
+"""`StreamResponse` and `AsyncStreamResponse` (+ context variants): the iterators.
+
+Every iterator is a cursor over the chunk cache: it replays what is cached, then pulls the
+next batch from the source when it reaches the end (API.md §3.2). Pulling is the only thing
+that differs between sync and async, so everything else lives in `BaseStreamResponse`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
+
+from ferriscope._core import TextChunk, TextEndChunk
+from ferriscope.llm import exceptions
+from ferriscope.llm.messages import Message
+from ferriscope.llm.responses.base_stream_response import BaseStreamResponse
+from ferriscope.llm.responses.streams import (
+    AsyncStream,
+    Stream,
+    aiter_substreams,
+    iter_substreams,
+)
+
+__all__ = [
+    "AsyncContextStreamResponse",
+    "AsyncStreamResponse",
+    "ContextStreamResponse",
+    "StreamResponse",
+]
+
+FormattableT = TypeVar("FormattableT")
+DepsT = TypeVar("DepsT")
+
+BatchSource = Iterator[Sequence[Any]]
+AsyncBatchSource = AsyncIterator[Sequence[Any]]
+
+
+def _singletons(chunks: Iterator[Any]) -> Iterator[Sequence[Any]]:
+    for chunk in chunks:
+        yield (chunk,)
+
+
+async def _asingletons(chunks: AsyncIterator[Any]) -> AsyncIterator[Sequence[Any]]:
+    async for chunk in chunks:
+        yield (chunk,)
+
+
+def _interrupted(exc: BaseException) -> exceptions.ConnectionError:
+    return exceptions.ConnectionError(
+        f"the stream was interrupted while reading ({type(exc).__name__}); "
+        "what was received is kept",
+        "ferriscope",
+    )
+
+
+class StreamResponse(BaseStreamResponse[FormattableT], Generic[FormattableT]):
+    """A streaming response consumed with plain `for` loops."""
+
+    def __init__(
+        self,
+        *,
+        provider_id: str,
+        model_id: str,
+        provider_model_name: str,
+        params: Any,
+        tools: Any = None,
+        format: Any = None,
+        input_messages: Sequence[Message],
+        chunk_iterator: Iterator[Any] | None = None,
+        batches: Callable[[], BatchSource] | None = None,
+    ) -> None:
+        """`chunk_iterator` yields single chunks (the public form); providers pass `batches`,
+        a factory of the source, so that the request starts at the first pull (Δ2)."""
+        super().__init__(
+            provider_id=provider_id,
+            model_id=model_id,
+            provider_model_name=provider_model_name,
+            params=params,
+            toolkit=tools,
+            format=format,
+            input_messages=input_messages,
+        )
+        if batches is None:
+            if chunk_iterator is None:
+                raise TypeError("StreamResponse needs a chunk_iterator")
+            source = chunk_iterator
+
+            def batches() -> BatchSource:
+                return _singletons(iter(source))
+
+        self._open_source = batches
+        self._source: BatchSource | None = None
+
+    # ---- pulling ---------------------------------------------------------------------------
+
+    def _pull(self) -> bool:
+        """Applies the next batch of the source; False once the source is exhausted."""
+        if self._error is not None:
+            raise self._error
+        if self.consumed or self._closed:
+            return False
+        try:
+            if self._source is None:
+                self._source = self._open_source()
+            batch = next(self._source)
+            self._apply(batch)
+        except StopIteration:
+            self.consumed = True
+            self._source = None
+            return False
+        except exceptions.Error as error:
+            self._fail(error)
+            self._release()
+            raise
+        except Exception as error:
+            self._fail(error)
+            self._release()
+            raise
+        except BaseException as interrupt:  # KeyboardInterrupt and the like
+            self._fail(_interrupted(interrupt))
+            self._release()
+            raise
+        return True
+
+    def _release(self) -> None:
+        source, self._source = self._source, None
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+    def close(self) -> None:
+        """Releases the connection now; later pulls see the stream as ended (cache kept)."""
+        self._closed = True
+        self._release()
+
+    def __enter__(self) -> StreamResponse[FormattableT]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ---- iterators -------------------------------------------------------------------------
+
+    def chunk_stream(self) -> Iterator[Any]:
+        """Every content chunk: the cache first, then live chunks as they arrive."""
+        cache = self._chunks
+        i = 0
+        while True:
+            if i < len(cache):
+                yield cache[i]
+                i += 1
+            elif not self._pull() and i >= len(cache):
+                return  # another cursor may have pulled the last batch: replay it first
+
+    def text_stream(self, sep: str = "\n") -> Iterator[str]:
+        """Text deltas, with `sep` after each text part (the last one too)."""
+        for chunk in self.chunk_stream():
+            kind = type(chunk)
+            if kind is TextChunk:
+                yield chunk.delta
+            elif kind is TextEndChunk:
+                yield sep
+
+    def pretty_stream(self) -> Iterator[str]:
+        """One string per chunk; concatenated they give `pretty()`."""
+        spacer = ""
+        for chunk in self.chunk_stream():
+            out = self._pretty_chunk(chunk, spacer)
+            if out:
+                spacer = "\n\n"
+            yield out
+
+    def streams(self) -> Iterator[Stream]:
+        """One substream per content part, in the order parts start (API.md §3.6)."""
+        return iter_substreams(self.chunk_stream())
+
+    def finish(self) -> None:
+        """Consumes the rest of the stream."""
+        while self._pull():
+            pass
+
+
+class AsyncStreamResponse(BaseStreamResponse[FormattableT], Generic[FormattableT]):
+    """A streaming response consumed with `async for`."""
+
+    def __init__(
+        self,
+        *,
+        provider_id: str,
+        model_id: str,
+        provider_model_name: str,
+        params: Any,
+        tools: Any = None,
+        format: Any = None,
+        input_messages: Sequence[Message],
+        chunk_iterator: AsyncIterator[Any] | None = None,
+        batches: Callable[[], AsyncBatchSource] | None = None,
+    ) -> None:
+        super().__init__(
+            provider_id=provider_id,
+            model_id=model_id,
+            provider_model_name=provider_model_name,
+            params=params,
+            toolkit=tools,
+            format=format,
+            input_messages=input_messages,
+        )
+        if batches is None:
+            if chunk_iterator is None:
+                raise TypeError("AsyncStreamResponse needs a chunk_iterator")
+            source = chunk_iterator
+
+            def batches() -> AsyncBatchSource:
+                return _asingletons(source)
+
+        self._open_source = batches
+        self._source: AsyncBatchSource | None = None
+
+    async def _pull(self) -> bool:
+        if self._error is not None:
+            raise self._error
+        if self.consumed or self._closed:
+            return False
+        try:
+            if self._source is None:
+                self._source = self._open_source()
+            batch = await self._source.__anext__()
+            self._apply(batch)
+        except StopAsyncIteration:
+            self.consumed = True
+            self._source = None
+            return False
+        except Exception as error:
+            self._fail(error)
+            await self._release()
+            raise
+        except BaseException as interrupt:  # asyncio.CancelledError mid-read
+            self._fail(_interrupted(interrupt))
+            await self._release()
+            raise
+        return True
+
+    async def _release(self) -> None:
+        source, self._source = self._source, None
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def aclose(self) -> None:
+        """Releases the connection now; later pulls see the stream as ended (cache kept)."""
+        self._closed = True
+        await self._release()
+
+    async def __aenter__(self) -> AsyncStreamResponse[FormattableT]:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def chunk_stream(self) -> AsyncIterator[Any]:
+        cache = self._chunks
+        i = 0
+        while True:
+            if i < len(cache):
+                yield cache[i]
+                i += 1
+            elif not await self._pull() and i >= len(cache):
+                return  # another cursor may have pulled the last batch: replay it first
+
+    async def text_stream(self, sep: str = "\n") -> AsyncIterator[str]:
+        async for chunk in self.chunk_stream():
+            kind = type(chunk)
+            if kind is TextChunk:
+                yield chunk.delta
+            elif kind is TextEndChunk:
+                yield sep
+
+    async def pretty_stream(self) -> AsyncIterator[str]:
+        spacer = ""
+        async for chunk in self.chunk_stream():
+            out = self._pretty_chunk(chunk, spacer)
+            if out:
+                spacer = "\n\n"
+            yield out
+
+    def streams(self) -> AsyncIterator[AsyncStream]:
+        return aiter_substreams(self.chunk_stream())
+
+    async def finish(self) -> None:
+        while await self._pull():
+            pass
+
+
+class ContextStreamResponse(StreamResponse[FormattableT], Generic[DepsT, FormattableT]):
+    """A `StreamResponse` of a context call: its tool and resume methods take `ctx` first."""
+
+
+class AsyncContextStreamResponse(AsyncStreamResponse[FormattableT], Generic[DepsT, FormattableT]):
+    """An `AsyncStreamResponse` of a context call."""
