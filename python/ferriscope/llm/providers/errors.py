@@ -1,0 +1,108 @@
+"""HTTP error responses and transport failures → the `llm.Error` hierarchy (API.md §9)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from ferriscope.llm import exceptions
+
+__all__ = ["error_from_http", "error_from_transport", "retry_after_seconds"]
+
+_BY_STATUS: dict[int, type[exceptions.APIError]] = {
+    400: exceptions.BadRequestError,
+    401: exceptions.AuthenticationError,
+    403: exceptions.PermissionError,
+    404: exceptions.NotFoundError,
+    409: exceptions.BadRequestError,
+    413: exceptions.BadRequestError,
+    422: exceptions.BadRequestError,
+    429: exceptions.RateLimitError,
+}
+_EXCERPT = 500
+
+
+def _error_object(body: Any) -> dict[str, Any] | None:
+    """The provider's error object: `{"error": {...}}` (OpenAI, Anthropic, Google), also
+    wrapped in a list as Google's streaming endpoint does."""
+    if isinstance(body, list) and body:
+        body = body[0]
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):
+            return err
+        if isinstance(err, str):
+            return {"message": err}
+    return None
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """`Retry-After` (seconds or an HTTP date) or `retry-after-ms`, when present."""
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import datetime, timezone
+
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def error_from_http(
+    status: int, content: bytes, headers: httpx.Headers, provider: str
+) -> exceptions.APIError:
+    """The error for a non-2xx response whose (bounded, decoded) body is `content`."""
+    text = content.decode("utf-8", errors="replace")
+    body: Any
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = text or None
+    err = _error_object(body)
+    message = None
+    names: list[str] = []
+    if err is not None:
+        message = err.get("message")
+        names = [str(err[k]) for k in ("code", "type", "status") if isinstance(err.get(k), str)]
+    if not isinstance(message, str) or not message:
+        excerpt = text.strip()[:_EXCERPT]
+        message = f"HTTP {status}: {excerpt}" if excerpt else f"HTTP {status}"
+    cls: type[exceptions.APIError]
+    if status >= 500:
+        cls = exceptions.ServerError
+    else:
+        cls = _BY_STATUS.get(status, exceptions.APIError)
+    lowered = message.lower()
+    if status == 400 and "api key not valid" in lowered:
+        cls = exceptions.AuthenticationError
+    if "model_not_found" in names:
+        cls = exceptions.NotFoundError
+    if cls is exceptions.RateLimitError:
+        return exceptions.RateLimitError(
+            message, provider, status, body=body, retry_after=retry_after_seconds(headers)
+        )
+    return cls(message, provider, status, body=body)
+
+
+def error_from_transport(error: Exception, provider: str) -> exceptions.ProviderError:
+    """httpx failures: timeouts → TimeoutError, everything else → ConnectionError."""
+    detail = str(error) or type(error).__name__
+    if isinstance(error, httpx.TimeoutException):
+        return exceptions.TimeoutError(f"{type(error).__name__}: {detail}", provider, error)
+    return exceptions.ConnectionError(f"{type(error).__name__}: {detail}", provider, error)
