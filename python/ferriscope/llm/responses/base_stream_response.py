@@ -72,6 +72,14 @@ def stream_error(chunk: StreamErrorChunk, provider: str) -> exceptions.ProviderE
     )
 
 
+def _json_start(text: str) -> int | None:
+    """Where the JSON object of a structured answer starts: the first `{`, after a ```json
+    fence when there is one (API.md §7.3)."""
+    fence = text.find("```json")
+    brace = text.find("{", fence + 7 if fence >= 0 else 0)
+    return brace if brace >= 0 else None
+
+
 class _PendingCall:
     """A tool call still streaming: invisible until its end chunk (API.md §3.3)."""
 
@@ -147,6 +155,7 @@ class BaseStreamResponse(Generic[FormattableT]):
         self._open_append: Any = None  # the open text/thought's `pieces.append`
         self._calls: dict[str, _PendingCall] = {}
         self._format_ids: set[str] = set()
+        self._partial_state: list[Any] | None = None
         self._assistant_message = AssistantMessage(
             content=self._content,
             provider_id=self.provider_id,
@@ -279,6 +288,43 @@ class BaseStreamResponse(Generic[FormattableT]):
             freeze(self._open_part)
             self._open_part = None
             self._open_append = None
+
+    # ---- structured output -----------------------------------------------------------------
+
+    def _check_structured(self) -> None:
+        if self.format is None:
+            raise ValueError("structured_stream() requires a format (call with format=...)")
+        from ferriscope.llm.formatting import OutputParser
+
+        if isinstance(self.format.formattable, OutputParser):
+            raise NotImplementedError("structured_stream() is not supported for output parsers")
+
+    def _partial_json_value(self) -> Any:
+        """The partial JSON value of the text so far, from one parser per response fed only
+        the text added since the last call (never a re-parse of everything received)."""
+        from ferriscope.partial_json import PartialJSONError, PartialJSONParser
+
+        text = "".join(t.text for t in self._texts)
+        state = self._partial_state
+        if state is None or len(text) < state[1]:
+            start = _json_start(text)
+            if start is None:
+                return None
+            state = self._partial_state = [PartialJSONParser(), start, False]
+        parser, fed, failed = state
+        if not failed and len(text) > fed:
+            try:
+                if not parser.is_complete:
+                    parser.feed(text[fed:])
+            except PartialJSONError:
+                # Text after the JSON value (a closing fence, prose) is ignored, as parse()
+                # ignores it; invalid JSON before completion shows nothing more.
+                state[2] = True
+            state[1] = len(text)
+        try:
+            return parser.value()
+        except PartialJSONError:
+            return None
 
     # ---- reading ---------------------------------------------------------------------------
 

@@ -14,6 +14,12 @@ from ferriscope._core import TextChunk, TextEndChunk
 from ferriscope.llm import exceptions
 from ferriscope.llm.messages import Message
 from ferriscope.llm.responses.base_stream_response import BaseStreamResponse
+from ferriscope.llm.responses.methods import (
+    AsyncContextToolLoop,
+    AsyncToolLoop,
+    ContextToolLoop,
+    SyncToolLoop,
+)
 from ferriscope.llm.responses.streams import (
     AsyncStream,
     Stream,
@@ -53,8 +59,10 @@ def _interrupted(exc: BaseException) -> exceptions.ConnectionError:
     )
 
 
-class StreamResponse(BaseStreamResponse[FormattableT], Generic[FormattableT]):
+class StreamResponse(SyncToolLoop, BaseStreamResponse[FormattableT], Generic[FormattableT]):
     """A streaming response consumed with plain `for` loops."""
+
+    _streaming = True
 
     def __init__(
         self,
@@ -179,9 +187,20 @@ class StreamResponse(BaseStreamResponse[FormattableT], Generic[FormattableT]):
         while self._pull():
             pass
 
+    def structured_stream(self) -> Iterator[Any]:
+        """`Partial[T]` after each text delta (truthy ones only), parsed incrementally."""
+        self._check_structured()
+        for chunk in self.chunk_stream():
+            if type(chunk) is TextChunk:
+                partial = self.parse(partial=True)
+                if partial:
+                    yield partial
 
-class AsyncStreamResponse(BaseStreamResponse[FormattableT], Generic[FormattableT]):
+
+class AsyncStreamResponse(AsyncToolLoop, BaseStreamResponse[FormattableT], Generic[FormattableT]):
     """A streaming response consumed with `async for`."""
+
+    _streaming = True
 
     def __init__(
         self,
@@ -290,10 +309,22 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], Generic[FormattableT
         while await self._pull():
             pass
 
+    async def structured_stream(self) -> AsyncIterator[Any]:
+        self._check_structured()
+        async for chunk in self.chunk_stream():
+            if type(chunk) is TextChunk:
+                partial = self.parse(partial=True)
+                if partial:
+                    yield partial
 
-class ContextStreamResponse(StreamResponse[FormattableT], Generic[DepsT, FormattableT]):
+
+class ContextStreamResponse(  # type: ignore[misc]
+    ContextToolLoop, StreamResponse[FormattableT], Generic[DepsT, FormattableT]
+):
     """A `StreamResponse` of a context call: its tool and resume methods take `ctx` first."""
 
 
-class AsyncContextStreamResponse(AsyncStreamResponse[FormattableT], Generic[DepsT, FormattableT]):
+class AsyncContextStreamResponse(  # type: ignore[misc]
+    AsyncContextToolLoop, AsyncStreamResponse[FormattableT], Generic[DepsT, FormattableT]
+):
     """An `AsyncStreamResponse` of a context call."""

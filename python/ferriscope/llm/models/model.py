@@ -1,0 +1,318 @@
+"""`llm.Model`: a model id plus params, and every way of calling it (API.md §2.2).
+
+All sixteen call methods reduce to one step: resolve the provider, encode (errors raise here),
+and build a response whose source sends the request at the first pull. Non-streaming calls
+are streamed and finished, so one decoder path serves both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextvars import ContextVar, Token
+from types import TracebackType
+from typing import Any
+
+from ferriscope.llm.messages import (
+    AssistantMessage,
+    Message,
+    SystemMessage,
+    UserContent,
+    UserMessage,
+    user,
+)
+from ferriscope.llm.providers.base import BaseProvider
+from ferriscope.llm.providers.registry import get_provider_for_model
+from ferriscope.llm.responses.response import (
+    AsyncContextResponse,
+    AsyncResponse,
+    ContextResponse,
+    Response,
+)
+from ferriscope.llm.responses.stream_response import (
+    AsyncContextStreamResponse,
+    AsyncStreamResponse,
+    ContextStreamResponse,
+    StreamResponse,
+)
+
+__all__ = ["MODEL_CONTEXT", "Model", "model", "model_from_context", "use_model"]
+
+MODEL_CONTEXT: ContextVar[Model | None] = ContextVar("MODEL_CONTEXT", default=None)
+
+_MESSAGE_TYPES = (SystemMessage, UserMessage, AssistantMessage)
+
+
+def model_from_context() -> Model | None:
+    """The model set by the innermost `with model:` block, if any."""
+    return MODEL_CONTEXT.get()
+
+
+def promote_to_messages(content: UserContent | Sequence[Message]) -> list[Message]:
+    """A list starting with a Message is a conversation; anything else is one user turn."""
+    if isinstance(content, Sequence) and not isinstance(content, str) and content:
+        if isinstance(content[0], _MESSAGE_TYPES):
+            return list(content)  # type: ignore[arg-type]
+    return [user(content)]  # type: ignore[arg-type]
+
+
+def _toolkit(tools: Any, kind: str) -> Any:
+    from ferriscope.llm.tools import normalize_tools
+
+    return normalize_tools(tools, kind=kind)
+
+
+class Model:
+    """A model id (`"<provider scope>/<name>"`) and the params every call with it uses."""
+
+    def __init__(self, model_id: str, **params: Any) -> None:
+        if "/" not in model_id:
+            raise ValueError(
+                "Invalid model_id format. Expected format: 'provider/model-name' "
+                f"(e.g., 'openai/gpt-4'). Got: '{model_id}'"
+            )
+        self.model_id = model_id
+        self.params: dict[str, Any] = params
+        self._tokens: list[Token[Model | None]] = []
+
+    def __repr__(self) -> str:
+        return f"Model({self.model_id!r}, **{self.params!r})"
+
+    @property
+    def provider(self) -> BaseProvider:
+        """Looked up on every access, so a later `register_provider` takes effect."""
+        return get_provider_for_model(self.model_id)
+
+    @property
+    def provider_id(self) -> str:
+        return self.provider.id
+
+    def __enter__(self) -> Model:
+        self._tokens.append(MODEL_CONTEXT.set(self))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._tokens:
+            MODEL_CONTEXT.reset(self._tokens.pop())
+
+    # ---- the one step every method takes --------------------------------------------------
+
+    def _open(
+        self,
+        response_cls: Any,
+        messages: list[Message],
+        toolkit: Any,
+        format: Any,
+        *,
+        is_async: bool,
+    ) -> Any:
+        provider = self.provider
+        encoded = provider.encode(
+            model_id=self.model_id,
+            messages=messages,
+            toolkit=toolkit,
+            format=format,
+            params=dict(self.params),
+        )
+        request = provider.http_request(encoded)
+        transport = provider.transport
+        if is_async:
+
+            def batches() -> Any:
+                return transport.astream_batches(request)
+        else:
+
+            def batches() -> Any:
+                return transport.stream_batches(request)
+
+        return response_cls(
+            provider_id=provider.response_provider_id(self.model_id),
+            model_id=self.model_id,
+            provider_model_name=encoded.provider_model_name,
+            params=self.params,
+            tools=toolkit,
+            format=encoded.format,
+            input_messages=encoded.messages,
+            batches=batches,
+        )
+
+    # ---- plain calls -----------------------------------------------------------------------
+
+    def stream(
+        self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
+    ) -> StreamResponse[Any]:
+        """Starts nothing yet: the request is sent at the first pull of the response."""
+        toolkit = _toolkit(tools, "sync")
+        return self._open(
+            StreamResponse, promote_to_messages(content), toolkit, format, is_async=False
+        )
+
+    def call(
+        self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
+    ) -> Response[Any]:
+        stream = self.stream(content, tools=tools, format=format)
+        stream.finish()
+        return Response.from_stream(stream)
+
+    async def stream_async(
+        self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
+    ) -> AsyncStreamResponse[Any]:
+        toolkit = _toolkit(tools, "async")
+        return self._open(  # type: ignore[no-any-return]
+            AsyncStreamResponse, promote_to_messages(content), toolkit, format, is_async=True
+        )
+
+    async def call_async(
+        self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
+    ) -> AsyncResponse[Any]:
+        stream = await self.stream_async(content, tools=tools, format=format)
+        await stream.finish()
+        return AsyncResponse.from_stream(stream)
+
+    # ---- context calls ---------------------------------------------------------------------
+
+    def context_stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Any,
+        tools: Any = None,
+        format: Any = None,
+    ) -> ContextStreamResponse[Any, Any]:
+        toolkit = _toolkit(tools, "context")
+        return self._open(  # type: ignore[no-any-return]
+            ContextStreamResponse, promote_to_messages(content), toolkit, format, is_async=False
+        )
+
+    def context_call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Any,
+        tools: Any = None,
+        format: Any = None,
+    ) -> ContextResponse[Any, Any]:
+        stream = self.context_stream(content, ctx=ctx, tools=tools, format=format)
+        stream.finish()
+        return ContextResponse.from_stream(stream)
+
+    async def context_stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Any,
+        tools: Any = None,
+        format: Any = None,
+    ) -> AsyncContextStreamResponse[Any, Any]:
+        toolkit = _toolkit(tools, "async_context")
+        return self._open(  # type: ignore[no-any-return]
+            AsyncContextStreamResponse,
+            promote_to_messages(content),
+            toolkit,
+            format,
+            is_async=True,
+        )
+
+    async def context_call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Any,
+        tools: Any = None,
+        format: Any = None,
+    ) -> AsyncContextResponse[Any, Any]:
+        stream = await self.context_stream_async(content, ctx=ctx, tools=tools, format=format)
+        await stream.finish()
+        return AsyncContextResponse.from_stream(stream)
+
+    # ---- resuming: the response's history plus one user turn, same tools and format -------
+
+    def _resumed(self, response: Any, content: UserContent) -> list[Message]:
+        return [*response.messages, user(content)]
+
+    def resume_stream(self, *, response: Any, content: UserContent) -> StreamResponse[Any]:
+        return self._open(  # type: ignore[no-any-return]
+            StreamResponse,
+            self._resumed(response, content),
+            response.toolkit,
+            response.format,
+            is_async=False,
+        )
+
+    def resume(self, *, response: Any, content: UserContent) -> Response[Any]:
+        stream = self.resume_stream(response=response, content=content)
+        stream.finish()
+        return Response.from_stream(stream)
+
+    async def resume_stream_async(
+        self, *, response: Any, content: UserContent
+    ) -> AsyncStreamResponse[Any]:
+        return self._open(  # type: ignore[no-any-return]
+            AsyncStreamResponse,
+            self._resumed(response, content),
+            response.toolkit,
+            response.format,
+            is_async=True,
+        )
+
+    async def resume_async(self, *, response: Any, content: UserContent) -> AsyncResponse[Any]:
+        stream = await self.resume_stream_async(response=response, content=content)
+        await stream.finish()
+        return AsyncResponse.from_stream(stream)
+
+    def context_resume_stream(
+        self, *, ctx: Any, response: Any, content: UserContent
+    ) -> ContextStreamResponse[Any, Any]:
+        return self._open(  # type: ignore[no-any-return]
+            ContextStreamResponse,
+            self._resumed(response, content),
+            response.toolkit,
+            response.format,
+            is_async=False,
+        )
+
+    def context_resume(
+        self, *, ctx: Any, response: Any, content: UserContent
+    ) -> ContextResponse[Any, Any]:
+        stream = self.context_resume_stream(ctx=ctx, response=response, content=content)
+        stream.finish()
+        return ContextResponse.from_stream(stream)
+
+    async def context_resume_stream_async(
+        self, *, ctx: Any, response: Any, content: UserContent
+    ) -> AsyncContextStreamResponse[Any, Any]:
+        return self._open(  # type: ignore[no-any-return]
+            AsyncContextStreamResponse,
+            self._resumed(response, content),
+            response.toolkit,
+            response.format,
+            is_async=True,
+        )
+
+    async def context_resume_async(
+        self, *, ctx: Any, response: Any, content: UserContent
+    ) -> AsyncContextResponse[Any, Any]:
+        stream = await self.context_resume_stream_async(
+            ctx=ctx, response=response, content=content
+        )
+        await stream.finish()
+        return AsyncContextResponse.from_stream(stream)
+
+
+def model(model_id: str, **params: Any) -> Model:
+    """An alias of `Model(...)`, read best as a context manager: `with llm.model(...):`."""
+    return Model(model_id, **params)
+
+
+def use_model(model: Model | str, **params: Any) -> Model:
+    """The model of the innermost `with model:` block if any, else this one."""
+    current = model_from_context()
+    if current is not None:
+        return current
+    if isinstance(model, str):
+        return Model(model, **params)
+    return model

@@ -1,0 +1,221 @@
+"""What responses do with their content: parse it, run its tool calls, resume the
+conversation, validate with retries (API.md §3.7, §7.3, §8).
+
+Mixins, because the same rules hold for the eight response kinds and only the calling
+convention differs: sync or async, with or without a leading `ctx`, streaming or not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from ferriscope.llm.exceptions import ParseError
+
+if TYPE_CHECKING:
+    from ferriscope.llm.content import ToolOutput
+    from ferriscope.llm.models.model import Model
+
+__all__ = [
+    "AsyncContextToolLoop",
+    "AsyncToolLoop",
+    "ContextToolLoop",
+    "ParseMixin",
+    "SyncToolLoop",
+]
+
+
+class ParseMixin:
+    """`parse()` and the `model` property, shared by every response kind."""
+
+    model_id: str
+    params: Any
+    format: Any
+    toolkit: Any
+    tool_calls: Any
+
+    if TYPE_CHECKING:
+
+        def text(self, sep: str = "\n") -> str: ...
+
+        def finish(self) -> Any: ...
+
+    @property
+    def model(self) -> Model:
+        """The model to continue with: this response's, unless a `with llm.model(...)` block
+        overrides it."""
+        from ferriscope.llm.models.model import use_model
+
+        return use_model(self.model_id, **self.params)
+
+    def parse(self, partial: bool = False) -> Any:
+        """The structured output: the validated value (`partial=False`), or a `Partial[T]` of
+        what has arrived so far (None when nothing validates yet)."""
+        if self.format is None:
+            return None
+        from ferriscope.llm import formatting
+
+        if isinstance(self.format.formattable, formatting.OutputParser):
+            if partial:
+                raise NotImplementedError("parse(partial=True) is not supported for OutputParser")
+            try:
+                return self.format.formattable(self)
+            except Exception as error:
+                raise ParseError(f"Output parser failed: {error}", error) from error
+        if partial:
+            return formatting.parse_partial(self.format, self._partial_json_value())
+        return formatting.parse(self.format, self.text(""))
+
+    def _partial_json_value(self) -> Any:
+        """The partial JSON value of the text so far (stream responses keep a parser fed
+        incrementally; finished responses parse once)."""
+        from ferriscope.llm.formatting import extract_json_text
+        from ferriscope.partial_json import parse_partial
+
+        try:
+            return parse_partial(extract_json_text(self.text("")))
+        except ValueError:
+            return None
+
+    def _tool_outputs_sync(self, ctx: Any, with_ctx: bool) -> list[ToolOutput[Any]]:
+        toolkit = self.toolkit
+        if with_ctx:
+            return [toolkit.execute(ctx, call) for call in self.tool_calls]
+        return [toolkit.execute(call) for call in self.tool_calls]
+
+    async def _tool_outputs_async(self, ctx: Any, with_ctx: bool) -> list[ToolOutput[Any]]:
+        toolkit = self.toolkit
+        if with_ctx:
+            jobs = [toolkit.execute(ctx, call) for call in self.tool_calls]
+        else:
+            jobs = [toolkit.execute(call) for call in self.tool_calls]
+        return list(await asyncio.gather(*jobs))
+
+
+class SyncToolLoop(ParseMixin):
+    """Sync, no context."""
+
+    _streaming: bool = False
+
+    def execute_tools(self) -> list[ToolOutput[Any]]:
+        """Runs every complete tool call; tool failures land on the outputs, never raised."""
+        return self._tool_outputs_sync(None, with_ctx=False)
+
+    def resume(self, content: Any) -> Any:
+        """Continues the conversation with one more user turn, same tools and format."""
+        if self._streaming:
+            return self.model.resume_stream(response=self, content=content)
+        return self.model.resume(response=self, content=content)
+
+    def validate(self, max_retries: int = 1) -> tuple[Any, Any]:
+        """Parses; on a ParseError asks the model to fix its answer, up to `max_retries`."""
+        if max_retries < 0:
+            raise ValueError("max_retries must be non-negative")
+        self.finish()
+        if self.format is None:
+            return None, self
+        current: Any = self
+        for attempt in range(max_retries + 1):
+            try:
+                return current.parse(), current
+            except ParseError as error:
+                if attempt == max_retries:
+                    raise
+                current = current.resume(error.retry_message())
+                current.finish()
+        raise AssertionError("unreachable")
+
+
+class AsyncToolLoop(ParseMixin):
+    """Async, no context."""
+
+    _streaming: bool = False
+
+    async def execute_tools(self) -> list[ToolOutput[Any]]:
+        return await self._tool_outputs_async(None, with_ctx=False)
+
+    async def resume(self, content: Any) -> Any:
+        if self._streaming:
+            return await self.model.resume_stream_async(response=self, content=content)
+        return await self.model.resume_async(response=self, content=content)
+
+    async def validate(self, max_retries: int = 1) -> tuple[Any, Any]:
+        if max_retries < 0:
+            raise ValueError("max_retries must be non-negative")
+        await self.finish()
+        if self.format is None:
+            return None, self
+        current: Any = self
+        for attempt in range(max_retries + 1):
+            try:
+                return current.parse(), current
+            except ParseError as error:
+                if attempt == max_retries:
+                    raise
+                current = await current.resume(error.retry_message())
+                await current.finish()
+        raise AssertionError("unreachable")
+
+
+class ContextToolLoop(ParseMixin):
+    """Sync, with `ctx` first."""
+
+    _streaming: bool = False
+
+    def execute_tools(self, ctx: Any) -> list[ToolOutput[Any]]:
+        return self._tool_outputs_sync(ctx, with_ctx=True)
+
+    def resume(self, ctx: Any, content: Any) -> Any:
+        if self._streaming:
+            return self.model.context_resume_stream(ctx=ctx, response=self, content=content)
+        return self.model.context_resume(ctx=ctx, response=self, content=content)
+
+    def validate(self, ctx: Any, max_retries: int = 1) -> tuple[Any, Any]:
+        if max_retries < 0:
+            raise ValueError("max_retries must be non-negative")
+        self.finish()
+        if self.format is None:
+            return None, self
+        current: Any = self
+        for attempt in range(max_retries + 1):
+            try:
+                return current.parse(), current
+            except ParseError as error:
+                if attempt == max_retries:
+                    raise
+                current = current.resume(ctx, error.retry_message())
+                current.finish()
+        raise AssertionError("unreachable")
+
+
+class AsyncContextToolLoop(ParseMixin):
+    """Async, with `ctx` first."""
+
+    _streaming: bool = False
+
+    async def execute_tools(self, ctx: Any) -> list[ToolOutput[Any]]:
+        return await self._tool_outputs_async(ctx, with_ctx=True)
+
+    async def resume(self, ctx: Any, content: Any) -> Any:
+        if self._streaming:
+            return await self.model.context_resume_stream_async(
+                ctx=ctx, response=self, content=content
+            )
+        return await self.model.context_resume_async(ctx=ctx, response=self, content=content)
+
+    async def validate(self, ctx: Any, max_retries: int = 1) -> tuple[Any, Any]:
+        if max_retries < 0:
+            raise ValueError("max_retries must be non-negative")
+        await self.finish()
+        if self.format is None:
+            return None, self
+        current: Any = self
+        for attempt in range(max_retries + 1):
+            try:
+                return current.parse(), current
+            except ParseError as error:
+                if attempt == max_retries:
+                    raise
+                current = await current.resume(ctx, error.retry_message())
+                await current.finish()
+        raise AssertionError("unreachable")
