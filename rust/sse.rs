@@ -212,12 +212,12 @@ impl SseDecoder {
                 if self.has_data {
                     self.data.push('\n');
                 }
-                self.data.push_str(&String::from_utf8_lossy(value));
+                push_lossy(&mut self.data, value);
                 self.has_data = true;
             }
             b"event" => {
                 self.event_type.clear();
-                self.event_type.push_str(&String::from_utf8_lossy(value));
+                push_lossy(&mut self.event_type, value);
             }
             b"id" if memchr::memchr(0, value).is_none() => {
                 self.last_event_id = lossy_owned(value);
@@ -254,6 +254,15 @@ impl SseDecoder {
             id: self.last_event_id.clone(),
             retry,
         });
+    }
+}
+
+/// Appends `bytes` decoded as UTF-8 with U+FFFD for invalid sequences. Valid input (nearly
+/// all of it) takes the fast validation path; only invalid input pays for the lossy decoder.
+fn push_lossy(out: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => out.push_str(s),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
     }
 }
 
