@@ -1,27 +1,1811 @@
-//! PLACEHOLDER: being written (see the wire-format issue).
+//! Anthropic Messages stream decoder (API.md §11.3), also used for the beta structured-outputs
+//! path, whose events are the same.
+//!
+//! Content blocks are keyed by the event's `index`, not by "the current block", so deltas of
+//! blocks that interleave still reach the right part. Every block is also accumulated in the
+//! shape the API returns it non-streamed, so that the raw message emitted at `message_stop` can
+//! be sent back verbatim (thinking signatures and tool inputs included).
 
-use crate::chunk::{Chunk, DecodeOptions, ErrorKind, StreamError};
-use crate::providers::EventDecoder;
+use std::borrow::Cow;
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer};
+use serde_json::{json, Map, Value};
+
+use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage};
+use crate::providers::{malformed_event, EventDecoder};
 use crate::sse::Event;
 
+/// The tool Mirascope uses for structured output in `tool` mode. The Python layer shows its
+/// arguments as a text part, so such a call must not overlap another text or thought part.
+const FORMAT_TOOL_NAME: &str = "__mirascope_formatted_output_tool__";
+
+// ---------------------------------------------------------------------------------------------
+// Wire shapes. Only the fields the decoder reads; serde skips the rest (and the padding).
+// ---------------------------------------------------------------------------------------------
+
+/// Reads an optional string without copying it when it has no escapes. (Serde's own
+/// `Option<Cow<str>>` always allocates, which matters on the per-delta hot path.)
+fn borrowed_str<'de: 'a, 'a, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'a, str>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Borrowed<'a>>::deserialize(deserializer)?.map(|b| b.0))
+}
+
+/// Just the `type` field, for events sent without an `event:` line.
+#[derive(Deserialize)]
+struct TypeOnly<'a> {
+    #[serde(rename = "type", default, borrow, deserialize_with = "borrowed_str")]
+    kind: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct MessageStart {
+    message: StartedMessage,
+}
+
+#[derive(Deserialize)]
+struct StartedMessage {
+    #[serde(default)]
+    usage: WireUsage,
+}
+
+/// Anthropic's cumulative counters; a missing (or null) field keeps its previous value.
+#[derive(Deserialize, Default)]
+struct WireUsage {
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    cache_read_input_tokens: Option<i64>,
+    cache_creation_input_tokens: Option<i64>,
+    server_tool_use: Option<ServerToolUse>,
+}
+
+#[derive(Deserialize)]
+struct ServerToolUse {
+    web_search_requests: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct MessageDelta {
+    #[serde(default)]
+    delta: StopDelta,
+    #[serde(default)]
+    usage: WireUsage,
+}
+
+#[derive(Deserialize, Default)]
+struct StopDelta {
+    stop_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct BlockStart {
+    index: u64,
+    content_block: Value,
+}
+
+#[derive(Deserialize)]
+struct BlockDelta<'a> {
+    index: u64,
+    #[serde(borrow)]
+    delta: DeltaBody<'a>,
+}
+
+/// A flat view of every delta type: cheaper than an internally tagged enum, which would
+/// buffer the whole object before picking a variant.
+#[derive(Deserialize)]
+struct DeltaBody<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "borrowed_str")]
+    text: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrowed_str")]
+    partial_json: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrowed_str")]
+    thinking: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrowed_str")]
+    signature: Option<Cow<'a, str>>,
+    #[serde(default)]
+    citation: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct BlockStop {
+    index: u64,
+}
+
+#[derive(Deserialize)]
+struct ErrorEvent {
+    #[serde(default)]
+    error: ErrorBody,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    message: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoder state
+// ---------------------------------------------------------------------------------------------
+
+/// The provider's own counters (input excludes the cache counts, as Anthropic reports it).
+#[derive(Debug, Clone, Copy, Default)]
+struct Counters {
+    input: i64,
+    output: i64,
+    cache_read: i64,
+    cache_write: i64,
+}
+
+impl Counters {
+    /// Mirascope's `input_tokens` includes cache reads and writes.
+    fn total_input(self) -> i64 {
+        self.input
+            .saturating_add(self.cache_read)
+            .saturating_add(self.cache_write)
+    }
+
+    /// Cumulative `usage` replaces the fields it has and keeps the others.
+    fn updated(self, usage: &WireUsage) -> Self {
+        Self {
+            input: usage.input_tokens.unwrap_or(self.input),
+            output: usage.output_tokens.unwrap_or(self.output),
+            cache_read: usage.cache_read_input_tokens.unwrap_or(self.cache_read),
+            cache_write: usage
+                .cache_creation_input_tokens
+                .unwrap_or(self.cache_write),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Body {
+    Text {
+        text: String,
+        citations: Vec<Value>,
+    },
+    Thinking {
+        thinking: String,
+        signature: String,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        json: String,
+        input: Value,
+    },
+    /// redacted_thinking, server tool blocks and unknown types: kept as received (with a
+    /// streamed `input`, if any, filled in) but never shown.
+    RawOnly {
+        block: Value,
+        json: String,
+    },
+}
+
+#[derive(Debug)]
+struct Block {
+    index: u64,
+    open: bool,
+    body: Body,
+}
+
+impl Block {
+    /// The block as the API would return it non-streamed.
+    fn into_raw(self) -> Value {
+        match self.body {
+            Body::Text { text, citations } => {
+                let mut block = Map::new();
+                block.insert("type".into(), "text".into());
+                block.insert("text".into(), text.into());
+                if !citations.is_empty() {
+                    block.insert("citations".into(), citations.into());
+                }
+                Value::Object(block)
+            }
+            Body::Thinking {
+                thinking,
+                signature,
+            } => json!({"type": "thinking", "thinking": thinking, "signature": signature}),
+            Body::ToolUse {
+                id, name, input, ..
+            } => json!({"type": "tool_use", "id": id, "name": name, "input": input}),
+            Body::RawOnly { block, .. } => block,
+        }
+    }
+}
+
+/// How an event ended, when it did not fail.
+enum Outcome {
+    Handled,
+    /// Not something this decoder understands: surfaced as a raw event, never dropped.
+    Unknown,
+}
+
+/// Why an event could not be decoded.
+enum Failure {
+    Json(serde_json::Error),
+    Invalid(String),
+    Provider(StreamError),
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(err: serde_json::Error) -> Self {
+        Self::Json(err)
+    }
+}
+
+impl Failure {
+    fn into_chunk(self, name: &str, event: &Event) -> Chunk {
+        match self {
+            Self::Json(err) if err.is_data() => Chunk::Error(StreamError::new(
+                ErrorKind::ResponseValidation,
+                format!("unexpected JSON in Anthropic {name:?} event: {err}"),
+            )),
+            Self::Json(err) => malformed_event(event, &err),
+            Self::Invalid(message) => Chunk::Error(StreamError::new(
+                ErrorKind::ResponseValidation,
+                format!("invalid Anthropic stream: {message}"),
+            )),
+            Self::Provider(err) => Chunk::Error(err),
+        }
+    }
+}
+
+/// Parses an event's data, or re-reads the JSON already parsed for its raw event.
+fn parse<'a, T: Deserialize<'a>>(data: &'a str, raw: Option<&'a Value>) -> serde_json::Result<T> {
+    match raw {
+        Some(value) => T::deserialize(value),
+        None => serde_json::from_str(data),
+    }
+}
+
+fn required<'a>(
+    field: Option<Cow<'a, str>>,
+    kind: &str,
+    name: &str,
+) -> Result<Cow<'a, str>, Failure> {
+    field.ok_or_else(|| Failure::Invalid(format!("{kind} without a string `{name}`")))
+}
+
+fn finish_reason(stop_reason: &str) -> Option<FinishReason> {
+    match stop_reason {
+        "max_tokens" => Some(FinishReason::MaxTokens),
+        "refusal" => Some(FinishReason::Refusal),
+        "model_context_window_exceeded" => Some(FinishReason::ContextLengthExceeded),
+        _ => None,
+    }
+}
+
+fn web_search_usage(usage: &WireUsage) -> Option<Vec<ToolUsage>> {
+    let calls = usage.server_tool_use.as_ref()?.web_search_requests?;
+    (calls > 0).then(|| {
+        vec![ToolUsage {
+            name: "web_search".into(),
+            call_count: calls,
+        }]
+    })
+}
+
+/// The HTTP status Anthropic documents for each error type.
+fn error_status(name: &str) -> Option<i64> {
+    Some(match name {
+        "invalid_request_error" => 400,
+        "authentication_error" => 401,
+        "billing_error" => 402,
+        "permission_error" => 403,
+        "not_found_error" => 404,
+        "request_too_large" => 413,
+        "rate_limit_error" => 429,
+        "api_error" => 500,
+        "timeout_error" => 504,
+        "overloaded_error" => 529,
+        _ => return None,
+    })
+}
+
+fn provider_error(body: ErrorBody) -> StreamError {
+    let name = body.kind.unwrap_or_default();
+    let status_code = error_status(&name);
+    let kind = ErrorKind::from_provider_name(&name)
+        .or_else(|| status_code.map(ErrorKind::from_status))
+        .unwrap_or(ErrorKind::Api);
+    let message = body.message.unwrap_or_else(|| "(no message)".into());
+    StreamError {
+        kind,
+        message: format!("error event in the stream ({name}): {message}"),
+        status_code,
+    }
+}
+
+/// A tool's streamed input as the API returns it: the parsed JSON, `{}` when nothing came.
+fn parse_input(json: &str) -> serde_json::Result<Value> {
+    if json.trim().is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_json::from_str(json)
+}
+
+fn invalid_input(what: &str, err: &serde_json::Error) -> Failure {
+    Failure::Invalid(format!("{what} has invalid input JSON: {err}"))
+}
+
+fn not_open(event: &str, index: u64) -> Failure {
+    Failure::Invalid(format!("{event} for index {index}, which is not open"))
+}
+
+fn open_block(blocks: &mut [Block], index: u64) -> Result<&mut Block, Failure> {
+    blocks
+        .iter_mut()
+        .rev()
+        .find(|b| b.index == index && b.open)
+        .ok_or_else(|| not_open("content_block_delta", index))
+}
+
 pub struct Decoder {
-    _options: DecodeOptions,
+    options: DecodeOptions,
+    /// Every block of the message, in arrival order.
+    blocks: Vec<Block>,
+    /// The index of the open text, shown thought or format-tool block, which may not overlap.
+    exclusive: Option<u64>,
+    totals: Counters,
+    /// Held until `message_stop`, so it follows every content chunk whatever the event order.
+    finish: Option<FinishReason>,
+    /// `message_stop` was seen: later events are ignored.
+    done: bool,
 }
 
 impl Decoder {
     #[must_use]
     pub fn new(options: DecodeOptions) -> Self {
-        Self { _options: options }
+        Self {
+            options,
+            blocks: Vec::new(),
+            exclusive: None,
+            totals: Counters::default(),
+            finish: None,
+            done: false,
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        name: &str,
+        data: &str,
+        raw: Option<&Value>,
+        out: &mut Vec<Chunk>,
+    ) -> Result<Outcome, Failure> {
+        match name {
+            "content_block_delta" => self.block_delta(parse(data, raw)?, out),
+            "content_block_start" => self.block_start(parse(data, raw)?, out),
+            "content_block_stop" => {
+                let stop: BlockStop = parse(data, raw)?;
+                let pos = self
+                    .blocks
+                    .iter()
+                    .rposition(|b| b.index == stop.index && b.open)
+                    .ok_or_else(|| not_open("content_block_stop", stop.index))?;
+                self.close_block(pos, out)?;
+                Ok(Outcome::Handled)
+            }
+            "message_start" => {
+                let start: MessageStart = parse(data, raw)?;
+                self.add_usage(&start.message.usage, out);
+                Ok(Outcome::Handled)
+            }
+            "message_delta" => {
+                let delta: MessageDelta = parse(data, raw)?;
+                if let Some(reason) = delta.delta.stop_reason {
+                    self.finish = finish_reason(&reason);
+                }
+                self.add_usage(&delta.usage, out);
+                Ok(Outcome::Handled)
+            }
+            "message_stop" => {
+                parse::<IgnoredAny>(data, raw)?;
+                self.message_stop(out)?;
+                Ok(Outcome::Handled)
+            }
+            "error" => Err(Failure::Provider(provider_error(
+                parse::<ErrorEvent>(data, raw)?.error,
+            ))),
+            _ => Ok(Outcome::Unknown),
+        }
+    }
+
+    /// Emits the difference between the new cumulative counters and those seen so far, so
+    /// that the usage chunks of a stream sum to its totals.
+    fn add_usage(&mut self, usage: &WireUsage, out: &mut Vec<Chunk>) {
+        let before = self.totals;
+        let after = before.updated(usage);
+        self.totals = after;
+        out.push(Chunk::Usage(Usage {
+            input_tokens: after.total_input().saturating_sub(before.total_input()),
+            output_tokens: after.output.saturating_sub(before.output),
+            cache_read_tokens: after.cache_read.saturating_sub(before.cache_read),
+            cache_write_tokens: after.cache_write.saturating_sub(before.cache_write),
+            reasoning_tokens: 0,
+            provider_tool_usage: web_search_usage(usage),
+        }));
+    }
+
+    /// Claims the single slot for parts that the accumulation cannot interleave.
+    fn claim_exclusive(&mut self, index: u64) -> Result<(), Failure> {
+        match self.exclusive.replace(index) {
+            Some(open) => Err(Failure::Invalid(format!(
+                "block {index} starts while block {open} is still open"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    fn block_start(&mut self, start: BlockStart, out: &mut Vec<Chunk>) -> Result<Outcome, Failure> {
+        let index = start.index;
+        if self.blocks.iter().any(|b| b.index == index) {
+            return Err(Failure::Invalid(format!(
+                "content_block_start for index {index}, which was already used"
+            )));
+        }
+        let block = start.content_block;
+        let Some(fields) = block.as_object() else {
+            return Err(Failure::Invalid(format!(
+                "content_block of block {index} is not an object"
+            )));
+        };
+        let string = |key: &str| fields.get(key).and_then(Value::as_str);
+        let body = match string("type") {
+            Some("text") => {
+                self.claim_exclusive(index)?;
+                let text = string("text").unwrap_or_default().to_owned();
+                out.push(Chunk::TextStart);
+                if !text.is_empty() {
+                    out.push(Chunk::Text(text.clone()));
+                }
+                let citations = match fields.get("citations") {
+                    Some(Value::Array(items)) => items.clone(),
+                    _ => Vec::new(),
+                };
+                Body::Text { text, citations }
+            }
+            Some("thinking") => {
+                let thinking = string("thinking").unwrap_or_default().to_owned();
+                if self.options.include_thoughts {
+                    self.claim_exclusive(index)?;
+                    out.push(Chunk::ThoughtStart);
+                    if !thinking.is_empty() {
+                        out.push(Chunk::Thought(thinking.clone()));
+                    }
+                }
+                let signature = string("signature").unwrap_or_default().to_owned();
+                Body::Thinking {
+                    thinking,
+                    signature,
+                }
+            }
+            Some("tool_use") => self.tool_start(index, string("id"), string("name"), out)?,
+            _ => Body::RawOnly {
+                block,
+                json: String::new(),
+            },
+        };
+        self.blocks.push(Block {
+            index,
+            open: true,
+            body,
+        });
+        Ok(Outcome::Handled)
+    }
+
+    fn tool_start(
+        &mut self,
+        index: u64,
+        id: Option<&str>,
+        name: Option<&str>,
+        out: &mut Vec<Chunk>,
+    ) -> Result<Body, Failure> {
+        let (Some(id), Some(name)) = (id, name) else {
+            return Err(Failure::Invalid(format!(
+                "tool_use block {index} without a string id and name"
+            )));
+        };
+        let duplicate = self
+            .blocks
+            .iter()
+            .any(|b| matches!(&b.body, Body::ToolUse { id: other, .. } if other == id));
+        if duplicate {
+            return Err(Failure::Invalid(format!(
+                "tool_use block {index} repeats the id {id:?}"
+            )));
+        }
+        if name.starts_with(FORMAT_TOOL_NAME) {
+            self.claim_exclusive(index)?;
+        }
+        out.push(Chunk::ToolCallStart {
+            id: id.to_owned(),
+            name: name.to_owned(),
+        });
+        Ok(Body::ToolUse {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            json: String::new(),
+            input: Value::Null,
+        })
+    }
+
+    fn block_delta(
+        &mut self,
+        event: BlockDelta<'_>,
+        out: &mut Vec<Chunk>,
+    ) -> Result<Outcome, Failure> {
+        let show_thoughts = self.options.include_thoughts;
+        let block = open_block(&mut self.blocks, event.index)?;
+        let delta = event.delta;
+        match (&mut block.body, delta.kind.as_ref()) {
+            (Body::Text { text, .. }, "text_delta") => {
+                let piece = required(delta.text, "text_delta", "text")?;
+                text.push_str(&piece);
+                out.push(Chunk::Text(piece.into_owned()));
+            }
+            (Body::Text { citations, .. }, "citations_delta") => {
+                citations.extend(delta.citation);
+            }
+            (Body::Thinking { thinking, .. }, "thinking_delta") => {
+                let piece = required(delta.thinking, "thinking_delta", "thinking")?;
+                thinking.push_str(&piece);
+                if show_thoughts {
+                    out.push(Chunk::Thought(piece.into_owned()));
+                }
+            }
+            (Body::Thinking { signature, .. }, "signature_delta") => {
+                signature.push_str(&required(delta.signature, "signature_delta", "signature")?);
+            }
+            (Body::ToolUse { id, json, .. }, "input_json_delta") => {
+                let piece = required(delta.partial_json, "input_json_delta", "partial_json")?;
+                json.push_str(&piece);
+                out.push(Chunk::ToolCall {
+                    id: id.clone(),
+                    delta: piece.into_owned(),
+                });
+            }
+            (Body::RawOnly { json, .. }, "input_json_delta") => {
+                json.push_str(&required(
+                    delta.partial_json,
+                    "input_json_delta",
+                    "partial_json",
+                )?);
+            }
+            // A raw-only block takes no other delta: surface it rather than drop it.
+            (Body::RawOnly { .. }, _) => return Ok(Outcome::Unknown),
+            (
+                _,
+                kind @ ("text_delta" | "citations_delta" | "thinking_delta" | "signature_delta"
+                | "input_json_delta"),
+            ) => {
+                return Err(Failure::Invalid(format!(
+                    "{kind} for block {}, which cannot take it",
+                    event.index
+                )));
+            }
+            _ => return Ok(Outcome::Unknown),
+        }
+        Ok(Outcome::Handled)
+    }
+
+    /// Ends the block at `pos`: its end chunk, and its raw form completed.
+    fn close_block(&mut self, pos: usize, out: &mut Vec<Chunk>) -> Result<(), Failure> {
+        let show_thoughts = self.options.include_thoughts;
+        let Some(block) = self.blocks.get_mut(pos) else {
+            return Ok(());
+        };
+        block.open = false;
+        let index = block.index;
+        if self.exclusive == Some(index) {
+            self.exclusive = None;
+        }
+        match &mut block.body {
+            Body::Text { .. } => out.push(Chunk::TextEnd),
+            Body::Thinking { .. } => {
+                if show_thoughts {
+                    out.push(Chunk::ThoughtEnd);
+                }
+            }
+            Body::ToolUse {
+                id, json, input, ..
+            } => {
+                *input = parse_input(json)
+                    .map_err(|err| invalid_input(&format!("tool_use block {id:?}"), &err))?;
+                json.clear();
+                out.push(Chunk::ToolCallEnd { id: id.clone() });
+            }
+            Body::RawOnly { block, json } => {
+                if !json.trim().is_empty() {
+                    let input = parse_input(json)
+                        .map_err(|err| invalid_input(&format!("block {index}"), &err))?;
+                    if let Some(fields) = block.as_object_mut() {
+                        fields.insert("input".into(), input);
+                    }
+                    json.clear();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The terminal event: closes what is still open, then the finish reason and the raw
+    /// message, last.
+    fn message_stop(&mut self, out: &mut Vec<Chunk>) -> Result<(), Failure> {
+        for pos in 0..self.blocks.len() {
+            if self.blocks.get(pos).is_some_and(|b| b.open) {
+                self.close_block(pos, out)?;
+            }
+        }
+        self.done = true;
+        if let Some(reason) = self.finish {
+            out.push(Chunk::Finish(reason));
+        }
+        let mut blocks = std::mem::take(&mut self.blocks);
+        blocks.sort_by_key(|b| b.index);
+        let content: Vec<Value> = blocks.into_iter().map(Block::into_raw).collect();
+        out.push(Chunk::RawMessage(
+            json!({"role": "assistant", "content": content}),
+        ));
+        Ok(())
     }
 }
 
+/// The event's type: the `event:` line, or the JSON `type` when the line is missing.
+fn event_name(event: &Event) -> serde_json::Result<Cow<'_, str>> {
+    if event.event != "message" {
+        return Ok(Cow::Borrowed(&event.event));
+    }
+    let peek: TypeOnly<'_> = serde_json::from_str(&event.data)?;
+    Ok(peek.kind.unwrap_or(Cow::Borrowed("message")))
+}
+
 impl EventDecoder for Decoder {
-    fn event(&mut self, _event: &Event, out: &mut Vec<Chunk>) {
-        out.push(Chunk::Error(StreamError::new(
-            ErrorKind::Api,
-            "decoder not implemented",
-        )));
+    fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
+        if self.done {
+            return;
+        }
+        let name = match event_name(event) {
+            Ok(name) => name,
+            Err(err) => return out.push(malformed_event(event, &err)),
+        };
+        // Pings are keep-alives; the SDK drops them before Mirascope sees any event.
+        if name == "ping" {
+            return;
+        }
+        let raw: Option<Value> = if self.options.raw_events {
+            match serde_json::from_str(&event.data) {
+                Ok(value) => Some(value),
+                Err(err) => return out.push(malformed_event(event, &err)),
+            }
+        } else {
+            None
+        };
+        let at = out.len();
+        match self.dispatch(&name, &event.data, raw.as_ref(), out) {
+            Ok(Outcome::Handled) => {}
+            Ok(Outcome::Unknown) => {
+                if raw.is_none() {
+                    match serde_json::from_str(&event.data) {
+                        Ok(value) => out.push(Chunk::RawEvent(value)),
+                        Err(err) => out.push(malformed_event(event, &err)),
+                    }
+                }
+            }
+            Err(failure) => out.push(failure.into_chunk(&name, event)),
+        }
+        if let Some(value) = raw {
+            out.insert(at, Chunk::RawEvent(value));
+        }
     }
 
-    fn eof(&mut self, _out: &mut Vec<Chunk>) {}
+    fn eof(&mut self, out: &mut Vec<Chunk>) {
+        if !self.done {
+            self.done = true;
+            out.push(Chunk::Error(StreamError::new(
+                ErrorKind::Connection,
+                "the Anthropic stream ended before its message_stop event",
+            )));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    use super::FORMAT_TOOL_NAME;
+    use crate::chunk::{
+        Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage,
+    };
+    use crate::providers::fixture_tests::fold;
+    use crate::providers::{decode_all, StreamDecoder, WireFormat};
+
+    const SHOWN: DecodeOptions = DecodeOptions {
+        include_thoughts: true,
+        raw_events: false,
+    };
+    const HIDDEN: DecodeOptions = DecodeOptions {
+        include_thoughts: false,
+        raw_events: false,
+    };
+
+    /// One SSE event the way Anthropic sends it: an `event:` line equal to the JSON type.
+    fn ev(data: &Value) -> String {
+        sse_event(data["type"].as_str(), data)
+    }
+
+    fn sse_event(name: Option<&str>, data: impl std::fmt::Display) -> String {
+        match name {
+            Some(name) => format!("event: {name}\ndata: {data}\n\n"),
+            None => format!("data: {data}\n\n"),
+        }
+    }
+
+    fn body(events: &[Value]) -> String {
+        events.iter().map(ev).collect()
+    }
+
+    fn decode(options: DecodeOptions, body: &str) -> Vec<Chunk> {
+        decode_all(WireFormat::Anthropic, options, body.as_bytes())
+    }
+
+    fn message_start(input: i64, output: i64) -> Value {
+        json!({"type": "message_start", "message": {"id": "msg_1", "role": "assistant", "content": [],
+            "usage": {"input_tokens": input, "output_tokens": output}}})
+    }
+
+    fn start(index: u64, block: &Value) -> Value {
+        json!({"type": "content_block_start", "index": index, "content_block": block})
+    }
+
+    fn text_start(index: u64) -> Value {
+        start(index, &json!({"type": "text", "text": ""}))
+    }
+
+    fn thinking_start(index: u64) -> Value {
+        start(
+            index,
+            &json!({"type": "thinking", "thinking": "", "signature": ""}),
+        )
+    }
+
+    fn tool_start(index: u64, id: &str, name: &str) -> Value {
+        start(
+            index,
+            &json!({"type": "tool_use", "id": id, "name": name, "input": {}}),
+        )
+    }
+
+    fn delta(index: u64, delta: &Value) -> Value {
+        json!({"type": "content_block_delta", "index": index, "delta": delta})
+    }
+
+    fn text(index: u64, text: &str) -> Value {
+        delta(index, &json!({"type": "text_delta", "text": text}))
+    }
+
+    fn thinking(index: u64, thinking: &str) -> Value {
+        delta(
+            index,
+            &json!({"type": "thinking_delta", "thinking": thinking}),
+        )
+    }
+
+    fn signature(index: u64, signature: &str) -> Value {
+        delta(
+            index,
+            &json!({"type": "signature_delta", "signature": signature}),
+        )
+    }
+
+    fn args(index: u64, partial: &str) -> Value {
+        delta(
+            index,
+            &json!({"type": "input_json_delta", "partial_json": partial}),
+        )
+    }
+
+    fn stop(index: u64) -> Value {
+        json!({"type": "content_block_stop", "index": index})
+    }
+
+    fn message_delta(stop_reason: &str, usage: &Value) -> Value {
+        json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": usage})
+    }
+
+    fn message_stop() -> Value {
+        json!({"type": "message_stop"})
+    }
+
+    fn usage(input: i64, output: i64) -> Chunk {
+        Chunk::Usage(Usage {
+            input_tokens: input,
+            output_tokens: output,
+            ..Usage::default()
+        })
+    }
+
+    fn text_chunk(s: &str) -> Chunk {
+        Chunk::Text(s.into())
+    }
+
+    fn tool_chunk(id: &str, delta: &str) -> Chunk {
+        Chunk::ToolCall {
+            id: id.into(),
+            delta: delta.into(),
+        }
+    }
+
+    fn raw_message(chunks: &[Chunk]) -> &Value {
+        match chunks.last() {
+            Some(Chunk::RawMessage(message)) => message,
+            other => panic!("expected a raw message last, got {other:?}"),
+        }
+    }
+
+    fn error(chunks: &[Chunk]) -> &StreamError {
+        match chunks.last() {
+            Some(Chunk::Error(err)) => err,
+            other => panic!("expected an error last, got {other:?}"),
+        }
+    }
+
+    /// A whole message: start, `blocks`, a normal end.
+    fn message(blocks: &[Value]) -> String {
+        let mut events = vec![message_start(5, 1)];
+        events.extend_from_slice(blocks);
+        events.push(message_delta("end_turn", &json!({"output_tokens": 9})));
+        events.push(message_stop());
+        body(&events)
+    }
+
+    #[test]
+    fn interleaved_tool_calls_keep_their_ids() {
+        let chunks = decode(
+            HIDDEN,
+            &message(&[
+                tool_start(0, "toolu_a", "lookup"),
+                tool_start(1, "toolu_b", "lookup"),
+                args(0, ""),
+                args(1, ""),
+                args(1, "{\"q\": "),
+                args(0, "{\"q\": \"x"),
+                args(1, "\"y\"}"),
+                args(0, "\"}"),
+                stop(1),
+                stop(0),
+            ]),
+        );
+        assert_eq!(
+            chunks,
+            vec![
+                usage(5, 1),
+                Chunk::ToolCallStart {
+                    id: "toolu_a".into(),
+                    name: "lookup".into()
+                },
+                Chunk::ToolCallStart {
+                    id: "toolu_b".into(),
+                    name: "lookup".into()
+                },
+                tool_chunk("toolu_a", ""),
+                tool_chunk("toolu_b", ""),
+                tool_chunk("toolu_b", "{\"q\": "),
+                tool_chunk("toolu_a", "{\"q\": \"x"),
+                tool_chunk("toolu_b", "\"y\"}"),
+                tool_chunk("toolu_a", "\"}"),
+                Chunk::ToolCallEnd {
+                    id: "toolu_b".into()
+                },
+                Chunk::ToolCallEnd {
+                    id: "toolu_a".into()
+                },
+                usage(0, 8),
+                Chunk::RawMessage(json!({"role": "assistant", "content": [
+                    {"type": "tool_use", "id": "toolu_a", "name": "lookup", "input": {"q": "x"}},
+                    {"type": "tool_use", "id": "toolu_b", "name": "lookup", "input": {"q": "y"}},
+                ]})),
+            ]
+        );
+        let folded = fold(&chunks).unwrap();
+        assert_eq!(folded.n_chunks, 10);
+        assert_eq!(
+            folded.content,
+            vec![
+                json!({"type": "tool_call", "id": "toolu_b", "name": "lookup", "args": "{\"q\": \"y\"}"}),
+                json!({"type": "tool_call", "id": "toolu_a", "name": "lookup", "args": "{\"q\": \"x\"}"}),
+            ]
+        );
+    }
+
+    #[test]
+    fn signature_deltas_are_concatenated_in_the_raw_message() {
+        let chunks = decode(
+            SHOWN,
+            &message(&[
+                thinking_start(0),
+                thinking(0, "Let me "),
+                thinking(0, "think."),
+                signature(0, "sig-1/"),
+                signature(0, "sig-2/"),
+                signature(0, "sig-3"),
+                stop(0),
+                text_start(1),
+                text(1, "Done."),
+                stop(1),
+            ]),
+        );
+        assert_eq!(
+            chunks.get(1..10),
+            Some(
+                &[
+                    Chunk::ThoughtStart,
+                    Chunk::Thought("Let me ".into()),
+                    Chunk::Thought("think.".into()),
+                    Chunk::ThoughtEnd,
+                    Chunk::TextStart,
+                    text_chunk("Done."),
+                    Chunk::TextEnd,
+                    usage(0, 8),
+                    Chunk::RawMessage(json!({"role": "assistant", "content": [
+                        {"type": "thinking", "thinking": "Let me think.", "signature": "sig-1/sig-2/sig-3"},
+                        {"type": "text", "text": "Done."},
+                    ]})),
+                ][..]
+            )
+        );
+    }
+
+    #[test]
+    fn hidden_thoughts_stay_in_the_raw_message() {
+        let chunks = decode(
+            HIDDEN,
+            &message(&[
+                thinking_start(0),
+                thinking(0, "secret"),
+                signature(0, "sig"),
+                stop(0),
+                text_start(1),
+                text(1, "Hi"),
+                stop(1),
+            ]),
+        );
+        assert!(!chunks.iter().any(|c| matches!(
+            c,
+            Chunk::ThoughtStart | Chunk::Thought(_) | Chunk::ThoughtEnd
+        )));
+        assert_eq!(
+            raw_message(&chunks)["content"],
+            json!([
+                {"type": "thinking", "thinking": "secret", "signature": "sig"},
+                {"type": "text", "text": "Hi"},
+            ])
+        );
+        let folded = fold(&chunks).unwrap();
+        assert_eq!(folded.content, vec![json!({"type": "text", "text": "Hi"})]);
+        assert_eq!(folded.n_chunks, 3);
+    }
+
+    #[test]
+    fn redacted_thinking_is_raw_only() {
+        let redacted = json!({"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4a"});
+        for options in [SHOWN, HIDDEN] {
+            let chunks = decode(
+                options,
+                &message(&[
+                    start(0, &redacted),
+                    stop(0),
+                    text_start(1),
+                    text(1, "ok"),
+                    stop(1),
+                ]),
+            );
+            assert_eq!(
+                chunks.get(1..4),
+                Some(&[Chunk::TextStart, text_chunk("ok"), Chunk::TextEnd][..])
+            );
+            assert_eq!(
+                raw_message(&chunks)["content"],
+                json!([redacted, {"type": "text", "text": "ok"}])
+            );
+        }
+    }
+
+    #[test]
+    fn cumulative_usage_across_two_message_deltas() {
+        let chunks = decode(
+            HIDDEN,
+            &body(&[
+                json!({"type": "message_start", "message": {"usage": {"input_tokens": 10,
+                    "cache_read_input_tokens": 5, "cache_creation_input_tokens": 2, "output_tokens": 1}}}),
+                message_delta("end_turn", &json!({"output_tokens": 20})),
+                message_delta(
+                    "max_tokens",
+                    &json!({"input_tokens": null, "cache_read_input_tokens": 7, "output_tokens": 30,
+                        "server_tool_use": {"web_search_requests": 2}}),
+                ),
+                message_stop(),
+            ]),
+        );
+        let cached = |input, output, read, write| Usage {
+            input_tokens: input,
+            output_tokens: output,
+            cache_read_tokens: read,
+            cache_write_tokens: write,
+            ..Usage::default()
+        };
+        assert_eq!(
+            chunks,
+            vec![
+                Chunk::Usage(cached(17, 1, 5, 2)),
+                Chunk::Usage(cached(0, 19, 0, 0)),
+                Chunk::Usage(Usage {
+                    provider_tool_usage: Some(vec![ToolUsage {
+                        name: "web_search".into(),
+                        call_count: 2
+                    }]),
+                    ..cached(2, 10, 2, 0)
+                }),
+                Chunk::Finish(FinishReason::MaxTokens),
+                Chunk::RawMessage(json!({"role": "assistant", "content": []})),
+            ]
+        );
+        assert_eq!(fold(&chunks).unwrap().usage, Some([19, 30, 7, 2, 0]));
+    }
+
+    #[test]
+    fn overloaded_error_after_text_keeps_the_text() {
+        let mut input = body(&[message_start(5, 1), text_start(0), text(0, "Hel")]);
+        input.push_str(
+            "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}   }\n\n",
+        );
+        input.push_str(&body(&[text(0, "lo"), stop(0), message_stop()]));
+        let chunks = decode(HIDDEN, &input);
+        assert_eq!(chunks.len(), 4);
+        assert_eq!(
+            chunks.get(..3),
+            Some(&[usage(5, 1), Chunk::TextStart, text_chunk("Hel")][..])
+        );
+        let err = error(&chunks);
+        assert_eq!(err.kind, ErrorKind::Server);
+        assert_eq!(err.status_code, Some(529));
+        assert!(err.message.contains("Overloaded"), "{}", err.message);
+        let folded = fold(&chunks).unwrap();
+        assert_eq!(folded.content, vec![json!({"type": "text", "text": "Hel"})]);
+    }
+
+    #[test]
+    fn error_types_map_to_classes_and_statuses() {
+        let cases = [
+            ("overloaded_error", ErrorKind::Server, Some(529)),
+            ("rate_limit_error", ErrorKind::RateLimit, Some(429)),
+            ("api_error", ErrorKind::Server, Some(500)),
+            ("invalid_request_error", ErrorKind::BadRequest, Some(400)),
+            ("authentication_error", ErrorKind::Authentication, Some(401)),
+            ("permission_error", ErrorKind::Permission, Some(403)),
+            ("not_found_error", ErrorKind::NotFound, Some(404)),
+            ("request_too_large", ErrorKind::BadRequest, Some(413)),
+            ("timeout_error", ErrorKind::Server, Some(504)),
+            ("billing_error", ErrorKind::Api, Some(402)),
+            ("brand_new_error", ErrorKind::Api, None),
+        ];
+        for (name, kind, status) in cases {
+            let input = ev(&json!({"type": "error", "error": {"type": name, "message": "m"}}));
+            let chunks = decode(HIDDEN, &input);
+            assert_eq!(chunks.len(), 1, "{name}");
+            let err = error(&chunks);
+            assert_eq!((err.kind, err.status_code), (kind, status), "{name}");
+        }
+        // An error body without type or message is still an API error, not a panic.
+        let chunks = decode(HIDDEN, "event: error\ndata: {}\n\n");
+        assert_eq!(error(&chunks).kind, ErrorKind::Api);
+    }
+
+    #[test]
+    fn eof_before_message_stop_is_a_connection_error() {
+        let input = body(&[message_start(5, 1), text_start(0), text(0, "partial")]);
+        let chunks = decode(HIDDEN, &input);
+        assert_eq!(
+            chunks.get(..3),
+            Some(&[usage(5, 1), Chunk::TextStart, text_chunk("partial")][..])
+        );
+        assert_eq!(chunks.len(), 4);
+        let err = error(&chunks);
+        assert_eq!(err.kind, ErrorKind::Connection);
+        assert!(err.message.contains("message_stop"), "{}", err.message);
+        // Also after a message_delta, and for an empty body.
+        let input = body(&[message_start(5, 1), message_delta("end_turn", &json!({}))]);
+        assert_eq!(error(&decode(HIDDEN, &input)).kind, ErrorKind::Connection);
+        assert_eq!(error(&decode(HIDDEN, "")).kind, ErrorKind::Connection);
+    }
+
+    #[test]
+    fn malformed_json_is_a_validation_error_naming_the_event() {
+        let mut input = body(&[message_start(5, 1), text_start(0)]);
+        input.push_str(
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\n\n",
+        );
+        input.push_str(&body(&[stop(0), message_stop()]));
+        for options in [
+            HIDDEN,
+            DecodeOptions {
+                raw_events: true,
+                ..HIDDEN
+            },
+        ] {
+            let chunks = decode(options, &input);
+            let err = error(&chunks);
+            assert_eq!(err.kind, ErrorKind::ResponseValidation);
+            assert!(
+                err.message.contains("content_block_delta"),
+                "{}",
+                err.message
+            );
+            assert_eq!(
+                chunks
+                    .iter()
+                    .filter(|c| matches!(c, Chunk::Error(_)))
+                    .count(),
+                1
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_validation_errors() {
+        let cases = [
+            // index as a string
+            json!({"type": "content_block_delta", "index": "0", "delta": {"type": "text_delta", "text": "x"}}),
+            // text_delta without text
+            delta(0, &json!({"type": "text_delta"})),
+            // a delta of the wrong kind for the block
+            args(0, "{}"),
+            // a delta for a block that was never started
+            text(3, "x"),
+            // a stop for a block that was never started
+            stop(4),
+            // a second block on an index already used
+            text_start(0),
+            // content_block that is not an object
+            json!({"type": "content_block_start", "index": 1, "content_block": "text"}),
+            // a tool_use block without an id
+            start(1, &json!({"type": "tool_use", "name": "t"})),
+            // message_start without a message
+            json!({"type": "message_start"}),
+        ];
+        for case in cases {
+            for raw_events in [false, true] {
+                let input = body(&[text_start(0), case.clone(), stop(0), message_stop()]);
+                let options = DecodeOptions {
+                    raw_events,
+                    ..HIDDEN
+                };
+                let chunks = decode(options, &input);
+                let err = error(&chunks);
+                assert_eq!(err.kind, ErrorKind::ResponseValidation, "{case}");
+                assert!(fold(&chunks).is_ok(), "{case}");
+            }
+        }
+    }
+
+    #[test]
+    fn overlapping_text_parts_are_refused() {
+        let input = message(&[text_start(0), text_start(1), stop(1), stop(0)]);
+        let err = error(&decode(HIDDEN, &input)).clone();
+        assert_eq!(err.kind, ErrorKind::ResponseValidation);
+        assert!(err.message.contains("still open"), "{}", err.message);
+        // Text and an ordinary tool call may overlap: they accumulate apart.
+        let input = message(&[
+            text_start(0),
+            tool_start(1, "toolu_1", "t"),
+            text(0, "a"),
+            args(1, "{}"),
+            stop(0),
+            stop(1),
+        ]);
+        assert!(fold(&decode(HIDDEN, &input)).unwrap().error.is_none());
+    }
+
+    #[test]
+    fn invalid_tool_input_is_a_validation_error() {
+        let input = message(&[tool_start(0, "toolu_1", "t"), args(0, "{\"a\": "), stop(0)]);
+        let chunks = decode(HIDDEN, &input);
+        let err = error(&chunks);
+        assert_eq!(err.kind, ErrorKind::ResponseValidation);
+        assert!(err.message.contains("toolu_1"), "{}", err.message);
+        assert!(!chunks
+            .iter()
+            .any(|c| matches!(c, Chunk::ToolCallEnd { .. })));
+    }
+
+    #[test]
+    fn blank_tool_input_is_an_empty_object() {
+        let input = message(&[
+            tool_start(0, "toolu_1", "t"),
+            args(0, ""),
+            args(0, " "),
+            stop(0),
+        ]);
+        let chunks = decode(HIDDEN, &input);
+        assert_eq!(
+            raw_message(&chunks)["content"],
+            json!([{"type": "tool_use", "id": "toolu_1", "name": "t", "input": {}}])
+        );
+        let folded = fold(&chunks).unwrap();
+        assert_eq!(folded.n_chunks, 4);
+        assert_eq!(folded.content[0]["args"], "{}");
+    }
+
+    #[test]
+    fn unknown_events_and_deltas_become_raw_events() {
+        let unknown = json!({"type": "message_annotation", "note": "new"});
+        let odd_delta = delta(0, &json!({"type": "future_delta", "x": 1}));
+        let input = message(&[
+            text_start(0),
+            unknown.clone(),
+            odd_delta.clone(),
+            text(0, "a"),
+            stop(0),
+        ]);
+        let chunks = decode(HIDDEN, &input);
+        assert_eq!(
+            chunks.get(1..6),
+            Some(
+                &[
+                    Chunk::TextStart,
+                    Chunk::RawEvent(unknown),
+                    Chunk::RawEvent(odd_delta),
+                    text_chunk("a"),
+                    Chunk::TextEnd,
+                ][..]
+            )
+        );
+        assert!(fold(&chunks).unwrap().error.is_none());
+    }
+
+    #[test]
+    fn raw_events_come_before_their_chunks_and_pings_are_dropped() {
+        let events = [
+            message_start(5, 1),
+            text_start(0),
+            text(0, "a"),
+            stop(0),
+            message_delta("refusal", &json!({"output_tokens": 2})),
+            message_stop(),
+        ];
+        let mut input = ev(&events[0]);
+        input.push_str("event: ping\ndata: {\"type\": \"ping\"}\n\n");
+        input.push_str(&body(&events[1..]));
+        let options = DecodeOptions {
+            raw_events: true,
+            ..HIDDEN
+        };
+        let chunks = decode(options, &input);
+        let raw = |i: usize| Chunk::RawEvent(events[i].clone());
+        assert_eq!(
+            chunks,
+            vec![
+                raw(0),
+                usage(5, 1),
+                raw(1),
+                Chunk::TextStart,
+                raw(2),
+                text_chunk("a"),
+                raw(3),
+                Chunk::TextEnd,
+                raw(4),
+                usage(0, 1),
+                raw(5),
+                Chunk::Finish(FinishReason::Refusal),
+                Chunk::RawMessage(
+                    json!({"role": "assistant", "content": [{"type": "text", "text": "a"}]})
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn stop_reasons_map_to_finish_reasons() {
+        let cases = [
+            ("max_tokens", Some(FinishReason::MaxTokens)),
+            ("refusal", Some(FinishReason::Refusal)),
+            (
+                "model_context_window_exceeded",
+                Some(FinishReason::ContextLengthExceeded),
+            ),
+            ("end_turn", None),
+            ("tool_use", None),
+            ("stop_sequence", None),
+        ];
+        for (reason, want) in cases {
+            let input = body(&[
+                message_start(1, 1),
+                text_start(0),
+                text(0, "a"),
+                message_delta(reason, &json!({"output_tokens": 2})),
+                // Out of order on purpose: the finish chunk still follows all content.
+                stop(0),
+                message_stop(),
+            ]);
+            let chunks = decode(HIDDEN, &input);
+            let finishes: Vec<usize> = chunks
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| matches!(c, Chunk::Finish(_)))
+                .map(|(i, _)| i)
+                .collect();
+            match want {
+                Some(reason) => {
+                    assert_eq!(finishes, vec![chunks.len() - 2]);
+                    assert_eq!(chunks[chunks.len() - 2], Chunk::Finish(reason));
+                }
+                None => assert!(finishes.is_empty(), "{reason}"),
+            }
+        }
+    }
+
+    #[test]
+    fn server_tool_blocks_are_raw_only_and_web_searches_are_counted() {
+        let search = json!({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}});
+        let result = json!({"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1",
+            "content": [{"type": "web_search_result", "url": "https://example.com", "encrypted_content": "abc"}]});
+        let cited = json!({"type": "char_location", "cited_text": "x"});
+        let input = message(&[
+            start(0, &search),
+            args(0, ""),
+            args(0, "{\"query\": \"rust"),
+            args(0, "\"}"),
+            stop(0),
+            start(1, &result),
+            stop(1),
+            text_start(2),
+            text(2, "See"),
+            delta(2, &json!({"type": "citations_delta", "citation": cited})),
+            stop(2),
+            message_delta(
+                "end_turn",
+                &json!({"output_tokens": 40, "server_tool_use": {"web_search_requests": 1}}),
+            ),
+        ]);
+        let chunks = decode(SHOWN, &input);
+        assert_eq!(
+            chunks.get(1..4),
+            Some(&[Chunk::TextStart, text_chunk("See"), Chunk::TextEnd][..])
+        );
+        let mut filled = search.clone();
+        filled["input"] = json!({"query": "rust"});
+        assert_eq!(
+            raw_message(&chunks)["content"],
+            json!([filled, result, {"type": "text", "text": "See", "citations": [cited]}])
+        );
+        let searches: Vec<_> = chunks
+            .iter()
+            .filter_map(|c| match c {
+                Chunk::Usage(u) => u.provider_tool_usage.clone(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            searches,
+            vec![vec![ToolUsage {
+                name: "web_search".into(),
+                call_count: 1
+            }]]
+        );
+    }
+
+    #[test]
+    fn long_single_data_line() {
+        let long: String = "0123456789\"\\é".repeat(4_000);
+        let input = message(&[text_start(0), text(0, &long), stop(0)]);
+        assert!(input.lines().any(|l| l.len() > 40 * 1024));
+        let whole = decode(HIDDEN, &input);
+        assert_eq!(whole.get(2), Some(&Chunk::Text(long)));
+        let mut decoder = StreamDecoder::new(WireFormat::Anthropic, HIDDEN);
+        let mut pieces = Vec::new();
+        for piece in input.as_bytes().chunks(997) {
+            decoder.feed(piece, &mut pieces);
+        }
+        decoder.finish(&mut pieces);
+        assert_eq!(pieces, whole);
+    }
+
+    #[test]
+    fn escaped_strings_decode_in_both_paths() {
+        let input = message(&[
+            text_start(0),
+            text(0, "line\n\"quoted\" \u{e9}\u{1f600}"),
+            stop(0),
+        ]);
+        for raw_events in [false, true] {
+            let chunks = decode(
+                DecodeOptions {
+                    raw_events,
+                    ..HIDDEN
+                },
+                &input,
+            );
+            assert!(chunks.contains(&text_chunk("line\n\"quoted\" \u{e9}\u{1f600}")));
+        }
+    }
+
+    #[test]
+    fn events_without_an_event_line_dispatch_on_their_type() {
+        let events = [
+            message_start(3, 1),
+            text_start(0),
+            text(0, "x"),
+            stop(0),
+            message_stop(),
+        ];
+        let input: String = events.iter().map(|e| sse_event(None, e)).collect();
+        let chunks = decode(HIDDEN, &input);
+        let folded = fold(&chunks).unwrap();
+        assert_eq!(folded.content, vec![json!({"type": "text", "text": "x"})]);
+        assert_eq!(folded.raw_messages, 1);
+    }
+
+    #[test]
+    fn events_after_message_stop_are_ignored() {
+        let mut input = message(&[text_start(0), text(0, "x"), stop(0)]);
+        input.push_str(&body(&[text_start(1), text(1, "late")]));
+        input.push_str("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\"}}\n\nevent: x\ndata: nonsense\n\n");
+        let chunks = decode(HIDDEN, &input);
+        assert_eq!(raw_message(&chunks)["content"][0]["text"], "x");
+    }
+
+    #[test]
+    fn message_stop_closes_blocks_left_open() {
+        let input = message(&[
+            text_start(0),
+            text(0, "x"),
+            tool_start(1, "toolu_1", "t"),
+            args(1, "{}"),
+        ]);
+        let chunks = decode(HIDDEN, &input);
+        let folded = fold(&chunks).unwrap();
+        assert!(folded.error.is_none());
+        assert_eq!(folded.content.len(), 2);
+    }
+
+    #[test]
+    fn format_tool_is_an_ordinary_tool_call() {
+        let input = message(&[
+            tool_start(0, "toolu_f", FORMAT_TOOL_NAME),
+            args(0, ""),
+            args(0, "{\"a\": 1}"),
+            stop(0),
+        ]);
+        let chunks = decode(HIDDEN, &input);
+        assert_eq!(
+            chunks.get(1..5),
+            Some(
+                &[
+                    Chunk::ToolCallStart {
+                        id: "toolu_f".into(),
+                        name: FORMAT_TOOL_NAME.into()
+                    },
+                    tool_chunk("toolu_f", ""),
+                    tool_chunk("toolu_f", "{\"a\": 1}"),
+                    Chunk::ToolCallEnd {
+                        id: "toolu_f".into()
+                    },
+                ][..]
+            )
+        );
+        assert_eq!(
+            fold(&chunks).unwrap().content,
+            vec![json!({"type": "text", "text": "{\"a\": 1}"})]
+        );
+    }
+
+    /// Every recorded Anthropic body, with raw events on: one raw event per non-ping event,
+    /// each before its chunks, and the other chunks exactly as with raw events off.
+    #[test]
+    fn raw_events_leave_the_recorded_streams_unchanged() {
+        fn bodies(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    bodies(&path, out);
+                } else if path.extension().is_some_and(|x| x == "json") {
+                    let case: Value =
+                        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                    if case["wire_format"] == "anthropic" {
+                        let turns = case["interactions"].as_array().cloned().unwrap_or_default();
+                        out.extend(turns.iter().filter(|t| t["response"]["status"] == 200).map(
+                            |t| {
+                                t["response"]["body"]
+                                    .as_str()
+                                    .unwrap_or_default()
+                                    .to_owned()
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        let mut all = Vec::new();
+        bodies(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/streams"),
+            &mut all,
+        );
+        assert!(all.len() > 40);
+        for input in all {
+            let plain = decode(SHOWN, &input);
+            let with_raw = decode(
+                DecodeOptions {
+                    raw_events: true,
+                    ..SHOWN
+                },
+                &input,
+            );
+            let (raw, rest): (Vec<_>, Vec<_>) = with_raw
+                .into_iter()
+                .partition(|c| matches!(c, Chunk::RawEvent(_)));
+            assert_eq!(rest, plain);
+            let events =
+                input.matches("\ndata: ").count() + usize::from(input.starts_with("data: "));
+            let pings = input.matches("event: ping\n").count();
+            assert_eq!(raw.len(), events - pings);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Properties
+    // -----------------------------------------------------------------------------------------
+
+    fn is_content(chunk: &Chunk) -> bool {
+        !matches!(
+            chunk,
+            Chunk::Usage(_)
+                | Chunk::Finish(_)
+                | Chunk::RawEvent(_)
+                | Chunk::RawMessage(_)
+                | Chunk::Error(_)
+        )
+    }
+
+    /// A clean finish (raw message last, no error) or exactly one error, last.
+    fn check_ending(chunks: &[Chunk]) -> Result<(), TestCaseError> {
+        let errors = chunks
+            .iter()
+            .filter(|c| matches!(c, Chunk::Error(_)))
+            .count();
+        match chunks.last() {
+            Some(Chunk::RawMessage(_)) => prop_assert_eq!(errors, 0),
+            Some(Chunk::Error(_)) => prop_assert_eq!(errors, 1),
+            other => prop_assert!(false, "stream ends with {:?}", other),
+        }
+        Ok(())
+    }
+
+    /// The parts of API.md §4's contract that `fold` does not check itself.
+    fn check_contract(chunks: &[Chunk], options: DecodeOptions) -> Result<(), TestCaseError> {
+        check_ending(chunks)?;
+        if let Err(e) = fold(chunks) {
+            prop_assert!(false, "contract: {}", e);
+        }
+        if let Some(finish) = chunks.iter().position(|c| matches!(c, Chunk::Finish(_))) {
+            prop_assert!(!chunks[finish..].iter().any(is_content));
+        }
+        if !options.include_thoughts {
+            prop_assert!(!chunks.iter().any(|c| matches!(
+                c,
+                Chunk::ThoughtStart | Chunk::Thought(_) | Chunk::ThoughtEnd
+            )));
+        }
+        Ok(())
+    }
+
+    fn decode_split(options: DecodeOptions, input: &[u8], cuts: &[usize]) -> Vec<Chunk> {
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut decoder = StreamDecoder::new(WireFormat::Anthropic, options);
+        let mut out = Vec::new();
+        let mut from = 0;
+        for cut in cuts.into_iter().chain([input.len()]) {
+            decoder.feed(input.get(from..cut).unwrap_or_default(), &mut out);
+            from = cut;
+        }
+        decoder.finish(&mut out);
+        out
+    }
+
+    fn options() -> impl Strategy<Value = DecodeOptions> {
+        (any::<bool>(), any::<bool>()).prop_map(|(include_thoughts, raw_events)| DecodeOptions {
+            include_thoughts,
+            raw_events,
+        })
+    }
+
+    fn piece() -> impl Strategy<Value = String> {
+        "[a-z\"\\\\{}:é ]{0,6}"
+    }
+
+    /// One plausible (or deliberately odd) event, as `(event line, data)`.
+    fn event() -> impl Strategy<Value = (String, String)> {
+        let index = 0u64..3;
+        let named = |v: Value| {
+            let name = v["type"].as_str().unwrap_or("message").to_owned();
+            (name, v.to_string())
+        };
+        prop_oneof![
+            1 => (0i64..50, 0i64..5).prop_map(move |(i, o)| named(message_start(i, o))),
+            2 => (index.clone(), 0..6u8, any::<bool>()).prop_map(move |(i, kind, format)| {
+                let name = if format { FORMAT_TOOL_NAME } else { "tool" };
+                named(match kind {
+                    0 => text_start(i),
+                    1 => thinking_start(i),
+                    2 => tool_start(i, &format!("toolu_{i}"), name),
+                    3 => start(i, &json!({"type": "redacted_thinking", "data": "x"})),
+                    4 => start(i, &json!({"type": "server_tool_use", "id": "s", "name": "web_search", "input": {}})),
+                    _ => start(i, &json!({"type": "mystery"})),
+                })
+            }),
+            4 => (index.clone(), 0..6u8, piece()).prop_map(move |(i, kind, s)| {
+                named(match kind {
+                    0 => text(i, &s),
+                    1 => thinking(i, &s),
+                    2 => args(i, &s),
+                    3 => signature(i, &s),
+                    4 => args(i, if s.len() % 2 == 0 { "{}" } else { "" }),
+                    _ => delta(i, &json!({"type": "citations_delta", "citation": {"n": s}})),
+                })
+            }),
+            2 => index.prop_map(move |i| named(stop(i))),
+            1 => (prop::sample::select(vec!["end_turn", "max_tokens", "refusal", "tool_use"]), 0i64..100)
+                .prop_map(move |(r, o)| named(message_delta(r, &json!({"output_tokens": o})))),
+            1 => Just(named(message_stop())),
+            1 => Just(("ping".to_owned(), "{\"type\": \"ping\"}".to_owned())),
+            1 => Just(named(json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}))),
+            1 => Just(named(json!({"type": "something_new", "x": [1, 2]}))),
+            // Malformed or truncated data under a known name.
+            1 => (prop::sample::select(vec!["content_block_delta", "message_start", "message", "error"]), piece())
+                .prop_map(|(name, s)| (name.to_owned(), s)),
+        ]
+    }
+
+    fn sse_body(events: &[(String, String)], tail_stop: bool) -> String {
+        let mut out: String = events
+            .iter()
+            .map(|(name, data)| sse_event(Some(name), data))
+            .collect();
+        if tail_stop {
+            out.push_str(&ev(&message_stop()));
+        }
+        out
+    }
+
+    /// A block of a well-formed message, for the round-trip property.
+    #[derive(Debug, Clone)]
+    enum Spec {
+        Text(Vec<String>),
+        Thinking(Vec<String>),
+        /// A tool call whose argument JSON is cut at the given (char-boundary) points.
+        Tool(String, Vec<usize>),
+    }
+
+    fn spec() -> impl Strategy<Value = Spec> {
+        prop_oneof![
+            proptest::collection::vec(piece(), 0..5).prop_map(Spec::Text),
+            proptest::collection::vec(piece(), 0..5).prop_map(Spec::Thinking),
+            (piece(), proptest::collection::vec(any::<usize>(), 0..4))
+                .prop_map(|(value, cuts)| Spec::Tool(value, cuts)),
+        ]
+    }
+
+    fn cut_str(s: &str, cuts: &[usize]) -> Vec<String> {
+        let mut points: Vec<usize> = cuts
+            .iter()
+            .map(|c| c % (s.len() + 1))
+            .filter(|&c| s.is_char_boundary(c))
+            .chain([0, s.len()])
+            .collect();
+        points.sort_unstable();
+        points.dedup();
+        points
+            .windows(2)
+            .map(|w| s[w[0]..w[1]].to_owned())
+            .collect()
+    }
+
+    /// The body of a well-formed message of `specs`, with the content and chunk count a
+    /// response must fold it into.
+    fn well_formed(specs: &[Spec], show_thoughts: bool) -> (String, Vec<Value>, usize) {
+        let mut events = vec![message_start(7, 1)];
+        let mut content = Vec::new();
+        let mut n_chunks = 0;
+        for (i, spec) in (0u64..).zip(specs) {
+            match spec {
+                Spec::Text(pieces) => {
+                    events.push(text_start(i));
+                    events.extend(pieces.iter().map(|p| text(i, p)));
+                    content.push(json!({"type": "text", "text": pieces.concat()}));
+                    n_chunks += pieces.len() + 2;
+                }
+                Spec::Thinking(pieces) => {
+                    events.push(thinking_start(i));
+                    events.extend(pieces.iter().map(|p| thinking(i, p)));
+                    events.push(signature(i, "sig"));
+                    if show_thoughts {
+                        content.push(json!({"type": "thought", "thought": pieces.concat()}));
+                        n_chunks += pieces.len() + 2;
+                    }
+                }
+                Spec::Tool(value, cuts) => {
+                    let id = format!("toolu_{i}");
+                    let arguments = json!({"v": value}).to_string();
+                    let pieces = cut_str(&arguments, cuts);
+                    events.push(tool_start(i, &id, "tool"));
+                    events.push(args(i, ""));
+                    events.extend(pieces.iter().map(|p| args(i, p)));
+                    content.push(
+                        json!({"type": "tool_call", "id": id, "name": "tool", "args": arguments}),
+                    );
+                    n_chunks += pieces.len() + 3;
+                }
+            }
+            events.push(stop(i));
+        }
+        events.push(message_delta("end_turn", &json!({"output_tokens": 10})));
+        events.push(message_stop());
+        (body(&events), content, n_chunks)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(input in proptest::collection::vec(any::<u8>(), 0..512), options in options()) {
+            check_ending(&decode_all(WireFormat::Anthropic, options, &input))?;
+        }
+
+        #[test]
+        fn event_sequences_keep_the_contract(
+            events in proptest::collection::vec(event(), 0..24),
+            tail_stop in any::<bool>(),
+            options in options(),
+        ) {
+            let input = sse_body(&events, tail_stop);
+            check_contract(&decode(options, &input), options)?;
+        }
+
+        #[test]
+        fn any_split_gives_the_same_chunks(
+            events in proptest::collection::vec(event(), 0..16),
+            tail_stop in any::<bool>(),
+            options in options(),
+            cuts in proptest::collection::vec(any::<usize>(), 0..10),
+        ) {
+            let input = sse_body(&events, tail_stop);
+            let whole = decode(options, &input);
+            prop_assert_eq!(decode_split(options, input.as_bytes(), &cuts), whole);
+        }
+
+        #[test]
+        fn well_formed_messages_round_trip(
+            specs in proptest::collection::vec(spec(), 0..6),
+            options in options(),
+            cuts in proptest::collection::vec(any::<usize>(), 0..10),
+        ) {
+            let (input, content, n_chunks) = well_formed(&specs, options.include_thoughts);
+            let chunks = decode_split(options, input.as_bytes(), &cuts);
+            check_contract(&chunks, options)?;
+            let folded = fold(&chunks).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(folded.error, None);
+            prop_assert_eq!(folded.content, content);
+            prop_assert_eq!(folded.n_chunks, n_chunks);
+            prop_assert_eq!(folded.usage, Some([7, 10, 0, 0, 0]));
+            prop_assert_eq!(folded.raw_messages, 1);
+        }
+    }
 }
