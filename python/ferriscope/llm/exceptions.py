@@ -209,7 +209,7 @@ class ParseError(Error):
             return (
                 "Your response failed schema validation:\n"
                 f"{exc}\n\n"
-                "Please correct these issues and respond again with valid JSON."
+                "Please correct these issues and respond again."
             )
         if isinstance(exc, JSONDecodeError):
             return (

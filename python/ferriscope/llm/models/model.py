@@ -296,9 +296,7 @@ class Model:
     async def context_resume_async(
         self, *, ctx: Any, response: Any, content: UserContent
     ) -> AsyncContextResponse[Any, Any]:
-        stream = await self.context_resume_stream_async(
-            ctx=ctx, response=response, content=content
-        )
+        stream = await self.context_resume_stream_async(ctx=ctx, response=response, content=content)
         await stream.finish()
         return AsyncContextResponse.from_stream(stream)
 

@@ -22,6 +22,13 @@ from ferriscope._core import (
     UsageDeltaChunk,
 )
 from ferriscope.llm.responses.finish_reason import FinishReason
+from ferriscope.llm.responses.response import (
+    AsyncContextResponse,
+    AsyncResponse,
+    ContextResponse,
+    Response,
+    RootResponse,
+)
 from ferriscope.llm.responses.stream_response import (
     AsyncContextStreamResponse,
     AsyncStreamResponse,
@@ -55,24 +62,40 @@ StreamResponseChunk = (
     | RawStreamEventChunk
     | RawMessageChunk
 )
+AnyResponse = (
+    Response
+    | AsyncResponse
+    | ContextResponse
+    | AsyncContextResponse
+    | StreamResponse
+    | AsyncStreamResponse
+    | ContextStreamResponse
+    | AsyncContextStreamResponse
+)
 ChunkIterator = Iterator[StreamResponseChunk]
 AsyncChunkIterator = AsyncIterator[StreamResponseChunk]
 
 __all__ = [
+    "AnyResponse",
     "AsyncChunkIterator",
+    "AsyncContextResponse",
     "AsyncContextStreamResponse",
+    "AsyncResponse",
     "AsyncStream",
     "AsyncStreamResponse",
     "AsyncTextStream",
     "AsyncThoughtStream",
     "AsyncToolCallStream",
     "ChunkIterator",
+    "ContextResponse",
     "ContextStreamResponse",
     "FinishReason",
     "FinishReasonChunk",
     "ProviderToolUsage",
     "RawMessageChunk",
     "RawStreamEventChunk",
+    "Response",
+    "RootResponse",
     "Stream",
     "StreamResponse",
     "StreamResponseChunk",

@@ -28,6 +28,7 @@ from ferriscope._core import (
     UsageDeltaChunk,
 )
 from ferriscope.llm import exceptions
+from ferriscope.llm._names import FORMAT_TOOL_NAME
 from ferriscope.llm.content import Text, Thought, ToolCall
 from ferriscope.llm.content.growing import freeze, growing_text, growing_thought
 from ferriscope.llm.messages import AssistantMessage, Message
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMAT_TOOL_NAME", "BaseStreamResponse", "stream_error"]
 
-FORMAT_TOOL_NAME = "__mirascope_formatted_output_tool__"
 
 FormattableT = TypeVar("FormattableT")
 

@@ -1,0 +1,55 @@
+"""Structured output: formats, modes, partial models and output parsers (API.md §7)."""
+
+from ferriscope.llm.formatting.format import (
+    JSON_MODE_INSTRUCTIONS,
+    TOOL_MODE_INSTRUCTIONS,
+    Format,
+    format,
+    resolve_format,
+)
+from ferriscope.llm.formatting.from_call_args import FromCallArgs
+from ferriscope.llm.formatting.instructions import (
+    add_system_instructions,
+    with_formatting_instructions,
+)
+from ferriscope.llm.formatting.output_parser import OutputParser, is_output_parser, output_parser
+from ferriscope.llm.formatting.parsing import (
+    extract_json_text,
+    parse,
+    parse_partial,
+    strip_json_preamble,
+)
+from ferriscope.llm.formatting.partial import Partial
+from ferriscope.llm.formatting.primitives import (
+    PrimitiveType,
+    PrimitiveWrapperModel,
+    create_wrapper_model,
+    is_primitive_type,
+)
+from ferriscope.llm.formatting.types import FormatSpec, FormattableT, FormattingMode
+
+__all__ = [
+    "JSON_MODE_INSTRUCTIONS",
+    "TOOL_MODE_INSTRUCTIONS",
+    "Format",
+    "FormatSpec",
+    "FormattableT",
+    "FormattingMode",
+    "FromCallArgs",
+    "OutputParser",
+    "Partial",
+    "PrimitiveType",
+    "PrimitiveWrapperModel",
+    "add_system_instructions",
+    "create_wrapper_model",
+    "extract_json_text",
+    "format",
+    "is_output_parser",
+    "is_primitive_type",
+    "output_parser",
+    "parse",
+    "parse_partial",
+    "resolve_format",
+    "strip_json_preamble",
+    "with_formatting_instructions",
+]

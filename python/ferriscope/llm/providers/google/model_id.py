@@ -1,0 +1,24 @@
+"""Model ids → the Gemini model name and the streaming path (API.md §2.5, §11.4)."""
+
+from __future__ import annotations
+
+__all__ = ["stream_path", "wire_model_name"]
+
+
+def wire_model_name(model_id: str) -> str:
+    """Everything after the first "/" (`google/gemini-2.5-flash` → `gemini-2.5-flash`), so a
+    custom scope such as `gem/` works the same way (Δ1)."""
+    return model_id.split("/", 1)[1] if "/" in model_id else model_id
+
+
+def stream_path(wire_model: str) -> str:
+    """`/v1beta/models/{model}:streamGenerateContent?alt=sse`; a name that already names its
+    collection (`models/…`, `tunedModels/…`) is used as is, as the google SDK does."""
+    if not wire_model or ".." in wire_model or "?" in wire_model or "&" in wire_model:
+        raise ValueError(f"Invalid Google model name: {wire_model!r}")
+    resource = (
+        wire_model
+        if wire_model.startswith(("models/", "tunedModels/"))
+        else f"models/{wire_model}"
+    )
+    return f"/v1beta/{resource}:streamGenerateContent?alt=sse"

@@ -1,0 +1,68 @@
+"""Tools the model can call: `@llm.tool`, the tool kinds, toolkits and their schemas (§8)."""
+
+from ferriscope.llm.tools.decorator import ToolDecorator, tool
+from ferriscope.llm.tools.provider_tools import ProviderTool, WebSearchTool
+from ferriscope.llm.tools.results import tool_output_response_object, tool_output_result_text
+from ferriscope.llm.tools.schema import (
+    FORMAT_TOOL_NAME,
+    AnyToolSchema,
+    ToolParameterSchema,
+    ToolSchema,
+)
+from ferriscope.llm.tools.toolkit import (
+    AsyncContextToolkit,
+    AsyncToolkit,
+    BaseToolkit,
+    ContextToolkit,
+    Toolkit,
+    ToolkitT,
+)
+from ferriscope.llm.tools.tools import AnyTool, AsyncContextTool, AsyncTool, ContextTool, Tool
+from ferriscope.llm.tools.types import (
+    AnyToolFn,
+    AnyTools,
+    AsyncContextTools,
+    AsyncTools,
+    ContextTools,
+    ToolkitKind,
+    Tools,
+    normalize_async_context_tools,
+    normalize_async_tools,
+    normalize_context_tools,
+    normalize_tools,
+)
+
+__all__ = [
+    "FORMAT_TOOL_NAME",
+    "AnyTool",
+    "AnyToolFn",
+    "AnyToolSchema",
+    "AnyTools",
+    "AsyncContextTool",
+    "AsyncContextToolkit",
+    "AsyncContextTools",
+    "AsyncTool",
+    "AsyncToolkit",
+    "AsyncTools",
+    "BaseToolkit",
+    "ContextTool",
+    "ContextToolkit",
+    "ContextTools",
+    "ProviderTool",
+    "Tool",
+    "ToolDecorator",
+    "ToolParameterSchema",
+    "ToolSchema",
+    "Toolkit",
+    "ToolkitKind",
+    "ToolkitT",
+    "Tools",
+    "WebSearchTool",
+    "normalize_async_context_tools",
+    "normalize_async_tools",
+    "normalize_context_tools",
+    "normalize_tools",
+    "tool",
+    "tool_output_response_object",
+    "tool_output_result_text",
+]
