@@ -1,27 +1,1549 @@
-//! PLACEHOLDER: being written (see the wire-format issue).
+//! Google Gemini `streamGenerateContent?alt=sse` → chunks (API.md §11.4).
+//!
+//! Every SSE event carries a whole `GenerateContentResponse`. Gemini has no terminal event: a
+//! `finishReason` on the first candidate says the answer is complete, and the body's EOF after
+//! it is the normal end (the raw message is emitted then). Text and thought parts arrive whole
+//! in each event and consecutive parts of the same kind merge into one content part, so the
+//! decoder only tracks which part is open; a `functionCall` arrives whole too and becomes a
+//! start / delta / end triple at once.
 
-use crate::chunk::{Chunk, DecodeOptions, ErrorKind, StreamError};
-use crate::providers::EventDecoder;
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::error::Category;
+use serde_json::{Map, Value};
+
+use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage};
+use crate::providers::{malformed_event, EventDecoder};
 use crate::sse::Event;
 
+/// The id Mirascope gives a call that Gemini sent without one (kept, API.md §13).
+const UNKNOWN_TOOL_ID: &str = "google_unknown_tool_id";
+
+/// The fields of a `GenerateContentResponse` the decoder reads; the rest is skipped unparsed.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Response {
+    candidates: Option<Vec<Candidate>>,
+    usage_metadata: Option<UsageMetadata>,
+    prompt_feedback: Option<PromptFeedback>,
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Candidate {
+    content: Option<Content>,
+    finish_reason: Option<String>,
+    grounding_metadata: Option<GroundingMetadata>,
+}
+
+#[derive(Deserialize)]
+struct Content {
+    parts: Option<Vec<RawPart>>,
+}
+
+/// One content part's entries in arrival order, kept verbatim (every key, including
+/// `thoughtSignature`) for the raw message.
+///
+/// Parsed once into the form the raw message needs rather than typed and then re-parsed. A
+/// list, not a `serde_json::Map`: a part is only searched for three keys and written out once
+/// at EOF, so hashing each part's keys (most events carry one text part) would be waste.
+/// Well-known keys are stored without allocating.
+struct RawPart(Vec<(Cow<'static, str>, Value)>);
+
+impl RawPart {
+    /// The value of `key`; the last one wins, as in a parsed JSON object.
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn into_value(self) -> Value {
+        Value::Object(
+            self.0
+                .into_iter()
+                .map(|(key, value)| (key.into_owned(), value))
+                .collect(),
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for RawPart {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(PartVisitor)
+    }
+}
+
+struct PartVisitor;
+
+impl<'de> Visitor<'de> for PartVisitor {
+    type Value = RawPart;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a content part object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawPart, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(2));
+        while let Some(PartKey(key)) = map.next_key()? {
+            entries.push((key, map.next_value()?));
+        }
+        Ok(RawPart(entries))
+    }
+}
+
+struct PartKey(Cow<'static, str>);
+
+impl<'de> Deserialize<'de> for PartKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(PartKeyVisitor)
+    }
+}
+
+struct PartKeyVisitor;
+
+impl Visitor<'_> for PartKeyVisitor {
+    type Value = PartKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a part key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<PartKey, E> {
+        Ok(PartKey(match key {
+            "text" => Cow::Borrowed("text"),
+            "thought" => Cow::Borrowed("thought"),
+            "thoughtSignature" => Cow::Borrowed("thoughtSignature"),
+            "functionCall" => Cow::Borrowed("functionCall"),
+            _ => Cow::Owned(key.to_owned()),
+        }))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroundingMetadata {
+    /// Only the number of queries matters (one web search each).
+    web_search_queries: Option<Vec<IgnoredAny>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PromptFeedback {
+    block_reason: Option<String>,
+}
+
+impl PromptFeedback {
+    fn is_block(&self) -> bool {
+        self.block_reason.as_deref().is_some_and(|r| !r.is_empty())
+    }
+}
+
+/// Gemini's counters; each is cumulative over the stream and may be absent or null.
+#[derive(Deserialize)]
+struct UsageMetadata {
+    #[serde(rename = "promptTokenCount")]
+    prompt: Option<i64>,
+    #[serde(rename = "toolUsePromptTokenCount")]
+    tool_use_prompt: Option<i64>,
+    #[serde(rename = "candidatesTokenCount")]
+    candidates: Option<i64>,
+    #[serde(rename = "cachedContentTokenCount")]
+    cached_content: Option<i64>,
+    #[serde(rename = "thoughtsTokenCount")]
+    thoughts: Option<i64>,
+}
+
+/// Running totals in the order input, output, cache read, reasoning.
+type Totals = [i64; 4];
+
+impl UsageMetadata {
+    /// The totals as Mirascope counts them: tool-use prompt tokens are input, and output
+    /// excludes thoughts (as recorded by the fixtures; thoughts are reported as reasoning).
+    fn totals(&self) -> Totals {
+        [
+            self.prompt
+                .unwrap_or(0)
+                .saturating_add(self.tool_use_prompt.unwrap_or(0)),
+            self.candidates.unwrap_or(0),
+            self.cached_content.unwrap_or(0),
+            self.thoughts.unwrap_or(0),
+        ]
+    }
+}
+
+/// The kind of content part currently open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Nothing,
+    Text,
+    Thought,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Content may still arrive.
+    Streaming,
+    /// A `finishReason` (or a prompt block) arrived; only usage updates and EOF are expected.
+    Finished,
+    /// An error chunk or the end of the stream was emitted; nothing more is.
+    Stopped,
+}
+
+/// What one content part contributes.
+enum PartKind<'a> {
+    Text(&'a str),
+    Thought(&'a str),
+    Call(&'a Map<String, Value>),
+    /// No visible content (empty text, a bare `thoughtSignature`, …); `thought` says whether it
+    /// was flagged as a thought, so it does not close an open thought.
+    Empty {
+        thought: bool,
+    },
+}
+
 pub struct Decoder {
-    _options: DecodeOptions,
+    options: DecodeOptions,
+    open: Open,
+    phase: Phase,
+    /// Every part of `candidates[0].content`, verbatim, for the raw message.
+    parts: Vec<RawPart>,
+    /// The last cumulative counters seen, to turn the next ones into a delta.
+    totals: Totals,
+    usage_seen: bool,
+    /// The web search count last reported, so an unchanged count is not repeated.
+    web_searches: usize,
 }
 
 impl Decoder {
     #[must_use]
     pub fn new(options: DecodeOptions) -> Self {
-        Self { _options: options }
+        Self {
+            options,
+            open: Open::Nothing,
+            phase: Phase::Streaming,
+            parts: Vec::new(),
+            totals: [0; 4],
+            usage_seen: false,
+            web_searches: 0,
+        }
+    }
+
+    /// Decodes one event; `Err` holds the error chunk that ends the stream.
+    fn handle(&mut self, event: &Event, out: &mut Vec<Chunk>) -> Result<(), Chunk> {
+        if event.event != "message" {
+            // Gemini sends data-only events; a named one is something new: keep it visible.
+            let value = serde_json::from_str(&event.data)
+                .unwrap_or_else(|_| Value::String(event.data.clone()));
+            out.push(Chunk::RawEvent(value));
+            return Ok(());
+        }
+        let response = self.parse(event, out)?;
+        if let Some(error) = &response.error {
+            return Err(Chunk::Error(in_stream_error(error)));
+        }
+        let mut candidates = response.candidates.unwrap_or_default().into_iter();
+        let candidate = candidates.next();
+        let web_searches = candidate
+            .as_ref()
+            .and_then(|c| c.grounding_metadata.as_ref())
+            .and_then(|g| g.web_search_queries.as_ref())
+            .map_or(0, Vec::len);
+        if self.phase == Phase::Streaming {
+            if let Some(candidate) = candidate {
+                self.candidate(candidate, out)?;
+            } else if response.prompt_feedback.is_some_and(|f| f.is_block()) {
+                // Δ: a blocked prompt is a refusal rather than an empty normal answer.
+                self.finish(Some(FinishReason::Refusal), out);
+            }
+        }
+        self.usage(response.usage_metadata.as_ref(), web_searches, out);
+        Ok(())
+    }
+
+    /// Parses the event's JSON once; with raw events on, as a `Value` kept for the raw event
+    /// chunk and read back into the typed view.
+    fn parse(&self, event: &Event, out: &mut Vec<Chunk>) -> Result<Response, Chunk> {
+        if !self.options.raw_events {
+            return serde_json::from_str(&event.data).map_err(|err| match err.classify() {
+                Category::Data => wrong_shape(event, &err),
+                _ => malformed_event(event, &err),
+            });
+        }
+        let value: Value =
+            serde_json::from_str(&event.data).map_err(|err| malformed_event(event, &err))?;
+        let response = Response::deserialize(&value).map_err(|err| wrong_shape(event, &err))?;
+        out.push(Chunk::RawEvent(value));
+        Ok(response)
+    }
+
+    fn candidate(&mut self, candidate: Candidate, out: &mut Vec<Chunk>) -> Result<(), Chunk> {
+        let parts = candidate.content.and_then(|c| c.parts).unwrap_or_default();
+        for part in parts {
+            self.part(&part, out)?;
+            self.parts.push(part);
+        }
+        if let Some(reason) = candidate.finish_reason.filter(|r| !r.is_empty()) {
+            self.finish(finish_reason(&reason), out);
+        }
+        Ok(())
+    }
+
+    fn part(&mut self, part: &RawPart, out: &mut Vec<Chunk>) -> Result<(), Chunk> {
+        match classify(part)? {
+            PartKind::Text(text) => {
+                if self.open != Open::Text {
+                    self.close(out);
+                    out.push(Chunk::TextStart);
+                    self.open = Open::Text;
+                }
+                out.push(Chunk::Text(text.to_owned()));
+            }
+            PartKind::Thought(text) => {
+                if self.open != Open::Thought {
+                    self.close(out);
+                    if self.options.include_thoughts {
+                        out.push(Chunk::ThoughtStart);
+                    }
+                    self.open = Open::Thought;
+                }
+                if self.options.include_thoughts {
+                    out.push(Chunk::Thought(text.to_owned()));
+                }
+            }
+            PartKind::Call(call) => {
+                self.close(out);
+                push_call(call, out)?;
+            }
+            // An empty thought-flagged part continues the open thought; any other empty part
+            // ends the open part, as the reference does (it cuts text around a bare
+            // `thoughtSignature`).
+            PartKind::Empty { thought: true } if self.open == Open::Thought => {}
+            PartKind::Empty { .. } => self.close(out),
+        }
+        Ok(())
+    }
+
+    /// Ends the open text or thought part.
+    fn close(&mut self, out: &mut Vec<Chunk>) {
+        match self.open {
+            Open::Nothing => {}
+            Open::Text => out.push(Chunk::TextEnd),
+            Open::Thought => {
+                if self.options.include_thoughts {
+                    out.push(Chunk::ThoughtEnd);
+                }
+            }
+        }
+        self.open = Open::Nothing;
+    }
+
+    fn finish(&mut self, reason: Option<FinishReason>, out: &mut Vec<Chunk>) {
+        self.close(out);
+        if let Some(reason) = reason {
+            out.push(Chunk::Finish(reason));
+        }
+        self.phase = Phase::Finished;
+    }
+
+    /// Emits the change of the cumulative counters (always for the first report, so a response
+    /// whose counters are all zero still has usage) and a changed web search count.
+    fn usage(&mut self, meta: Option<&UsageMetadata>, web_searches: usize, out: &mut Vec<Chunk>) {
+        let mut usage = Usage::default();
+        if let Some(meta) = meta {
+            let now = meta.totals();
+            let [input, output, cache_read, reasoning] = delta(now, self.totals);
+            usage.input_tokens = input;
+            usage.output_tokens = output;
+            usage.cache_read_tokens = cache_read;
+            usage.reasoning_tokens = reasoning;
+            self.totals = now;
+        }
+        if web_searches > 0 && web_searches != self.web_searches {
+            self.web_searches = web_searches;
+            usage.provider_tool_usage = Some(vec![ToolUsage {
+                name: "web_search".to_owned(),
+                call_count: i64::try_from(web_searches).unwrap_or(i64::MAX),
+            }]);
+        }
+        let first = meta.is_some() && !self.usage_seen;
+        if first || usage != Usage::default() {
+            self.usage_seen |= meta.is_some();
+            out.push(Chunk::Usage(usage));
+        }
+    }
+
+    fn raw_message(&mut self) -> Value {
+        let mut message = Map::new();
+        message.insert("role".to_owned(), Value::from("model"));
+        message.insert(
+            "parts".to_owned(),
+            std::mem::take(&mut self.parts)
+                .into_iter()
+                .map(RawPart::into_value)
+                .collect(),
+        );
+        Value::Object(message)
     }
 }
 
 impl EventDecoder for Decoder {
-    fn event(&mut self, _event: &Event, out: &mut Vec<Chunk>) {
-        out.push(Chunk::Error(StreamError::new(
-            ErrorKind::Api,
-            "decoder not implemented",
-        )));
+    fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
+        if self.phase == Phase::Stopped {
+            return;
+        }
+        if let Err(error) = self.handle(event, out) {
+            self.phase = Phase::Stopped;
+            out.push(error);
+        }
     }
 
-    fn eof(&mut self, _out: &mut Vec<Chunk>) {}
+    fn eof(&mut self, out: &mut Vec<Chunk>) {
+        match self.phase {
+            Phase::Stopped => {}
+            Phase::Finished => {
+                let message = self.raw_message();
+                out.push(Chunk::RawMessage(message));
+            }
+            Phase::Streaming => out.push(Chunk::Error(StreamError::new(
+                ErrorKind::Connection,
+                "the Gemini stream ended before a candidate with a finishReason",
+            ))),
+        }
+        self.phase = Phase::Stopped;
+    }
+}
+
+fn delta(now: Totals, before: Totals) -> Totals {
+    let mut d = [0; 4];
+    for ((d, now), before) in d.iter_mut().zip(now).zip(before) {
+        *d = now.saturating_sub(before);
+    }
+    d
+}
+
+/// Mirascope's mapping; STOP and unknown reasons are a normal end.
+fn finish_reason(reason: &str) -> Option<FinishReason> {
+    match reason {
+        "MAX_TOKENS" => Some(FinishReason::MaxTokens),
+        "SAFETY"
+        | "RECITATION"
+        | "BLOCKLIST"
+        | "PROHIBITED_CONTENT"
+        | "SPII"
+        | "IMAGE_SAFETY"
+        | "IMAGE_PROHIBITED_CONTENT"
+        | "IMAGE_RECITATION" => Some(FinishReason::Refusal),
+        _ => None,
+    }
+}
+
+/// Sorts a part the way the reference does: thought text, then text, then a function call
+/// (a part with non-empty text is shown as text even if it also holds a call).
+fn classify(part: &RawPart) -> Result<PartKind<'_>, Chunk> {
+    let text = match part.get("text") {
+        None | Some(Value::Null) => "",
+        Some(Value::String(text)) => text,
+        Some(other) => {
+            return Err(invalid(format!(
+                "Gemini part text is not a string: {other}"
+            )))
+        }
+    };
+    let thought = matches!(part.get("thought"), Some(Value::Bool(true)));
+    if !text.is_empty() {
+        return Ok(if thought {
+            PartKind::Thought(text)
+        } else {
+            PartKind::Text(text)
+        });
+    }
+    match part.get("functionCall") {
+        None | Some(Value::Null) => Ok(PartKind::Empty { thought }),
+        Some(Value::Object(call)) => Ok(PartKind::Call(call)),
+        Some(other) => Err(invalid(format!(
+            "Gemini functionCall is not an object: {other}"
+        ))),
+    }
+}
+
+/// A Gemini call arrives whole: start, the args as one delta, end.
+fn push_call(call: &Map<String, Value>, out: &mut Vec<Chunk>) -> Result<(), Chunk> {
+    let Some(name) = call
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+    else {
+        return Err(invalid(format!(
+            "Gemini functionCall without a name: {}",
+            Value::Object(call.clone())
+        )));
+    };
+    let id = call
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .unwrap_or(UNKNOWN_TOOL_ID);
+    let delta = match call.get("args") {
+        Some(args) if !is_falsy(args) => python_json_dumps(args),
+        _ => "{}".to_owned(),
+    };
+    out.push(Chunk::ToolCallStart {
+        id: id.to_owned(),
+        name: name.to_owned(),
+    });
+    out.push(Chunk::ToolCall {
+        id: id.to_owned(),
+        delta,
+    });
+    out.push(Chunk::ToolCallEnd { id: id.to_owned() });
+    Ok(())
+}
+
+/// Python truthiness: the reference writes `json.dumps(args) if args else "{}"`.
+fn is_falsy(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    }
+}
+
+/// Maps a top-level `error` object by its `status` name, else its numeric `code` (API.md §9).
+fn in_stream_error(error: &Value) -> StreamError {
+    let status = error.get("status").and_then(Value::as_str);
+    let code = error.get("code").and_then(Value::as_i64);
+    let message = match error {
+        Value::String(message) => Some(message.as_str()),
+        _ => error.get("message").and_then(Value::as_str),
+    }
+    .filter(|m| !m.is_empty());
+    let mut kind = status
+        .and_then(ErrorKind::from_provider_name)
+        .or_else(|| code.map(ErrorKind::from_status))
+        .unwrap_or(ErrorKind::Api);
+    if kind == ErrorKind::BadRequest && message.is_some_and(|m| m.contains("API key not valid")) {
+        kind = ErrorKind::Authentication;
+    }
+    StreamError {
+        kind,
+        message: message.map_or_else(|| format!("Gemini stream error: {error}"), str::to_owned),
+        status_code: code,
+    }
+}
+
+fn invalid(message: String) -> Chunk {
+    Chunk::Error(StreamError::new(ErrorKind::ResponseValidation, message))
+}
+
+/// The error chunk for valid JSON that is not a `GenerateContentResponse`.
+fn wrong_shape(event: &Event, err: &serde_json::Error) -> Chunk {
+    let mut preview: String = event.data.chars().take(200).collect();
+    if preview.len() < event.data.len() {
+        preview.push('…');
+    }
+    invalid(format!(
+        "Gemini event is not a GenerateContentResponse: {err}; data: {preview}"
+    ))
+}
+
+/// Serialises `value` exactly as Python's `json.dumps(value)` does with default arguments, so
+/// tool-call args are byte-identical to Mirascope's (and to what a resume sends back).
+fn python_json_dumps(value: &Value) -> String {
+    let mut out = String::new();
+    write_python_json(value, &mut out);
+    out
+}
+
+fn write_python_json(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                write_python_float(f, out);
+            } else {
+                // Integers (i64 or u64) print the same in both languages.
+                let _ = write!(out, "{n}");
+            }
+        }
+        Value::String(s) => write_python_str(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_python_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(fields) => {
+            out.push('{');
+            for (i, (key, item)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_python_str(key, out);
+                out.push_str(": ");
+                write_python_json(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// `ensure_ascii` escaping: printable ASCII stays, everything else becomes `\uXXXX`
+/// (lower-case hex, astral characters as surrogate pairs) except the short escapes.
+fn write_python_str(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// Python's `repr(float)`: the shortest round-tripping digits, positional when the decimal
+/// exponent is in [-4, 16), else scientific with a signed, at least two-digit exponent.
+fn write_python_float(f: f64, out: &mut String) {
+    if !f.is_finite() {
+        // Not reachable from parsed JSON; `json.dumps` writes these names.
+        out.push_str(if f.is_nan() {
+            "NaN"
+        } else if f > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        });
+        return;
+    }
+    if f == 0.0 {
+        out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
+        return;
+    }
+    let (digits, exponent) = shortest_digits(f.abs());
+    if f.is_sign_negative() {
+        out.push('-');
+    }
+    // Position of the decimal point relative to the start of `digits`.
+    let point = exponent + 1;
+    let len = i64::try_from(digits.len()).unwrap_or(i64::MAX);
+    if !(-3..=16).contains(&point) {
+        let (first, rest) = digits.split_at(1);
+        out.push_str(first);
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
+        }
+        let sign = if exponent < 0 { '-' } else { '+' };
+        let _ = write!(out, "e{sign}{:02}", exponent.abs());
+    } else if point <= 0 {
+        out.push_str("0.");
+        push_zeros(out, -point);
+        out.push_str(&digits);
+    } else if point >= len {
+        out.push_str(&digits);
+        push_zeros(out, point - len);
+        out.push_str(".0");
+    } else {
+        let (whole, fraction) = digits.split_at(usize::try_from(point).unwrap_or(0));
+        out.push_str(whole);
+        out.push('.');
+        out.push_str(fraction);
+    }
+}
+
+/// The shortest digits that round-trip to `x` (positive, finite) and the decimal exponent of
+/// the first one. Rust's `{:e}` finds them, but when two candidates are equally close it does
+/// not pick the even one as Python's dtoa does (`2013788578224892.25` → `…892.2`), so a tie is
+/// checked against the exact binary value.
+fn shortest_digits(x: f64) -> (String, i64) {
+    let sci = format!("{x:e}");
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exponent: i64 = exponent.parse().unwrap_or(0);
+    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let last = digits.bytes().last().unwrap_or(b'0') - b'0';
+    if last % 2 == 1 {
+        // An even neighbour ending in 0 would be shorter, so only 1..=8 can tie.
+        for alt in [last - 1, last + 1]
+            .into_iter()
+            .filter(|d| (1..=8).contains(d))
+        {
+            let mut candidate = digits.clone();
+            candidate.pop();
+            candidate.push(char::from(b'0' + alt));
+            if is_tie(x, &digits, &candidate, exponent) {
+                digits = candidate;
+                break;
+            }
+        }
+    }
+    (digits, exponent)
+}
+
+/// Whether `x` lies exactly halfway between the two digit strings (same length and exponent).
+fn is_tie(x: f64, a: &str, b: &str, exponent: i64) -> bool {
+    let mut midpoint = a.min(b).to_owned();
+    midpoint.push('5');
+    let as_float = format!("{}.{}e{exponent}", &midpoint[..1], &midpoint[1..]);
+    if as_float.parse::<f64>() != Ok(x) {
+        return false;
+    }
+    // Every finite double has at most 767 significant decimal digits, so this is exact.
+    let exact = format!("{x:.800e}");
+    let (mantissa, exact_exponent) = exact.split_once('e').unwrap_or((&exact, ""));
+    let exact_digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    exact_exponent.parse() == Ok(exponent)
+        && exact_digits.trim_end_matches('0') == midpoint.trim_end_matches('0')
+}
+
+fn push_zeros(out: &mut String, n: i64) {
+    for _ in 0..n {
+        out.push('0');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::fixture_tests::fold;
+    use crate::providers::{decode_all, StreamDecoder, WireFormat};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const THOUGHTS: DecodeOptions = DecodeOptions {
+        include_thoughts: true,
+        raw_events: false,
+    };
+    const PLAIN: DecodeOptions = DecodeOptions {
+        include_thoughts: false,
+        raw_events: false,
+    };
+
+    fn body(events: &[Value]) -> String {
+        let mut out = String::new();
+        for event in events {
+            let _ = write!(out, "data: {event}\r\n\r\n");
+        }
+        out
+    }
+
+    fn decode(options: DecodeOptions, events: &[Value]) -> Vec<Chunk> {
+        decode_all(WireFormat::Google, options, body(events).as_bytes())
+    }
+
+    fn parts(parts: Value) -> Value {
+        json!({"candidates": [{"content": {"parts": parts, "role": "model"}, "index": 0}]})
+    }
+
+    fn finished(parts: Value, reason: &str) -> Value {
+        json!({"candidates": [{"content": {"parts": parts, "role": "model"},
+            "finishReason": reason, "index": 0}]})
+    }
+
+    fn text(s: &str) -> Chunk {
+        Chunk::Text(s.to_owned())
+    }
+
+    fn thought(s: &str) -> Chunk {
+        Chunk::Thought(s.to_owned())
+    }
+
+    fn call(id: &str, name: &str, args: &str) -> [Chunk; 3] {
+        [
+            Chunk::ToolCallStart {
+                id: id.into(),
+                name: name.into(),
+            },
+            Chunk::ToolCall {
+                id: id.into(),
+                delta: args.into(),
+            },
+            Chunk::ToolCallEnd { id: id.into() },
+        ]
+    }
+
+    fn raw_message(parts: Value) -> Chunk {
+        Chunk::RawMessage(json!({"role": "model", "parts": parts}))
+    }
+
+    fn error_of(chunks: &[Chunk]) -> &StreamError {
+        match chunks.last() {
+            Some(Chunk::Error(e)) => e,
+            other => panic!("expected a trailing error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn two_calls_in_one_event_and_calls_split_across_events() {
+        let a = json!({"functionCall": {"name": "f", "args": {"x": 1}}, "thoughtSignature": "s"});
+        let b = json!({"functionCall": {"name": "g", "args": {"y": [true, null]}}});
+        let c = json!({"functionCall": {"id": "call-3", "name": "f"}});
+        let d = json!({"functionCall": {"name": "h", "args": {}}});
+        let chunks = decode(
+            PLAIN,
+            &[
+                parts(json!([a, b])),
+                parts(json!([c])),
+                finished(json!([d]), "STOP"),
+            ],
+        );
+        let mut want = Vec::new();
+        want.extend(call(UNKNOWN_TOOL_ID, "f", r#"{"x": 1}"#));
+        want.extend(call(UNKNOWN_TOOL_ID, "g", r#"{"y": [true, null]}"#));
+        want.extend(call("call-3", "f", "{}"));
+        want.extend(call(UNKNOWN_TOOL_ID, "h", "{}"));
+        want.push(raw_message(json!([a, b, c, d])));
+        assert_eq!(chunks, want);
+        assert_eq!(fold(&chunks).unwrap().content.len(), 4);
+    }
+
+    #[test]
+    fn text_then_call_closes_the_text() {
+        let chunks = decode(
+            PLAIN,
+            &[
+                parts(json!([{"text": "Let me check."}])),
+                finished(
+                    json!([{"functionCall": {"name": "f", "args": {"a": "b"}}}]),
+                    "STOP",
+                ),
+            ],
+        );
+        let mut want = vec![Chunk::TextStart, text("Let me check."), Chunk::TextEnd];
+        want.extend(call(UNKNOWN_TOOL_ID, "f", r#"{"a": "b"}"#));
+        assert_eq!(&chunks[..want.len()], want.as_slice());
+        assert!(matches!(chunks.last(), Some(Chunk::RawMessage(_))));
+    }
+
+    fn thought_text_thought() -> Vec<Value> {
+        vec![
+            parts(json!([{"text": "plan ", "thought": true}])),
+            parts(json!([{"text": "more", "thought": true}, {"text": "Hello"}])),
+            parts(json!([{"text": " world"}, {"text": "again", "thought": true}])),
+            finished(json!([{"text": "!", "thought": true}]), "STOP"),
+        ]
+    }
+
+    #[test]
+    fn thought_then_text_then_thought_merge_and_close() {
+        let chunks = decode(THOUGHTS, &thought_text_thought());
+        let want = vec![
+            Chunk::ThoughtStart,
+            thought("plan "),
+            thought("more"),
+            Chunk::ThoughtEnd,
+            Chunk::TextStart,
+            text("Hello"),
+            text(" world"),
+            Chunk::TextEnd,
+            Chunk::ThoughtStart,
+            thought("again"),
+            thought("!"),
+            Chunk::ThoughtEnd,
+            raw_message(json!([
+                {"text": "plan ", "thought": true},
+                {"text": "more", "thought": true},
+                {"text": "Hello"},
+                {"text": " world"},
+                {"text": "again", "thought": true},
+                {"text": "!", "thought": true},
+            ])),
+        ];
+        assert_eq!(chunks, want);
+        let folded = fold(&chunks).unwrap();
+        assert_eq!(
+            folded.content,
+            vec![
+                json!({"type": "thought", "thought": "plan more"}),
+                json!({"type": "text", "text": "Hello world"}),
+                json!({"type": "thought", "thought": "again!"}),
+            ]
+        );
+        assert_eq!(folded.n_chunks, 12);
+    }
+
+    #[test]
+    fn without_include_thoughts_only_text_is_shown_but_raw_keeps_thoughts() {
+        let chunks = decode(PLAIN, &thought_text_thought());
+        assert_eq!(
+            &chunks[..4],
+            &[
+                Chunk::TextStart,
+                text("Hello"),
+                text(" world"),
+                Chunk::TextEnd
+            ]
+        );
+        let Some(Chunk::RawMessage(raw)) = chunks.get(4) else {
+            panic!("{chunks:?}");
+        };
+        assert_eq!(raw["parts"].as_array().map(Vec::len), Some(6));
+        assert_eq!(chunks.len(), 5);
+    }
+
+    #[test]
+    fn empty_text_parts_close_text_without_starting_a_part() {
+        let signature = json!({"text": "", "thoughtSignature": "sig"});
+        let chunks = decode(
+            PLAIN,
+            &[
+                parts(json!([{"text": "a"}, signature])),
+                parts(json!([{"text": "b"}, {"thoughtSignature": "only"}])),
+                finished(json!([{"text": ""}]), "STOP"),
+            ],
+        );
+        assert_eq!(
+            chunks[..6],
+            [
+                Chunk::TextStart,
+                text("a"),
+                Chunk::TextEnd,
+                Chunk::TextStart,
+                text("b"),
+                Chunk::TextEnd
+            ]
+        );
+        assert_eq!(
+            chunks[6],
+            raw_message(json!([
+                {"text": "a"}, signature, {"text": "b"}, {"thoughtSignature": "only"}, {"text": ""}
+            ]))
+        );
+        assert_eq!(chunks.len(), 7);
+    }
+
+    #[test]
+    fn empty_parts_and_open_thoughts() {
+        // A thought-flagged empty part keeps the thought open; an unflagged one ends it.
+        let chunks = decode(
+            THOUGHTS,
+            &[
+                parts(json!([{"text": "a", "thought": true}, {"thought": true, "text": ""}])),
+                parts(
+                    json!([{"text": "b", "thought": true}, {"text": "", "thoughtSignature": "s"}]),
+                ),
+                finished(json!([{"text": "c", "thought": true}]), "STOP"),
+            ],
+        );
+        let folded = fold(&chunks).unwrap();
+        assert_eq!(
+            folded.content,
+            vec![
+                json!({"type": "thought", "thought": "ab"}),
+                json!({"type": "thought", "thought": "c"}),
+            ]
+        );
+    }
+
+    #[test]
+    fn python_json_dumps_matches_python() {
+        // Expected text produced by CPython 3 `json.dumps(json.loads(src))`.
+        let src = r#"{"outer": {"inner": [1, {"deep": null}], "empty": {}, "list": []},
+            "s": "é世🎉\"\\\n\t\u0001\u007f/",
+            "floats": [0.1, 1e16, 1.5e-7, 100.0, -0.0, 1e15, 0.0001, 0.00001, 123456.789,
+                       1e-320, 1.7976931348623157e308, 2.5e+22],
+            "ints": [9007199254740993, -9223372036854775808, 18446744073709551615, 0],
+            "b": [true, false]}"#;
+        let want = r#"{"outer": {"inner": [1, {"deep": null}], "empty": {}, "list": []}, "s": "\u00e9\u4e16\ud83c\udf89\"\\\n\t\u0001\u007f/", "floats": [0.1, 1e+16, 1.5e-07, 100.0, -0.0, 1000000000000000.0, 0.0001, 1e-05, 123456.789, 1e-320, 1.7976931348623157e+308, 2.5e+22], "ints": [9007199254740993, -9223372036854775808, 18446744073709551615, 0], "b": [true, false]}"#;
+        let value: Value = serde_json::from_str(src).unwrap();
+        assert_eq!(python_json_dumps(&value), want);
+    }
+
+    #[test]
+    fn tool_call_args_are_python_json() {
+        let args = json!({"name": "José 世界 🎉", "nested": {"x": 0.1, "y": [1e16, 1.5e-7]},
+            "price": 100.0, "zero": -0.0, "big": 12_345_678_901_234_567_u64});
+        let chunks = decode(
+            PLAIN,
+            &[finished(
+                json!([{"functionCall": {"name": "f", "args": args}}]),
+                "STOP",
+            )],
+        );
+        let want = r#"{"name": "Jos\u00e9 \u4e16\u754c \ud83c\udf89", "nested": {"x": 0.1, "y": [1e+16, 1.5e-07]}, "price": 100.0, "zero": -0.0, "big": 12345678901234567}"#;
+        assert_eq!(
+            chunks[1],
+            Chunk::ToolCall {
+                id: UNKNOWN_TOOL_ID.into(),
+                delta: want.into()
+            }
+        );
+    }
+
+    #[test]
+    fn python_float_repr_boundaries() {
+        let cases = [
+            (1e16, "1e+16"),
+            (9_999_999_999_999_998.0, "9999999999999998.0"),
+            (0.001, "0.001"),
+            (0.0001, "0.0001"),
+            (0.000_012_5, "1.25e-05"),
+            (-2.5, "-2.5"),
+            (1.0, "1.0"),
+            (5e-324, "5e-324"),
+            (1e100, "1e+100"),
+            (-1.234_567_890_123_456_7e-200, "-1.2345678901234567e-200"),
+            // Ties between two shortest candidates go to the even digit, as in Python.
+            (2_013_788_578_224_892.0 + 0.25, "2013788578224892.2"),
+            (2_013_788_578_224_892.0 + 0.75, "2013788578224892.8"),
+            (16_352_205_074_865.0 + 0.8125, "16352205074865.812"),
+            (1.5e-323, "1.5e-323"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-Infinity"),
+        ];
+        for (f, want) in cases {
+            let mut out = String::new();
+            write_python_float(f, &mut out);
+            assert_eq!(out, want, "{f:e}");
+        }
+    }
+
+    #[test]
+    fn cumulative_usage_becomes_deltas() {
+        let usage = |p: i64, c: i64, t: i64| {
+            json!({"promptTokenCount": p, "candidatesTokenCount": c, "thoughtsTokenCount": t,
+                "cachedContentTokenCount": 4, "toolUsePromptTokenCount": 2, "totalTokenCount": 999})
+        };
+        let mut e1 = parts(json!([{"text": "a"}]));
+        e1["usageMetadata"] = usage(10, 1, 7);
+        let mut e2 = parts(json!([{"text": "b"}]));
+        e2["usageMetadata"] = usage(10, 1, 7);
+        let mut e3 = finished(json!([{"text": "c"}]), "STOP");
+        e3["usageMetadata"] = usage(10, 6, 9);
+        let chunks = decode(PLAIN, &[e1, e2, e3]);
+        let deltas: Vec<&Usage> = chunks
+            .iter()
+            .filter_map(|c| match c {
+                Chunk::Usage(u) => Some(u),
+                _ => None,
+            })
+            .collect();
+        let first = Usage {
+            input_tokens: 12,
+            output_tokens: 1,
+            cache_read_tokens: 4,
+            reasoning_tokens: 7,
+            ..Usage::default()
+        };
+        let last = Usage {
+            output_tokens: 5,
+            reasoning_tokens: 2,
+            ..Usage::default()
+        };
+        // The repeated, unchanged report adds nothing.
+        assert_eq!(deltas, vec![&first, &last]);
+        assert_eq!(fold(&chunks).unwrap().usage, Some([12, 6, 4, 0, 9]));
+    }
+
+    #[test]
+    fn all_zero_usage_is_still_reported_once() {
+        let mut event = finished(json!([{"text": "a"}]), "STOP");
+        event["usageMetadata"] = json!({"promptTokenCount": 0});
+        let chunks = decode(PLAIN, &[event]);
+        assert_eq!(fold(&chunks).unwrap().usage, Some([0; 5]));
+    }
+
+    #[test]
+    fn web_search_queries_are_provider_tool_usage() {
+        let mut event = finished(json!([{"text": "a"}]), "STOP");
+        event["candidates"][0]["groundingMetadata"] = json!({"webSearchQueries": ["q1", "q2"]});
+        event["usageMetadata"] = json!({"promptTokenCount": 3, "candidatesTokenCount": 1});
+        let chunks = decode(PLAIN, &[event]);
+        let want = Usage {
+            input_tokens: 3,
+            output_tokens: 1,
+            provider_tool_usage: Some(vec![ToolUsage {
+                name: "web_search".into(),
+                call_count: 2,
+            }]),
+            ..Usage::default()
+        };
+        assert!(chunks.contains(&Chunk::Usage(want)), "{chunks:?}");
+    }
+
+    #[test]
+    fn finish_reasons_map_like_mirascope() {
+        for (reason, want) in [
+            ("STOP", None),
+            ("MAX_TOKENS", Some(FinishReason::MaxTokens)),
+            ("SAFETY", Some(FinishReason::Refusal)),
+            ("RECITATION", Some(FinishReason::Refusal)),
+            ("BLOCKLIST", Some(FinishReason::Refusal)),
+            ("PROHIBITED_CONTENT", Some(FinishReason::Refusal)),
+            ("SPII", Some(FinishReason::Refusal)),
+            ("IMAGE_SAFETY", Some(FinishReason::Refusal)),
+            ("IMAGE_PROHIBITED_CONTENT", Some(FinishReason::Refusal)),
+            ("IMAGE_RECITATION", Some(FinishReason::Refusal)),
+            ("MALFORMED_FUNCTION_CALL", None),
+            ("OTHER", None),
+        ] {
+            let chunks = decode(PLAIN, &[finished(json!([{"text": "x"}]), reason)]);
+            let mut expected = vec![Chunk::TextStart, text("x"), Chunk::TextEnd];
+            expected.extend(want.map(Chunk::Finish));
+            expected.push(raw_message(json!([{"text": "x"}])));
+            assert_eq!(chunks, expected, "{reason}");
+        }
+    }
+
+    #[test]
+    fn finish_without_content_parts() {
+        // MAX_TOKENS spent on thinking: no parts at all, only the finish.
+        let event = json!({"candidates": [{"finishReason": "MAX_TOKENS", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 5, "thoughtsTokenCount": 50}});
+        let chunks = decode(THOUGHTS, &[event]);
+        assert_eq!(chunks[0], Chunk::Finish(FinishReason::MaxTokens));
+        assert_eq!(chunks[2], raw_message(json!([])));
+    }
+
+    #[test]
+    fn prompt_block_is_a_refusal() {
+        let event = json!({"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"},
+            "usageMetadata": {"promptTokenCount": 7, "totalTokenCount": 7}});
+        let chunks = decode(PLAIN, &[event]);
+        assert_eq!(
+            chunks,
+            vec![
+                Chunk::Finish(FinishReason::Refusal),
+                Chunk::Usage(Usage {
+                    input_tokens: 7,
+                    ..Usage::default()
+                }),
+                raw_message(json!([])),
+            ]
+        );
+    }
+
+    #[test]
+    fn prompt_feedback_without_block_is_not_a_finish() {
+        let event = json!({"promptFeedback": {"safetyRatings": []}});
+        let chunks = decode(PLAIN, &[event]);
+        assert_eq!(error_of(&chunks).kind, ErrorKind::Connection);
+    }
+
+    #[test]
+    fn events_after_the_finish_only_update_usage() {
+        let mut late = parts(json!([{"text": "late"}]));
+        late["usageMetadata"] = json!({"promptTokenCount": 5, "candidatesTokenCount": 9});
+        let mut first = finished(json!([{"text": "a"}]), "STOP");
+        first["usageMetadata"] = json!({"promptTokenCount": 5, "candidatesTokenCount": 2});
+        let chunks = decode(PLAIN, &[first, late]);
+        let folded = fold(&chunks).unwrap();
+        assert_eq!(folded.content, vec![json!({"type": "text", "text": "a"})]);
+        assert_eq!(folded.usage, Some([5, 9, 0, 0, 0]));
+        assert_eq!(chunks.last(), Some(&raw_message(json!([{"text": "a"}]))));
+    }
+
+    #[test]
+    fn error_object_after_text_keeps_the_text() {
+        let error = json!({"error": {"code": 429, "message": "Resource has been exhausted",
+            "status": "RESOURCE_EXHAUSTED"}});
+        let chunks = decode(PLAIN, &[parts(json!([{"text": "partial"}])), error]);
+        assert_eq!(
+            chunks,
+            vec![
+                Chunk::TextStart,
+                text("partial"),
+                Chunk::Error(StreamError {
+                    kind: ErrorKind::RateLimit,
+                    message: "Resource has been exhausted".into(),
+                    status_code: Some(429),
+                }),
+            ]
+        );
+        let folded = fold(&chunks).unwrap();
+        assert!(folded.error.is_some());
+    }
+
+    #[test]
+    fn error_kinds_follow_status_then_code() {
+        let cases = [
+            (
+                json!({"code": 503, "message": "m", "status": "UNAVAILABLE"}),
+                ErrorKind::Server,
+            ),
+            (
+                json!({"code": 500, "message": "m", "status": "INTERNAL"}),
+                ErrorKind::Server,
+            ),
+            (
+                json!({"code": 400, "message": "m", "status": "INVALID_ARGUMENT"}),
+                ErrorKind::BadRequest,
+            ),
+            (
+                json!({"code": 403, "message": "m", "status": "PERMISSION_DENIED"}),
+                ErrorKind::Permission,
+            ),
+            (
+                json!({"code": 404, "message": "m", "status": "SOMETHING_NEW"}),
+                ErrorKind::NotFound,
+            ),
+            (
+                json!({"code": 400, "message": "API key not valid. Please pass a valid API key."}),
+                ErrorKind::Authentication,
+            ),
+            (json!({"message": "m"}), ErrorKind::Api),
+            (json!("plain text"), ErrorKind::Api),
+        ];
+        for (error, kind) in cases {
+            let chunks = decode(PLAIN, &[json!({ "error": error })]);
+            assert_eq!(chunks.len(), 1, "{chunks:?}");
+            assert_eq!(error_of(&chunks).kind, kind, "{error}");
+        }
+        let chunks = decode(PLAIN, &[json!({"error": {"code": 418}})]);
+        assert!(error_of(&chunks).message.contains("418"));
+    }
+
+    #[test]
+    fn eof_without_finish_reason_is_a_connection_error() {
+        let chunks = decode(
+            THOUGHTS,
+            &[parts(
+                json!([{"text": "t", "thought": true}, {"text": "cut"}]),
+            )],
+        );
+        assert_eq!(
+            chunks[..5],
+            [
+                Chunk::ThoughtStart,
+                thought("t"),
+                Chunk::ThoughtEnd,
+                Chunk::TextStart,
+                text("cut")
+            ]
+        );
+        let error = error_of(&chunks);
+        assert_eq!(error.kind, ErrorKind::Connection);
+        assert!(error.message.contains("finishReason"));
+        assert_eq!(chunks.len(), 6);
+        assert_eq!(
+            decode_all(WireFormat::Google, PLAIN, b""),
+            vec![Chunk::Error(error.clone())]
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_a_validation_error() {
+        let body = b"data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"a\"}]}}]}\r\n\r\ndata: {\"candidates\": [\r\n\r\ndata: {\"candidates\": []}\r\n\r\n";
+        let chunks = decode_all(WireFormat::Google, PLAIN, body);
+        assert_eq!(chunks[..2], [Chunk::TextStart, text("a")]);
+        let error = error_of(&chunks);
+        assert_eq!(error.kind, ErrorKind::ResponseValidation);
+        assert!(
+            error.message.contains("malformed JSON"),
+            "{}",
+            error.message
+        );
+        assert_eq!(chunks.len(), 3);
+    }
+
+    #[test]
+    fn wrong_shapes_are_validation_errors() {
+        for event in [
+            json!([1, 2]),
+            json!("text"),
+            json!({"candidates": {"not": "a list"}}),
+            json!({"usageMetadata": {"promptTokenCount": "many"}}),
+            parts(json!(["not a part"])),
+            parts(json!([{"text": 5}])),
+            parts(json!([{"functionCall": "f"}])),
+            parts(json!([{"functionCall": {"args": {}}}])),
+        ] {
+            for options in [
+                PLAIN,
+                DecodeOptions {
+                    raw_events: true,
+                    ..PLAIN
+                },
+            ] {
+                let chunks = decode(options, std::slice::from_ref(&event));
+                let error = error_of(&chunks);
+                assert_eq!(error.kind, ErrorKind::ResponseValidation, "{event}");
+                assert!(error.message.contains("Gemini"), "{}", error.message);
+            }
+        }
+    }
+
+    #[test]
+    fn a_40_kb_data_line_decodes_whole() {
+        let long: String = "Gemini 世界 ".repeat(4000);
+        let events = [finished(json!([{"text": long}]), "STOP")];
+        let bytes = body(&events);
+        assert!(bytes.len() > 40_000);
+        let chunks = decode(PLAIN, &events);
+        assert_eq!(chunks[1], text(&long));
+        let pieces = decode_split(bytes.as_bytes(), 17);
+        assert_eq!(pieces, chunks);
+    }
+
+    #[test]
+    fn raw_events_come_before_their_content() {
+        let first = parts(json!([{"text": "a"}]));
+        let last = finished(json!([{"text": "b"}]), "STOP");
+        let options = DecodeOptions {
+            raw_events: true,
+            ..PLAIN
+        };
+        let chunks = decode(options, &[first.clone(), last.clone()]);
+        assert_eq!(
+            chunks,
+            vec![
+                Chunk::RawEvent(first),
+                Chunk::TextStart,
+                text("a"),
+                Chunk::RawEvent(last),
+                text("b"),
+                Chunk::TextEnd,
+                raw_message(json!([{"text": "a"}, {"text": "b"}])),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_event_types_are_kept_as_raw_events() {
+        let body =
+            "event: notice\r\ndata: {\"x\": 1}\r\n\r\nevent: other\r\ndata: not json\r\n\r\n";
+        let chunks = decode_all(WireFormat::Google, PLAIN, body.as_bytes());
+        assert_eq!(
+            chunks[..2],
+            [
+                Chunk::RawEvent(json!({"x": 1})),
+                Chunk::RawEvent(json!("not json"))
+            ]
+        );
+        assert_eq!(error_of(&chunks).kind, ErrorKind::Connection);
+    }
+
+    #[test]
+    fn raw_message_keeps_parts_verbatim() {
+        let part = json!({"thoughtSignature": "sig", "functionCall": {"name": "f", "id": "i",
+            "args": {"b": 1, "a": 2}}, "extra": {"z": null}});
+        let chunks = decode(PLAIN, &[finished(json!([part]), "STOP")]);
+        let Some(Chunk::RawMessage(raw)) = chunks.last() else {
+            panic!("{chunks:?}");
+        };
+        assert_eq!(
+            raw.to_string(),
+            r#"{"role":"model","parts":[{"thoughtSignature":"sig","functionCall":{"name":"f","id":"i","args":{"b":1,"a":2}},"extra":{"z":null}}]}"#
+        );
+        assert_eq!(chunks[1], call("i", "f", r#"{"b": 1, "a": 2}"#)[1]);
+    }
+
+    #[test]
+    fn decoder_is_inert_after_an_error_or_the_end() {
+        let mut decoder = Decoder::new(PLAIN);
+        let event = |data: &str| Event {
+            event: "message".into(),
+            data: data.into(),
+            id: String::new(),
+            retry: None,
+        };
+        let mut out = Vec::new();
+        decoder.event(&event("{"), &mut out);
+        decoder.event(
+            &event(r#"{"candidates": [{"finishReason": "STOP"}]}"#),
+            &mut out,
+        );
+        decoder.eof(&mut out);
+        decoder.eof(&mut out);
+        assert_eq!(out.len(), 1);
+        assert!(matches!(out[0], Chunk::Error(_)));
+    }
+
+    fn decode_split(bytes: &[u8], size: usize) -> Vec<Chunk> {
+        let mut decoder = StreamDecoder::new(WireFormat::Google, PLAIN);
+        let mut out = Vec::new();
+        for piece in bytes.chunks(size) {
+            decoder.feed(piece, &mut out);
+        }
+        decoder.finish(&mut out);
+        out
+    }
+
+    fn decode_at(options: DecodeOptions, bytes: &[u8], cuts: &[usize]) -> Vec<Chunk> {
+        let mut decoder = StreamDecoder::new(WireFormat::Google, options);
+        let mut out = Vec::new();
+        let mut start = 0;
+        for &cut in cuts {
+            let cut = cut.clamp(start, bytes.len());
+            decoder.feed(&bytes[start..cut], &mut out);
+            start = cut;
+        }
+        decoder.feed(&bytes[start..], &mut out);
+        decoder.finish(&mut out);
+        out
+    }
+
+    /// The stream ends cleanly (raw message last, no error) or with exactly one error, last;
+    /// and the chunks satisfy the accumulation contract.
+    fn check_contract(chunks: &[Chunk]) -> Result<(), TestCaseError> {
+        let folded = fold(chunks).map_err(TestCaseError::fail)?;
+        let errors = chunks
+            .iter()
+            .filter(|c| matches!(c, Chunk::Error(_)))
+            .count();
+        if errors == 0 {
+            prop_assert!(matches!(chunks.last(), Some(Chunk::RawMessage(_))));
+            prop_assert_eq!(folded.raw_messages, 1);
+        } else {
+            prop_assert_eq!(errors, 1);
+            prop_assert!(matches!(chunks.last(), Some(Chunk::Error(_))));
+            prop_assert_eq!(folded.raw_messages, 0);
+        }
+        if let Some(i) = chunks.iter().position(|c| matches!(c, Chunk::Finish(_))) {
+            prop_assert!(!chunks[i..].iter().any(is_content));
+        }
+        Ok(())
+    }
+
+    fn is_content(chunk: &Chunk) -> bool {
+        !matches!(
+            chunk,
+            Chunk::Usage(_)
+                | Chunk::Finish(_)
+                | Chunk::RawEvent(_)
+                | Chunk::RawMessage(_)
+                | Chunk::Error(_)
+        )
+    }
+
+    fn options() -> impl Strategy<Value = DecodeOptions> {
+        (any::<bool>(), any::<bool>()).prop_map(|(include_thoughts, raw_events)| DecodeOptions {
+            include_thoughts,
+            raw_events,
+        })
+    }
+
+    fn json_leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            ".{0,6}".prop_map(Value::from),
+        ]
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        json_leaf().prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::vec(("[a-zé]{0,3}", inner), 0..4)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn part() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            ".{0,8}".prop_map(|t| json!({"text": t})),
+            ".{0,8}".prop_map(|t| json!({"text": t, "thought": true})),
+            Just(json!({"text": "", "thoughtSignature": "sig"})),
+            Just(json!({"thoughtSignature": "sig"})),
+            (json_value(), prop::option::of("[a-c]{1,2}")).prop_map(|(args, id)| {
+                json!({"functionCall": {"name": "f", "id": id, "args": args}})
+            }),
+            json_value(),
+        ]
+    }
+
+    fn payload() -> impl Strategy<Value = String> {
+        let reason = prop_oneof![
+            Just(Value::Null),
+            Just(json!("STOP")),
+            Just(json!("MAX_TOKENS")),
+            Just(json!("SAFETY")),
+            Just(json!("")),
+        ];
+        let usage = prop::option::of(
+            (0..50i64, 0..50i64, 0..5i64)
+                .prop_map(|(p, c, t)| json!({"promptTokenCount": p, "candidatesTokenCount": c, "thoughtsTokenCount": t})),
+        );
+        let event = (prop::collection::vec(part(), 0..4), reason, usage).prop_map(
+            |(parts, reason, usage)| {
+                json!({"candidates": [{"content": {"parts": parts}, "finishReason": reason}],
+                    "usageMetadata": usage})
+                .to_string()
+            },
+        );
+        prop_oneof![
+            6 => event,
+            1 => Just(r#"{"promptFeedback": {"blockReason": "SAFETY"}}"#.to_owned()),
+            1 => Just(r#"{"error": {"code": 500, "message": "boom", "status": "INTERNAL"}}"#.to_owned()),
+            1 => json_value().prop_map(|v| v.to_string()),
+            1 => "[^\r\n]{0,12}",
+            1 => Just(r#"{"candidates": [{"content": {"parts": [{"text": "cut"#.to_owned()),
+        ]
+    }
+
+    fn sse_body() -> impl Strategy<Value = Vec<u8>> {
+        let line_end = prop_oneof![Just("\r\n"), Just("\n"), Just("\r")];
+        (
+            prop::collection::vec((payload(), line_end), 0..8),
+            any::<bool>(),
+        )
+            .prop_map(|(events, truncate)| {
+                let mut body: Vec<u8> = events
+                    .into_iter()
+                    .flat_map(|(data, end)| format!("data: {data}{end}{end}").into_bytes())
+                    .collect();
+                if truncate {
+                    body.truncate(body.len() * 2 / 3);
+                }
+                body
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            options in options(),
+            prefix in prop_oneof![
+                Just(""),
+                Just("data: "),
+                Just("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \""),
+            ],
+            bytes in prop::collection::vec(any::<u8>(), 0..512),
+            end in prop_oneof![Just(""), Just("\n\n")],
+        ) {
+            let body = [prefix.as_bytes(), &bytes, end.as_bytes()].concat();
+            let chunks = decode_all(WireFormat::Google, options, &body);
+            check_contract(&chunks)?;
+        }
+
+        #[test]
+        fn arbitrary_event_sequences_keep_the_contract(
+            options in options(),
+            body in sse_body(),
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+        ) {
+            let whole = decode_all(WireFormat::Google, options, &body);
+            check_contract(&whole)?;
+            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(body.len() + 1)).collect();
+            cuts.sort_unstable();
+            prop_assert_eq!(decode_at(options, &body, &cuts), whole);
+        }
+    }
 }
