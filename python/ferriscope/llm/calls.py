@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ferriscope.llm.models.model import Model, use_model
 from ferriscope.llm.prompts import (
@@ -26,7 +26,7 @@ class _CallBase:
     prompt: Any
 
     def __init__(self, prompt: Any, default_model: Model) -> None:
-        functools.update_wrapper(self, prompt.fn)
+        functools.update_wrapper(cast(Any, self), prompt.fn)
         self.prompt = prompt
         self.default_model = default_model
 

@@ -11,7 +11,7 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal, cast
 
 from ferriscope.llm.messages import AssistantMessage, Message, SystemMessage, UserMessage, user
 from ferriscope.llm.models.model import Model
@@ -64,7 +64,7 @@ def _as_model(model: Model | str) -> Model:
 
 class _PromptBase:
     def __init__(self, fn: Callable[..., Any], tools: Any, format: Any) -> None:
-        functools.update_wrapper(self, fn)
+        functools.update_wrapper(cast(Any, self), fn)
         self.fn = fn
         self.tools = tools
         self.format = format
@@ -75,7 +75,7 @@ class _PromptBase:
 
         return normalize_tools(self.tools, kind=self._tool_kind)
 
-    _tool_kind = "sync"
+    _tool_kind: Literal["sync", "async", "context", "async_context"] = "sync"
 
 
 class Prompt(_PromptBase):

@@ -1,5 +1,7 @@
 """Content parts of messages, and the chunk types they stream as."""
 
+from typing import Any
+
 from ferriscope._core import (
     TextChunk,
     TextEndChunk,
@@ -25,7 +27,7 @@ from ferriscope.llm.content.media import (
 from ferriscope.llm.content.parts import Text, Thought, ToolCall, ToolOutput
 
 AssistantContentPart = Text | ToolCall | Thought
-UserContentPart = Text | Image | Audio | Document | ToolOutput
+UserContentPart = Text | Image | Audio | Document | ToolOutput[Any]
 AssistantContentChunk = (
     TextStartChunk
     | TextChunk

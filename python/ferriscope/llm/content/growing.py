@@ -32,12 +32,12 @@ def _set(obj: Any, value: str) -> None:
 class GrowingText(Text):
     """A `Text` still receiving deltas (see the module docstring)."""
 
-    text = property(_joined, _set)  # type: ignore[assignment]
+    text = property(_joined, _set)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Text):
             return NotImplemented
-        return self.type == other.type and self.text == other.text
+        return bool(self.type == other.type and self.text == other.text)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -45,12 +45,12 @@ class GrowingText(Text):
 class GrowingThought(Thought):
     """A `Thought` still receiving deltas (see the module docstring)."""
 
-    thought = property(_joined, _set)  # type: ignore[assignment]
+    thought = property(_joined, _set)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Thought):
             return NotImplemented
-        return self.type == other.type and self.thought == other.thought
+        return bool(self.type == other.type and self.thought == other.thought)
 
     __hash__ = None  # type: ignore[assignment]
 

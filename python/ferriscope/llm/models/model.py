@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from ferriscope.llm.messages import (
     AssistantMessage,
@@ -55,7 +55,11 @@ def promote_to_messages(content: UserContent | Sequence[Message]) -> list[Messag
     return [user(content)]  # type: ignore[arg-type]
 
 
-def _toolkit(tools: Any, kind: str) -> Any:
+ToolkitKind = Literal["sync", "async", "context", "async_context"]
+R = TypeVar("R")
+
+
+def _toolkit(tools: Any, kind: ToolkitKind) -> Any:
     from ferriscope.llm.tools import normalize_tools
 
     return normalize_tools(tools, kind=kind)
@@ -103,13 +107,13 @@ class Model:
 
     def _open(
         self,
-        response_cls: Any,
+        response_cls: type[R],
         messages: list[Message],
         toolkit: Any,
         format: Any,
         *,
         is_async: bool,
-    ) -> Any:
+    ) -> R:
         provider = self.provider
         encoded = provider.encode(
             model_id=self.model_id,
@@ -129,7 +133,7 @@ class Model:
             def batches() -> Any:
                 return transport.stream_batches(request)
 
-        return response_cls(
+        return response_cls(  # type: ignore[call-arg]
             provider_id=provider.response_provider_id(self.model_id),
             model_id=self.model_id,
             provider_model_name=encoded.provider_model_name,
@@ -162,7 +166,7 @@ class Model:
         self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
     ) -> AsyncStreamResponse[Any]:
         toolkit = _toolkit(tools, "async")
-        return self._open(  # type: ignore[no-any-return]
+        return self._open(
             AsyncStreamResponse, promote_to_messages(content), toolkit, format, is_async=True
         )
 
@@ -184,7 +188,7 @@ class Model:
         format: Any = None,
     ) -> ContextStreamResponse[Any, Any]:
         toolkit = _toolkit(tools, "context")
-        return self._open(  # type: ignore[no-any-return]
+        return self._open(
             ContextStreamResponse, promote_to_messages(content), toolkit, format, is_async=False
         )
 
@@ -209,7 +213,7 @@ class Model:
         format: Any = None,
     ) -> AsyncContextStreamResponse[Any, Any]:
         toolkit = _toolkit(tools, "async_context")
-        return self._open(  # type: ignore[no-any-return]
+        return self._open(
             AsyncContextStreamResponse,
             promote_to_messages(content),
             toolkit,
@@ -235,7 +239,7 @@ class Model:
         return [*response.messages, user(content)]
 
     def resume_stream(self, *, response: Any, content: UserContent) -> StreamResponse[Any]:
-        return self._open(  # type: ignore[no-any-return]
+        return self._open(
             StreamResponse,
             self._resumed(response, content),
             response.toolkit,
@@ -251,7 +255,7 @@ class Model:
     async def resume_stream_async(
         self, *, response: Any, content: UserContent
     ) -> AsyncStreamResponse[Any]:
-        return self._open(  # type: ignore[no-any-return]
+        return self._open(
             AsyncStreamResponse,
             self._resumed(response, content),
             response.toolkit,
@@ -267,7 +271,7 @@ class Model:
     def context_resume_stream(
         self, *, ctx: Any, response: Any, content: UserContent
     ) -> ContextStreamResponse[Any, Any]:
-        return self._open(  # type: ignore[no-any-return]
+        return self._open(
             ContextStreamResponse,
             self._resumed(response, content),
             response.toolkit,
@@ -285,7 +289,7 @@ class Model:
     async def context_resume_stream_async(
         self, *, ctx: Any, response: Any, content: UserContent
     ) -> AsyncContextStreamResponse[Any, Any]:
-        return self._open(  # type: ignore[no-any-return]
+        return self._open(
             AsyncContextStreamResponse,
             self._resumed(response, content),
             response.toolkit,

@@ -62,7 +62,7 @@ def _retryable(status: int) -> bool:
 
 def _backoff(attempt: int, retry_after: float | None) -> float:
     """Exponential backoff with jitter; a provider's Retry-After wins when it is longer."""
-    delay = min(0.5 * 2**attempt, 8.0) * (0.75 + random.random() / 2)
+    delay = min(0.5 * 2.0**attempt, 8.0) * (0.75 + random.random() / 2)
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
     return delay

@@ -5,6 +5,7 @@ once, directly; they are re-exported here under their public names.
 """
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from ferriscope._core import (
     FinishReasonChunk,
@@ -63,14 +64,14 @@ StreamResponseChunk = (
     | RawMessageChunk
 )
 AnyResponse = (
-    Response
-    | AsyncResponse
-    | ContextResponse
-    | AsyncContextResponse
-    | StreamResponse
-    | AsyncStreamResponse
-    | ContextStreamResponse
-    | AsyncContextStreamResponse
+    Response[Any]
+    | AsyncResponse[Any]
+    | ContextResponse[Any, Any]
+    | AsyncContextResponse[Any, Any]
+    | StreamResponse[Any]
+    | AsyncStreamResponse[Any]
+    | ContextStreamResponse[Any, Any]
+    | AsyncContextStreamResponse[Any, Any]
 )
 ChunkIterator = Iterator[StreamResponseChunk]
 AsyncChunkIterator = AsyncIterator[StreamResponseChunk]

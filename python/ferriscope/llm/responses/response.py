@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
+from typing_extensions import Self
+
 from ferriscope.llm.content import Text, Thought, ToolCall
 from ferriscope.llm.messages import Message
 from ferriscope.llm.responses.finish_reason import FinishReason
@@ -45,7 +47,7 @@ class RootResponse(Generic[FormattableT]):
     raw: Any
 
     @classmethod
-    def from_stream(cls, stream: Any) -> Any:
+    def from_stream(cls, stream: Any) -> Self:
         """Takes over the content of a consumed stream response (no copies)."""
         self = cls.__new__(cls)
         for name in (
@@ -64,7 +66,7 @@ class RootResponse(Generic[FormattableT]):
             "finish_reason",
         ):
             setattr(self, name, getattr(stream, name))
-        self.raw = self.messages[-1].raw_message if self.messages else None
+        self.raw = getattr(self.messages[-1], "raw_message", None) if self.messages else None
         return self
 
     def text(self, sep: str = "\n") -> str:

@@ -16,9 +16,9 @@ from typing import Any
 
 from ferriscope.llm.exceptions import FeatureNotSupportedError
 from ferriscope.llm.messages import AssistantMessage, Message, SystemMessage, UserMessage
+from ferriscope.llm.providers.google.model_id import PROVIDER_ID
 from ferriscope.llm.providers.google.parts import assistant_part, user_part
 from ferriscope.llm.providers.google.raw_reuse import reusable_raw
-from ferriscope.llm.providers.google.schema import PROVIDER_ID
 
 __all__ = ["EncodedConversation", "encode_conversation"]
 

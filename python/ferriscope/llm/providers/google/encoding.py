@@ -26,11 +26,11 @@ from ferriscope.llm.formatting import (
 from ferriscope.llm.messages import Message
 from ferriscope.llm.providers.base import Encoded
 from ferriscope.llm.providers.google.contents import encode_conversation
-from ferriscope.llm.providers.google.model_id import stream_path, wire_model_name
+from ferriscope.llm.providers.google.model_id import PROVIDER_ID, stream_path, wire_model_name
 from ferriscope.llm.providers.google.model_info import supports_json_output_with_tools
 from ferriscope.llm.providers.google.params import read_params
-from ferriscope.llm.providers.google.schema import PROVIDER_ID, response_schema
-from ferriscope.llm.providers.google.tools import check_tools, function_declaration, toolkit_tools
+from ferriscope.llm.providers.google.schema import response_schema
+from ferriscope.llm.providers.google.tools import function_declaration, function_tools
 from ferriscope.llm.tools import FORMAT_TOOL_NAME, AnyToolSchema
 
 __all__ = ["HEADERS", "WIRE_FORMAT", "encode_request"]
@@ -63,9 +63,7 @@ class _Request:
                 calling["allowedFunctionNames"] = [FORMAT_TOOL_NAME]
             self.tool_config = {"functionCallingConfig": calling}
 
-    def body(
-        self, contents: list[dict[str, Any]], system: dict[str, Any] | None
-    ) -> dict[str, Any]:
+    def body(self, contents: list[dict[str, Any]], system: dict[str, Any] | None) -> dict[str, Any]:
         body: dict[str, Any] = {"contents": contents}
         if system is not None:
             body["systemInstruction"] = system
@@ -85,7 +83,9 @@ def _resolve(
     default_mode: FormattingMode = "tool" if user_tools and not combines else "strict"
     fmt = resolve_format(format, default_mode=default_mode)
     if fmt is not None and fmt.mode in ("strict", "json") and user_tools and not combines:
-        raise FeatureNotSupportedError(f"formatting_mode:{fmt.mode} with tools", PROVIDER_ID, model_id)
+        raise FeatureNotSupportedError(
+            f"formatting_mode:{fmt.mode} with tools", PROVIDER_ID, model_id
+        )
     return fmt
 
 
@@ -101,9 +101,7 @@ def encode_request(
     wire_model = wire_model_name(model_id)
     path = stream_path(wire_model)
     generation = read_params(params, model_id=model_id, wire_model=wire_model)
-    tools = toolkit_tools(toolkit)
-    check_tools(tools, model_id=model_id)
-    user_tools = [tool for tool in tools if not isinstance(tool, type) and hasattr(tool, "parameters")]
+    user_tools = function_tools(toolkit, model_id=model_id)
     request = _Request(model_id, dict(generation.config))
     fmt = _resolve(format, user_tools, wire_model, model_id)
     sent_messages = list(messages)

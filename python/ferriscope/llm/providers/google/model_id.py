@@ -1,8 +1,12 @@
-"""Model ids → the Gemini model name and the streaming path (API.md §2.5, §11.4)."""
+"""Who a request is for: the provider id, the Gemini model name and its streaming path
+(API.md §2.5, §11.4)."""
 
 from __future__ import annotations
 
-__all__ = ["stream_path", "wire_model_name"]
+__all__ = ["PROVIDER_ID", "stream_path", "wire_model_name"]
+
+PROVIDER_ID = "google"
+"""Named in errors and warnings, and the `provider_id` of turns whose raw form is reusable."""
 
 
 def wire_model_name(model_id: str) -> str:
@@ -17,8 +21,6 @@ def stream_path(wire_model: str) -> str:
     if not wire_model or ".." in wire_model or "?" in wire_model or "&" in wire_model:
         raise ValueError(f"Invalid Google model name: {wire_model!r}")
     resource = (
-        wire_model
-        if wire_model.startswith(("models/", "tunedModels/"))
-        else f"models/{wire_model}"
+        wire_model if wire_model.startswith(("models/", "tunedModels/")) else f"models/{wire_model}"
     )
     return f"/v1beta/{resource}:streamGenerateContent?alt=sse"

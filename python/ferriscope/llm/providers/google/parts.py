@@ -14,7 +14,7 @@ from typing import Any
 
 from ferriscope.llm.content import Audio, Document, Image, Text, Thought, ToolCall, ToolOutput
 from ferriscope.llm.exceptions import FeatureNotSupportedError
-from ferriscope.llm.providers.google.schema import PROVIDER_ID
+from ferriscope.llm.providers.google.model_id import PROVIDER_ID
 from ferriscope.llm.tools import tool_output_response_object
 
 __all__ = ["UNKNOWN_TOOL_ID", "assistant_part", "user_part"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from ferriscope.llm.messages import AssistantMessage
+from ferriscope.llm.providers.google.model_id import PROVIDER_ID
 from ferriscope.llm.tools import FORMAT_TOOL_NAME
 
 __all__ = ["reusable_raw"]
@@ -47,7 +48,7 @@ def reusable_raw(
     raw = message.raw_message
     if (
         encode_thoughts_as_text
-        or message.provider_id != "google"
+        or message.provider_id != PROVIDER_ID
         or message.model_id != model_id
         or not isinstance(raw, dict)
         or not raw

@@ -25,11 +25,10 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from ferriscope.llm.exceptions import FeatureNotSupportedError
+from ferriscope.llm.providers.google.model_id import PROVIDER_ID
 from ferriscope.llm.tools import AnyToolSchema
 
 __all__ = ["function_parameters", "response_schema"]
-
-PROVIDER_ID = "google"
 
 _WIRE_KEYS: dict[str, str] = {
     "additionalProperties": "additional_properties",

@@ -8,26 +8,21 @@ provider-native tools are not encoded by ferriscope yet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from ferriscope.llm.exceptions import FeatureNotSupportedError
-from ferriscope.llm.providers.google.schema import PROVIDER_ID, function_parameters
+from ferriscope.llm.providers.google.model_id import PROVIDER_ID
+from ferriscope.llm.providers.google.schema import function_parameters
 from ferriscope.llm.tools import AnyToolSchema, ProviderTool
 
-__all__ = ["check_tools", "function_declaration", "toolkit_tools"]
+__all__ = ["function_declaration", "function_tools"]
 
 
-def toolkit_tools(toolkit: Any) -> list[AnyToolSchema | ProviderTool]:
-    """The toolkit's tools in declaration order (a call without tools may pass None)."""
-    if toolkit is None:
-        return []
-    return list(getattr(toolkit, "tools", toolkit))
-
-
-def check_tools(tools: Sequence[AnyToolSchema | ProviderTool], *, model_id: str) -> None:
-    """Refuses what Gemini cannot honour, before anything else is encoded."""
-    for tool in tools:
+def function_tools(toolkit: Any, *, model_id: str) -> list[AnyToolSchema]:
+    """The toolkit's tools in declaration order (a call without tools may pass None),
+    refusing what Gemini cannot honour before anything else is encoded."""
+    tools: list[AnyToolSchema] = []
+    for tool in [] if toolkit is None else list(getattr(toolkit, "tools", toolkit)):
         if isinstance(tool, ProviderTool):
             raise FeatureNotSupportedError(
                 f"provider tool {tool.name}",
@@ -48,6 +43,8 @@ def check_tools(tools: Sequence[AnyToolSchema | ProviderTool], *, model_id: str)
                     "Set strict=False on your tools or omit the strict parameter."
                 ),
             )
+        tools.append(tool)
+    return tools
 
 
 def function_declaration(tool: AnyToolSchema, *, model_id: str) -> dict[str, Any]:
