@@ -103,7 +103,8 @@ impl ErrorKind {
             | "rate_limit_exceeded"
             | "RESOURCE_EXHAUSTED"
             | "insufficient_quota"
-            | "rate_limit" => Self::RateLimit,
+            | "rate_limit"
+            | "RateLimitError" => Self::RateLimit,
             "overloaded_error"
             | "api_error"
             | "server_error"
@@ -111,7 +112,9 @@ impl ErrorKind {
             | "UNAVAILABLE"
             | "INTERNAL"
             | "server_is_overloaded"
-            | "DEADLINE_EXCEEDED" => Self::Server,
+            | "DEADLINE_EXCEEDED"
+            | "InternalServerError"
+            | "ServiceUnavailableError" => Self::Server,
             "invalid_request_error"
             | "context_length_exceeded"
             | "invalid_prompt"
@@ -120,10 +123,13 @@ impl ErrorKind {
             | "FAILED_PRECONDITION"
             | "OUT_OF_RANGE"
             | "invalid_request"
-            | "bad_request" => Self::BadRequest,
+            | "bad_request"
+            | "BadRequestError" => Self::BadRequest,
             "authentication_error" | "invalid_api_key" | "UNAUTHENTICATED" => Self::Authentication,
             "permission_error" | "permission_denied" | "PERMISSION_DENIED" => Self::Permission,
-            "not_found_error" | "model_not_found" | "not_found" | "NOT_FOUND" => Self::NotFound,
+            "not_found_error" | "model_not_found" | "not_found" | "NOT_FOUND" | "NotFoundError" => {
+                Self::NotFound
+            }
             _ => return None,
         };
         Some(kind)

@@ -18,6 +18,7 @@ pub struct Folded {
     pub finish_reason: Option<&'static str>,
     pub n_chunks: usize,
     pub raw_messages: usize,
+    pub thoughts: usize,
     pub error: Option<String>,
 }
 
@@ -31,6 +32,23 @@ pub fn fold(chunks: &[Chunk]) -> Result<Folded, String> {
     for chunk in chunks {
         if out.error.is_some() {
             return Err(format!("chunk after an error: {chunk:?}"));
+        }
+        if out.raw_messages > 0 {
+            return Err(format!("chunk after the raw message: {chunk:?}"));
+        }
+        let is_content = !matches!(
+            chunk,
+            Chunk::Usage(_)
+                | Chunk::Finish(_)
+                | Chunk::RawEvent(_)
+                | Chunk::RawMessage(_)
+                | Chunk::Error(_)
+        );
+        if is_content && out.finish_reason.is_some() {
+            return Err(format!("content after the finish chunk: {chunk:?}"));
+        }
+        if matches!(chunk, Chunk::ThoughtStart) {
+            out.thoughts += 1;
         }
         match chunk {
             Chunk::TextStart | Chunk::ThoughtStart => {
@@ -121,11 +139,16 @@ pub fn fold(chunks: &[Chunk]) -> Result<Folded, String> {
             }
             Chunk::Usage(u) => {
                 let t = out.usage.get_or_insert([0; 5]);
-                t[0] += u.input_tokens;
-                t[1] += u.output_tokens;
-                t[2] += u.cache_read_tokens;
-                t[3] += u.cache_write_tokens;
-                t[4] += u.reasoning_tokens;
+                let deltas = [
+                    u.input_tokens,
+                    u.output_tokens,
+                    u.cache_read_tokens,
+                    u.cache_write_tokens,
+                    u.reasoning_tokens,
+                ];
+                for (total, delta) in t.iter_mut().zip(deltas) {
+                    *total = total.saturating_add(delta);
+                }
             }
             Chunk::Finish(r) => out.finish_reason = Some(r.as_str()),
             Chunk::RawMessage(_) => out.raw_messages += 1,
@@ -230,6 +253,23 @@ pub fn check_wire_format(wire_format: &str) -> Vec<String> {
                 raw_events: false,
             };
             let whole = decode_pieces(format, options, &[body]);
+            let with_raw = decode_pieces(
+                format,
+                DecodeOptions {
+                    raw_events: true,
+                    ..options
+                },
+                &[body],
+            );
+            let without_raw: Vec<Chunk> = with_raw
+                .into_iter()
+                .filter(|c| !matches!(c, Chunk::RawEvent(_)))
+                .collect();
+            if without_raw != whole {
+                failures.push(format!(
+                    "{name}#{turn}: raw_events changes the other chunks"
+                ));
+            }
             let bytewise: Vec<&[u8]> = body.chunks(1).collect();
             for (how, pieces) in [
                 ("bytewise", bytewise),
@@ -250,6 +290,9 @@ pub fn check_wire_format(wire_format: &str) -> Vec<String> {
             if let Some(e) = &got.error {
                 failures.push(format!("{name}#{turn}: error chunk {e}"));
                 continue;
+            }
+            if got.thoughts > 0 && !options.include_thoughts {
+                failures.push(format!("{name}#{turn}: thoughts without include_thoughts"));
             }
             if Value::Array(got.content.clone()) != expected["assistant_turns"][turn] {
                 failures.push(format!(

@@ -130,7 +130,6 @@ impl StreamDecoder {
                 break;
             }
         }
-        self.events.clear();
     }
 }
 
