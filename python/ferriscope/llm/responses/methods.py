@@ -8,6 +8,7 @@ convention differs: sync or async, with or without a leading `ctx`, streaming or
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ferriscope.llm.exceptions import ParseError
@@ -92,6 +93,49 @@ class ParseMixin:
         return list(await asyncio.gather(*jobs))
 
 
+def _check_retries(max_retries: int) -> None:
+    if max_retries < 0:
+        raise ValueError("max_retries must be non-negative")
+
+
+def _validate(response: Any, max_retries: int, resume: Callable[[Any, str], Any]) -> Any:
+    """Parse; on a ParseError resume with the error's retry message, up to `max_retries`
+    times. The response is finished (consumed) before each parse."""
+    _check_retries(max_retries)
+    response.finish()
+    if response.format is None:
+        return None, response
+    current = response
+    for attempt in range(max_retries + 1):
+        try:
+            return current.parse(), current
+        except ParseError as error:
+            if attempt == max_retries:
+                raise
+            current = resume(current, error.retry_message())
+            current.finish()
+    raise AssertionError("unreachable")
+
+
+async def _avalidate(
+    response: Any, max_retries: int, resume: Callable[[Any, str], Awaitable[Any]]
+) -> Any:
+    _check_retries(max_retries)
+    await response.finish()
+    if response.format is None:
+        return None, response
+    current = response
+    for attempt in range(max_retries + 1):
+        try:
+            return current.parse(), current
+        except ParseError as error:
+            if attempt == max_retries:
+                raise
+            current = await resume(current, error.retry_message())
+            await current.finish()
+    raise AssertionError("unreachable")
+
+
 class SyncToolLoop(ParseMixin):
     """Sync, no context."""
 
@@ -109,21 +153,7 @@ class SyncToolLoop(ParseMixin):
 
     def validate(self, max_retries: int = 1) -> tuple[Any, Any]:
         """Parses; on a ParseError asks the model to fix its answer, up to `max_retries`."""
-        if max_retries < 0:
-            raise ValueError("max_retries must be non-negative")
-        self.finish()
-        if self.format is None:
-            return None, self
-        current: Any = self
-        for attempt in range(max_retries + 1):
-            try:
-                return current.parse(), current
-            except ParseError as error:
-                if attempt == max_retries:
-                    raise
-                current = current.resume(error.retry_message())
-                current.finish()
-        raise AssertionError("unreachable")
+        return _validate(self, max_retries, lambda r, m: r.resume(m))  # type: ignore[no-any-return]
 
 
 class AsyncToolLoop(ParseMixin):
@@ -140,21 +170,7 @@ class AsyncToolLoop(ParseMixin):
         return await self.model.resume_async(response=self, content=content)
 
     async def validate(self, max_retries: int = 1) -> tuple[Any, Any]:
-        if max_retries < 0:
-            raise ValueError("max_retries must be non-negative")
-        await self.finish()
-        if self.format is None:
-            return None, self
-        current: Any = self
-        for attempt in range(max_retries + 1):
-            try:
-                return current.parse(), current
-            except ParseError as error:
-                if attempt == max_retries:
-                    raise
-                current = await current.resume(error.retry_message())
-                await current.finish()
-        raise AssertionError("unreachable")
+        return await _avalidate(self, max_retries, lambda r, m: r.resume(m))  # type: ignore[no-any-return]
 
 
 class ContextToolLoop(ParseMixin):
@@ -171,21 +187,7 @@ class ContextToolLoop(ParseMixin):
         return self.model.context_resume(ctx=ctx, response=self, content=content)
 
     def validate(self, ctx: Any, max_retries: int = 1) -> tuple[Any, Any]:
-        if max_retries < 0:
-            raise ValueError("max_retries must be non-negative")
-        self.finish()
-        if self.format is None:
-            return None, self
-        current: Any = self
-        for attempt in range(max_retries + 1):
-            try:
-                return current.parse(), current
-            except ParseError as error:
-                if attempt == max_retries:
-                    raise
-                current = current.resume(ctx, error.retry_message())
-                current.finish()
-        raise AssertionError("unreachable")
+        return _validate(self, max_retries, lambda r, m: r.resume(ctx, m))  # type: ignore[no-any-return]
 
 
 class AsyncContextToolLoop(ParseMixin):
@@ -204,18 +206,4 @@ class AsyncContextToolLoop(ParseMixin):
         return await self.model.context_resume_async(ctx=ctx, response=self, content=content)
 
     async def validate(self, ctx: Any, max_retries: int = 1) -> tuple[Any, Any]:
-        if max_retries < 0:
-            raise ValueError("max_retries must be non-negative")
-        await self.finish()
-        if self.format is None:
-            return None, self
-        current: Any = self
-        for attempt in range(max_retries + 1):
-            try:
-                return current.parse(), current
-            except ParseError as error:
-                if attempt == max_retries:
-                    raise
-                current = await current.resume(ctx, error.retry_message())
-                await current.finish()
-        raise AssertionError("unreachable")
+        return await _avalidate(self, max_retries, lambda r, m: r.resume(ctx, m))  # type: ignore[no-any-return]

@@ -129,53 +129,6 @@ class Stream(_SubstreamBase):
         return self._result()
 
 
-class TextStream(Stream):
-    content_type: Literal["text"] = "text"
-    type: Literal["text_stream"] = "text_stream"
-
-    @property
-    def partial_text(self) -> str:
-        return self._partial()
-
-    def collect(self) -> Text:
-        self._drain()
-        return Text(text=self._partial())
-
-
-class ThoughtStream(Stream):
-    content_type: Literal["thought"] = "thought"
-    type: Literal["thought_stream"] = "thought_stream"
-
-    @property
-    def partial_thought(self) -> str:
-        return self._partial()
-
-    def collect(self) -> Thought:
-        self._drain()
-        return Thought(thought=self._partial())
-
-
-class ToolCallStream(Stream):
-    content_type: Literal["tool_call"] = "tool_call"
-    type: Literal["tool_call_stream"] = "tool_call_stream"
-
-    @property
-    def tool_id(self) -> str:
-        return self._part.id
-
-    @property
-    def tool_name(self) -> str:
-        return self._part.name
-
-    @property
-    def partial_args(self) -> str:
-        return self._partial()
-
-    def collect(self) -> ToolCall:
-        self._drain()
-        return ToolCall(id=self._part.id, name=self._part.name, args=self._partial())
-
-
 class AsyncStream(_SubstreamBase):
     """Base of the async substreams: `async for` yields the part's deltas."""
 
@@ -199,39 +152,29 @@ class AsyncStream(_SubstreamBase):
             pass
 
     async def collect(self) -> Any:
+        """Consumes the rest of the part and returns it as a new content object."""
         await self._drain()
         return self._result()
 
 
-class AsyncTextStream(AsyncStream):
+class _TextPart(_SubstreamBase):
     content_type: Literal["text"] = "text"
-    type: Literal["async_text_stream"] = "async_text_stream"
 
     @property
     def partial_text(self) -> str:
         return self._partial()
 
-    async def collect(self) -> Text:
-        await self._drain()
-        return Text(text=self._partial())
 
-
-class AsyncThoughtStream(AsyncStream):
+class _ThoughtPart(_SubstreamBase):
     content_type: Literal["thought"] = "thought"
-    type: Literal["async_thought_stream"] = "async_thought_stream"
 
     @property
     def partial_thought(self) -> str:
         return self._partial()
 
-    async def collect(self) -> Thought:
-        await self._drain()
-        return Thought(thought=self._partial())
 
-
-class AsyncToolCallStream(AsyncStream):
+class _ToolCallPart(_SubstreamBase):
     content_type: Literal["tool_call"] = "tool_call"
-    type: Literal["async_tool_call_stream"] = "async_tool_call_stream"
 
     @property
     def tool_id(self) -> str:
@@ -245,9 +188,29 @@ class AsyncToolCallStream(AsyncStream):
     def partial_args(self) -> str:
         return self._partial()
 
-    async def collect(self) -> ToolCall:
-        await self._drain()
-        return ToolCall(id=self._part.id, name=self._part.name, args=self._partial())
+
+class TextStream(_TextPart, Stream):
+    type: Literal["text_stream"] = "text_stream"
+
+
+class ThoughtStream(_ThoughtPart, Stream):
+    type: Literal["thought_stream"] = "thought_stream"
+
+
+class ToolCallStream(_ToolCallPart, Stream):
+    type: Literal["tool_call_stream"] = "tool_call_stream"
+
+
+class AsyncTextStream(_TextPart, AsyncStream):
+    type: Literal["async_text_stream"] = "async_text_stream"
+
+
+class AsyncThoughtStream(_ThoughtPart, AsyncStream):
+    type: Literal["async_thought_stream"] = "async_thought_stream"
+
+
+class AsyncToolCallStream(_ToolCallPart, AsyncStream):
+    type: Literal["async_tool_call_stream"] = "async_tool_call_stream"
 
 
 _SYNC = {"text": TextStream, "thought": ThoughtStream, "tool_call": ToolCallStream}
