@@ -59,7 +59,7 @@ def _interrupted(exc: BaseException) -> exceptions.ConnectionError:
     )
 
 
-class StreamResponse(SyncToolLoop, BaseStreamResponse[FormattableT], Generic[FormattableT]):
+class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[FormattableT]):
     """A streaming response consumed with plain `for` loops."""
 
     _streaming = True
@@ -197,7 +197,7 @@ class StreamResponse(SyncToolLoop, BaseStreamResponse[FormattableT], Generic[For
                     yield partial
 
 
-class AsyncStreamResponse(AsyncToolLoop, BaseStreamResponse[FormattableT], Generic[FormattableT]):
+class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Generic[FormattableT]):
     """A streaming response consumed with `async for`."""
 
     _streaming = True
