@@ -310,21 +310,16 @@ class BaseStreamResponse(Generic[FormattableT]):
             start = _json_start(text)
             if start is None:
                 return None
-            state = self._partial_state = [PartialJSONParser(), start, False]
-        parser, fed, failed = state
-        if not failed and len(text) > fed:
-            try:
-                if not parser.is_complete:
-                    parser.feed(text[fed:])
-            except PartialJSONError:
-                # Text after the JSON value (a closing fence, prose) is ignored, as parse()
-                # ignores it; invalid JSON before completion shows nothing more.
-                state[2] = True
+            # Text after the JSON value (a closing fence, prose) is ignored, as parse() does.
+            state = self._partial_state = [PartialJSONParser(ignore_trailing=True), start]
+        parser, fed = state
+        if len(text) > fed:
             state[1] = len(text)
-        try:
-            return parser.value()
-        except PartialJSONError:
-            return None
+            try:
+                parser.feed(text[fed:])
+            except PartialJSONError:
+                return None  # not JSON after all: nothing validates
+        return parser.value()
 
     # ---- reading ---------------------------------------------------------------------------
 
