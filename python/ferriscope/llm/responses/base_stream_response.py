@@ -313,12 +313,15 @@ class BaseStreamResponse(Generic[FormattableT]):
             # Text after the JSON value (a closing fence, prose) is ignored, as parse() does.
             state = self._partial_state = [PartialJSONParser(ignore_trailing=True), start]
         parser, fed = state
+        if parser is None:
+            return None  # the text turned out not to be JSON: nothing validates
         if len(text) > fed:
             state[1] = len(text)
             try:
                 parser.feed(text[fed:])
             except PartialJSONError:
-                return None  # not JSON after all: nothing validates
+                state[0] = None
+                return None
         return parser.value()
 
     # ---- reading ---------------------------------------------------------------------------
