@@ -120,7 +120,12 @@ def fold(chunks: Sequence[Any]) -> Folded:
             open_part = None
         elif t == "tool_call_start_chunk":
             assert chunk.id not in pending, f"duplicate tool call id {chunk.id}"
-            pending[chunk.id] = {"type": "tool_call", "id": chunk.id, "name": chunk.name, "args": ""}
+            pending[chunk.id] = {
+                "type": "tool_call",
+                "id": chunk.id,
+                "name": chunk.name,
+                "args": "",
+            }
         elif t == "tool_call_chunk":
             assert chunk.id in pending, f"delta for unknown tool call {chunk.id}"
             pending[chunk.id]["args"] += chunk.delta

@@ -29,14 +29,10 @@ def _pieces(body: bytes, how: str) -> list[bytes]:
 
 
 @pytest.mark.parametrize("how", SPLITS)
-@pytest.mark.parametrize(
-    ("name", "turn", "case"), CASES, ids=[f"{n}#{i}" for n, i, _ in CASES]
-)
+@pytest.mark.parametrize(("name", "turn", "case"), CASES, ids=[f"{n}#{i}" for n, i, _ in CASES])
 def test_recorded_stream(name: str, turn: int, case: dict[str, Any], how: str) -> None:
     body = case["interactions"][turn]["response"]["body"].encode("utf-8")
-    chunks = decode(
-        case["wire_format"], _pieces(body, how), thoughts=include_thoughts(case, turn)
-    )
+    chunks = decode(case["wire_format"], _pieces(body, how), thoughts=include_thoughts(case, turn))
     got = fold(chunks)
     expected = case["expected"]
     assert got.error is None, got.error
@@ -51,5 +47,9 @@ def test_recorded_stream(name: str, turn: int, case: dict[str, Any], how: str) -
         assert name == "max_tokens/openai_gpt_4o_responses"
         assert got.usage is not None and got.usage["output_tokens"] == 50
     else:
-        want = {k: v for k, v in expected["usage"].items() if k not in ("total_tokens", "provider_tool_usage")}
+        want = {
+            k: v
+            for k, v in expected["usage"].items()
+            if k not in ("total_tokens", "provider_tool_usage")
+        }
         assert got.usage == want

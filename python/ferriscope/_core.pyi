@@ -3,6 +3,29 @@
 from typing import Any, ClassVar, Literal, final
 
 __version__: str
+__all__ = [
+    "FinishReasonChunk",
+    "PartialJSONError",
+    "PartialJSONParser",
+    "RawMessageChunk",
+    "RawStreamEventChunk",
+    "SSEDecoder",
+    "ServerSentEvent",
+    "StreamDecoder",
+    "StreamErrorChunk",
+    "TextChunk",
+    "TextEndChunk",
+    "TextStartChunk",
+    "ThoughtChunk",
+    "ThoughtEndChunk",
+    "ThoughtStartChunk",
+    "ToolCallChunk",
+    "ToolCallEndChunk",
+    "ToolCallStartChunk",
+    "UsageDeltaChunk",
+    "__version__",
+    "parse_partial",
+]
 
 # ---- sse ----------------------------------------------------------------------------------
 
@@ -16,14 +39,14 @@ class ServerSentEvent:
     def id(self) -> str: ...
     @property
     def retry(self) -> int | None: ...
-    def __init__(
-        self, event: str | None = None, data: str = "", id: str = "", retry: int | None = None
-    ) -> None: ...
+    def __new__(
+        cls, event: str | None = None, data: str = "", id: str = "", retry: int | None = None
+    ) -> ServerSentEvent: ...
     def json(self) -> Any: ...
 
 @final
 class SSEDecoder:
-    def __init__(self, max_line_bytes: int = 67108864) -> None: ...
+    def __new__(cls, max_line_bytes: int = 67108864) -> SSEDecoder: ...
     def feed(self, data: bytes) -> list[ServerSentEvent]: ...
     def finish(self) -> list[ServerSentEvent]: ...
     @property
@@ -61,13 +84,13 @@ def parse_partial(text: str | bytes) -> Any: ...
 class TextStartChunk:
     type: ClassVar[Literal["text_start_chunk"]]
     content_type: ClassVar[Literal["text"]]
-    def __init__(self) -> None: ...
+    def __new__(cls) -> TextStartChunk: ...
 
 @final
 class TextChunk:
     type: ClassVar[Literal["text_chunk"]]
     content_type: ClassVar[Literal["text"]]
-    def __init__(self, *, delta: str) -> None: ...
+    def __new__(cls, *, delta: str) -> TextChunk: ...
     @property
     def delta(self) -> str: ...
 
@@ -75,19 +98,19 @@ class TextChunk:
 class TextEndChunk:
     type: ClassVar[Literal["text_end_chunk"]]
     content_type: ClassVar[Literal["text"]]
-    def __init__(self) -> None: ...
+    def __new__(cls) -> TextEndChunk: ...
 
 @final
 class ThoughtStartChunk:
     type: ClassVar[Literal["thought_start_chunk"]]
     content_type: ClassVar[Literal["thought"]]
-    def __init__(self) -> None: ...
+    def __new__(cls) -> ThoughtStartChunk: ...
 
 @final
 class ThoughtChunk:
     type: ClassVar[Literal["thought_chunk"]]
     content_type: ClassVar[Literal["thought"]]
-    def __init__(self, *, delta: str) -> None: ...
+    def __new__(cls, *, delta: str) -> ThoughtChunk: ...
     @property
     def delta(self) -> str: ...
 
@@ -95,13 +118,13 @@ class ThoughtChunk:
 class ThoughtEndChunk:
     type: ClassVar[Literal["thought_end_chunk"]]
     content_type: ClassVar[Literal["thought"]]
-    def __init__(self) -> None: ...
+    def __new__(cls) -> ThoughtEndChunk: ...
 
 @final
 class ToolCallStartChunk:
     type: ClassVar[Literal["tool_call_start_chunk"]]
     content_type: ClassVar[Literal["tool_call"]]
-    def __init__(self, *, id: str, name: str) -> None: ...
+    def __new__(cls, *, id: str, name: str) -> ToolCallStartChunk: ...
     @property
     def id(self) -> str: ...
     @property
@@ -111,7 +134,7 @@ class ToolCallStartChunk:
 class ToolCallChunk:
     type: ClassVar[Literal["tool_call_chunk"]]
     content_type: ClassVar[Literal["tool_call"]]
-    def __init__(self, *, id: str, delta: str) -> None: ...
+    def __new__(cls, *, id: str, delta: str) -> ToolCallChunk: ...
     @property
     def id(self) -> str: ...
     @property
@@ -121,22 +144,22 @@ class ToolCallChunk:
 class ToolCallEndChunk:
     type: ClassVar[Literal["tool_call_end_chunk"]]
     content_type: ClassVar[Literal["tool_call"]]
-    def __init__(self, *, id: str) -> None: ...
+    def __new__(cls, *, id: str) -> ToolCallEndChunk: ...
     @property
     def id(self) -> str: ...
 
 @final
 class FinishReasonChunk:
     type: ClassVar[Literal["finish_reason_chunk"]]
-    def __init__(self, *, finish_reason: Any) -> None: ...
+    def __new__(cls, *, finish_reason: Any) -> FinishReasonChunk: ...
     @property
     def finish_reason(self) -> Any: ...
 
 @final
 class UsageDeltaChunk:
     type: ClassVar[Literal["usage_delta_chunk"]]
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         input_tokens: int = 0,
         output_tokens: int = 0,
@@ -144,7 +167,7 @@ class UsageDeltaChunk:
         cache_write_tokens: int = 0,
         reasoning_tokens: int = 0,
         provider_tool_usage: Any = None,
-    ) -> None: ...
+    ) -> UsageDeltaChunk: ...
     @property
     def input_tokens(self) -> int: ...
     @property
@@ -161,23 +184,23 @@ class UsageDeltaChunk:
 @final
 class RawStreamEventChunk:
     type: ClassVar[Literal["raw_stream_event_chunk"]]
-    def __init__(self, *, raw_stream_event: Any) -> None: ...
+    def __new__(cls, *, raw_stream_event: Any) -> RawStreamEventChunk: ...
     @property
     def raw_stream_event(self) -> Any: ...
 
 @final
 class RawMessageChunk:
     type: ClassVar[Literal["raw_message_chunk"]]
-    def __init__(self, *, raw_message: Any) -> None: ...
+    def __new__(cls, *, raw_message: Any) -> RawMessageChunk: ...
     @property
     def raw_message(self) -> Any: ...
 
 @final
 class StreamErrorChunk:
     type: ClassVar[Literal["stream_error_chunk"]]
-    def __init__(
-        self, error_class: str, message: str, status_code: int | None = None
-    ) -> None: ...
+    def __new__(
+        cls, error_class: str, message: str, status_code: int | None = None
+    ) -> StreamErrorChunk: ...
     @property
     def error_class(self) -> str: ...
     @property
@@ -187,7 +210,7 @@ class StreamErrorChunk:
 
 # ---- provider decoders --------------------------------------------------------------------
 
-Chunk = (
+_Chunk = (
     TextStartChunk
     | TextChunk
     | TextEndChunk
@@ -206,15 +229,15 @@ Chunk = (
 
 @final
 class StreamDecoder:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         wire_format: str,
         *,
         include_thoughts: bool = False,
         raw_events: bool = False,
         max_line_bytes: int = 67108864,
-    ) -> None: ...
-    def feed(self, data: bytes) -> list[Chunk]: ...
-    def finish(self) -> list[Chunk]: ...
+    ) -> StreamDecoder: ...
+    def feed(self, data: bytes) -> list[_Chunk]: ...
+    def finish(self) -> list[_Chunk]: ...
     @property
     def stopped(self) -> bool: ...

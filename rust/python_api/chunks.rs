@@ -334,8 +334,23 @@ fn pystr(py: Python<'_>, s: &str) -> Py<PyString> {
     PyString::new(py, s).unbind()
 }
 
+/// Takes an object out of the cyclic garbage collector's lists.
+///
+/// PyO3 makes every class GC-tracked, so a response caching 100k chunks for replay would have
+/// the collector walk all of them on every collection. Chunks whose fields are only strings
+/// and ints cannot be part of a reference cycle, so tracking them is pure cost.
+pub fn untrack(obj: &Bound<'_, PyAny>) {
+    // SAFETY: `obj` is a live object we hold a reference to; untracking an object that is not
+    // tracked is a no-op, and the objects passed here cannot participate in cycles.
+    unsafe { pyo3::ffi::PyObject_GC_UnTrack(obj.as_ptr().cast()) }
+}
+
 /// Creates the one Python object for a chunk.
 pub fn chunk_to_py<'py>(py: Python<'py>, chunk: &Chunk) -> PyResult<Bound<'py, PyAny>> {
+    let acyclic = !matches!(
+        chunk,
+        Chunk::Usage(_) | Chunk::Finish(_) | Chunk::RawEvent(_) | Chunk::RawMessage(_)
+    );
     let obj = match chunk {
         Chunk::Text(delta) => Bound::new(
             py,
@@ -401,6 +416,9 @@ pub fn chunk_to_py<'py>(py: Python<'py>, chunk: &Chunk) -> PyResult<Bound<'py, P
         .into_any(),
         Chunk::Error(e) => Bound::new(py, error_chunk(e))?.into_any(),
     };
+    if acyclic {
+        untrack(&obj);
+    }
     Ok(obj)
 }
 

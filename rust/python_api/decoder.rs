@@ -58,8 +58,12 @@ impl PyStreamDecoder {
 #[pymethods]
 impl PyStreamDecoder {
     #[new]
-    #[pyo3(signature = (wire_format, *, include_thoughts = false, raw_events = false,
-        max_line_bytes = DEFAULT_MAX_LINE_BYTES))]
+    #[pyo3(
+        signature = (wire_format, *, include_thoughts = false, raw_events = false,
+            max_line_bytes = DEFAULT_MAX_LINE_BYTES),
+        text_signature = "(wire_format, *, include_thoughts=False, raw_events=False, \
+            max_line_bytes=67108864)"
+    )]
     fn new(
         wire_format: &str,
         include_thoughts: bool,

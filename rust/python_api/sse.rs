@@ -2,6 +2,7 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
 
 use crate::sse::{Event, SseDecoder, DEFAULT_MAX_LINE_BYTES};
@@ -22,7 +23,10 @@ pub struct PyServerSentEvent {
 #[pymethods]
 impl PyServerSentEvent {
     #[new]
-    #[pyo3(signature = (event = None, data = String::new(), id = String::new(), retry = None))]
+    #[pyo3(
+        signature = (event = None, data = String::new(), id = String::new(), retry = None),
+        text_signature = "(event=None, data='', id='', retry=None)"
+    )]
     fn new(event: Option<String>, data: String, id: String, retry: Option<u64>) -> Self {
         Self {
             event: event
@@ -36,8 +40,11 @@ impl PyServerSentEvent {
 
     /// The data parsed as JSON (with the standard library's `json.loads`).
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let json = py.import("json")?;
-        json.call_method1("loads", (self.data.as_str(),))
+        static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let loads = LOADS.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py.import("json")?.getattr("loads")?.unbind())
+        })?;
+        loads.bind(py).call1((self.data.as_str(),))
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
@@ -81,7 +88,9 @@ impl PySseDecoder {
     fn take_events<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
         for e in self.events.drain(..) {
-            list.append(Bound::new(py, PyServerSentEvent::from(e))?)?;
+            let event = Bound::new(py, PyServerSentEvent::from(e))?.into_any();
+            super::chunks::untrack(&event); // only Rust strings inside: never in a cycle
+            list.append(event)?;
         }
         Ok(list)
     }
@@ -90,7 +99,10 @@ impl PySseDecoder {
 #[pymethods]
 impl PySseDecoder {
     #[new]
-    #[pyo3(signature = (max_line_bytes = DEFAULT_MAX_LINE_BYTES))]
+    #[pyo3(
+        signature = (max_line_bytes = DEFAULT_MAX_LINE_BYTES),
+        text_signature = "(max_line_bytes=67108864)"
+    )]
     fn new(max_line_bytes: usize) -> Self {
         Self {
             inner: SseDecoder::new(max_line_bytes),
