@@ -101,8 +101,12 @@ def error_from_http(
 
 
 def error_from_transport(error: Exception, provider: str) -> exceptions.ProviderError:
-    """httpx failures: timeouts → TimeoutError, everything else → ConnectionError."""
+    """httpx failures: timeouts → TimeoutError, a body whose content-encoding cannot be undone
+    (corrupt gzip/deflate) → ResponseValidationError, everything else → ConnectionError."""
     detail = str(error) or type(error).__name__
+    message = f"{type(error).__name__}: {detail}"
     if isinstance(error, httpx.TimeoutException):
-        return exceptions.TimeoutError(f"{type(error).__name__}: {detail}", provider, error)
-    return exceptions.ConnectionError(f"{type(error).__name__}: {detail}", provider, error)
+        return exceptions.TimeoutError(message, provider, error)
+    if isinstance(error, httpx.DecodingError):
+        return exceptions.ResponseValidationError(message, provider, error)
+    return exceptions.ConnectionError(message, provider, error)

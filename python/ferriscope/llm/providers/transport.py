@@ -19,13 +19,18 @@ from typing import Any
 
 import httpx
 
-from ferriscope._core import StreamDecoder
+from ferriscope._core import StreamDecoder, StreamErrorChunk
 from ferriscope.llm import exceptions
-from ferriscope.llm.providers.errors import error_from_http, error_from_transport
+from ferriscope.llm.providers.errors import (
+    error_from_http,
+    error_from_transport,
+    retry_after_seconds,
+)
 
 __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
+    "MAX_LINE_BYTES",
     "HTTPRequest",
     "Transport",
 ]
@@ -37,6 +42,13 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=10
 RETRY_STATUSES = frozenset({408, 409, 429})
 MAX_ERROR_BODY = 64 * 1024
 MAX_RETRY_AFTER = 60.0
+# The longest SSE line (or one event's data) a provider stream may send. The SSE decoder's own
+# default (64 MiB) would buffer a whole 50 MB garbage line before failing at EOF; no text
+# event comes near 16 MiB (a `response.completed` repeating a 128k-token answer is < 1 MiB),
+# and a refused line stops the download at once, so memory stays bounded by this figure.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+# Headers whose values are secrets: never echoed into an error message or body.
+_SECRET_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "api-key")
 
 
 @dataclass(frozen=True)
@@ -60,12 +72,50 @@ def _retryable(status: int) -> bool:
     return status in RETRY_STATUSES or status >= 500
 
 
+def _retryable_error(error: httpx.HTTPError) -> bool:
+    """Network, timeout and protocol failures may go away on a new attempt; a URL scheme httpx
+    cannot speak, an undecodable (e.g. corrupt gzip) body or a redirect loop will not."""
+    return isinstance(error, httpx.TransportError) and not isinstance(
+        error, httpx.UnsupportedProtocol
+    )
+
+
 def _backoff(attempt: int, retry_after: float | None) -> float:
     """Exponential backoff with jitter; a provider's Retry-After wins when it is longer."""
     delay = min(0.5 * 2.0**attempt, 8.0) * (0.75 + random.random() / 2)
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
     return delay
+
+
+class _Attempts:
+    """The retry budget of one request, shared by every failure before the first batch."""
+
+    __slots__ = ("max_retries", "retries")
+
+    def __init__(self, max_retries: int) -> None:
+        self.max_retries = max_retries
+        self.retries = 0
+
+    def next_delay(self, retryable: bool, retry_after: float | None = None) -> float | None:
+        """Seconds to wait before the next attempt, or None when the failure is final."""
+        if not retryable or self.retries >= self.max_retries:
+            return None
+        delay = _backoff(self.retries, retry_after)
+        self.retries += 1
+        return delay
+
+
+def _redact(content: bytes, request: HTTPRequest) -> bytes:
+    """An error body with the request's secrets (API key, bearer token) masked: some servers
+    and proxies echo request headers back, and error bodies end up in logs."""
+    for name, value in request.headers.items():
+        if name.lower() not in _SECRET_HEADERS:
+            continue
+        secret = value.split(" ", 1)[1] if value.lower().startswith("bearer ") else value
+        if len(secret) >= 8:  # a placeholder like "x" would mask every letter x
+            content = content.replace(secret.encode(), b"***")
+    return content
 
 
 class Transport:
@@ -92,6 +142,9 @@ class Transport:
         else:
             self.timeout = httpx.Timeout(timeout)
         self.limits = limits or DEFAULT_LIMITS
+        self.max_line_bytes = MAX_LINE_BYTES
+        """The SSE line limit of this provider's streams (lower it, or raise it for providers
+        that send huge events); a longer line fails the stream with ResponseValidationError."""
         self._client = http_client
         self._user_async_client = async_http_client
         # An AsyncClient's pool belongs to the event loop it was used on: one per loop.
@@ -120,11 +173,12 @@ class Transport:
 
     # ---- sync ------------------------------------------------------------------------------
 
-    def send(self, request: HTTPRequest) -> httpx.Response:
-        """Sends the request, retrying before any byte of the body was read (API.md §11.0);
-        a non-2xx answer is raised as its `llm.Error`."""
+    def send(self, request: HTTPRequest, attempts: _Attempts | None = None) -> httpx.Response:
+        """Sends the request, retrying connection failures and retryable statuses (API.md
+        §11.0); a non-2xx answer is raised as its `llm.Error`."""
+        if attempts is None:
+            attempts = _Attempts(self.max_retries)
         client = self.client
-        attempt = 0
         while True:
             try:
                 response = client.send(
@@ -134,21 +188,22 @@ class Transport:
                     stream=True,
                 )
             except httpx.HTTPError as error:
-                if attempt < self.max_retries and not isinstance(error, httpx.UnsupportedProtocol):
-                    time.sleep(_backoff(attempt, None))
-                    attempt += 1
-                    continue
-                raise error_from_transport(error, self.provider_id) from error
+                delay = attempts.next_delay(_retryable_error(error))
+                if delay is None:
+                    raise error_from_transport(error, self.provider_id) from error
+                time.sleep(delay)
+                continue
             if response.status_code < 400:
                 return response
-            failure = self._read_error(response)
-            if attempt < self.max_retries and _retryable(response.status_code):
-                time.sleep(_backoff(attempt, getattr(failure, "retry_after", None)))
-                attempt += 1
-                continue
-            raise failure
+            failure = self._read_error(response, request)
+            delay = attempts.next_delay(
+                _retryable(response.status_code), retry_after_seconds(response.headers)
+            )
+            if delay is None:
+                raise failure
+            time.sleep(delay)
 
-    def _read_error(self, response: httpx.Response) -> exceptions.APIError:
+    def _read_error(self, response: httpx.Response, request: HTTPRequest) -> exceptions.APIError:
         content = b""
         try:
             for data in response.iter_bytes():
@@ -160,36 +215,86 @@ class Transport:
         finally:
             response.close()
         return error_from_http(
-            response.status_code, content[:MAX_ERROR_BODY], response.headers, self.provider_id
+            response.status_code,
+            _redact(content[:MAX_ERROR_BODY], request),
+            response.headers,
+            self.provider_id,
         )
 
-    def stream_batches(self, request: HTTPRequest) -> Iterator[Sequence[Any]]:
-        """Sends the request and yields one batch of chunks per network read."""
-        decoder = StreamDecoder(
+    def _decoder(self, request: HTTPRequest) -> StreamDecoder:
+        return StreamDecoder(
             request.wire_format,
             include_thoughts=request.include_thoughts,
             raw_events=request.raw_events,
+            max_line_bytes=self.max_line_bytes,
         )
-        response = self.send(request)
-        try:
+
+    def _start(
+        self, request: HTTPRequest
+    ) -> tuple[httpx.Response, Iterator[bytes], StreamDecoder, Sequence[Any]]:
+        """Sends the request and reads until the decoder produces its first batch. Until then
+        nothing has reached the user, so a connection dropped or stalled before the first
+        event is retried like a failed request (API.md §11.0: never once content was
+        delivered). Returns the response, its still-open byte iterator, the decoder and the
+        first batch (empty only for an empty body)."""
+        attempts = _Attempts(self.max_retries)
+        while True:
+            response = self.send(request, attempts)
+            decoder = self._decoder(request)
+            reads = response.iter_bytes()
             try:
-                for data in response.iter_bytes():
+                for data in reads:
+                    batch = decoder.feed(data)
+                    if batch:
+                        return response, reads, decoder, batch
+            except httpx.HTTPError as error:
+                response.close()
+                delay = attempts.next_delay(_retryable_error(error))
+                if delay is None:
+                    raise error_from_transport(error, self.provider_id) from error
+                time.sleep(delay)
+                continue
+            except BaseException:
+                response.close()
+                raise
+            return response, reads, decoder, decoder.finish()
+
+    def stream_batches(self, request: HTTPRequest) -> Iterator[Sequence[Any]]:
+        """Sends the request and yields one batch of chunks per network read."""
+        response, reads, decoder, batch = self._start(request)
+        try:
+            if batch:
+                yield batch
+            try:
+                for data in reads:
                     batch = decoder.feed(data)
                     if batch:
                         yield batch
+                batch = decoder.finish()
             except httpx.HTTPError as error:
-                raise error_from_transport(error, self.provider_id) from error
-            batch = decoder.finish()
+                batch = self._finish_after(error, decoder)
             if batch:
                 yield batch
         finally:
             response.close()
 
+    def _finish_after(self, error: httpx.HTTPError, decoder: StreamDecoder) -> Sequence[Any]:
+        """The last batch when the body broke off after its terminal event (a server or
+        proxy that drops the connection once it has said everything: nothing was lost);
+        otherwise the transport failure as its `llm.Error`."""
+        batch = decoder.finish()
+        if any(type(chunk) is StreamErrorChunk for chunk in batch):
+            raise error_from_transport(error, self.provider_id) from error
+        return batch
+
     # ---- async -----------------------------------------------------------------------------
 
-    async def asend(self, request: HTTPRequest) -> httpx.Response:
+    async def asend(
+        self, request: HTTPRequest, attempts: _Attempts | None = None
+    ) -> httpx.Response:
+        if attempts is None:
+            attempts = _Attempts(self.max_retries)
         client = self.async_client
-        attempt = 0
         while True:
             try:
                 response = await client.send(
@@ -199,21 +304,24 @@ class Transport:
                     stream=True,
                 )
             except httpx.HTTPError as error:
-                if attempt < self.max_retries and not isinstance(error, httpx.UnsupportedProtocol):
-                    await asyncio.sleep(_backoff(attempt, None))
-                    attempt += 1
-                    continue
-                raise error_from_transport(error, self.provider_id) from error
+                delay = attempts.next_delay(_retryable_error(error))
+                if delay is None:
+                    raise error_from_transport(error, self.provider_id) from error
+                await asyncio.sleep(delay)
+                continue
             if response.status_code < 400:
                 return response
-            failure = await self._aread_error(response)
-            if attempt < self.max_retries and _retryable(response.status_code):
-                await asyncio.sleep(_backoff(attempt, getattr(failure, "retry_after", None)))
-                attempt += 1
-                continue
-            raise failure
+            failure = await self._aread_error(response, request)
+            delay = attempts.next_delay(
+                _retryable(response.status_code), retry_after_seconds(response.headers)
+            )
+            if delay is None:
+                raise failure
+            await asyncio.sleep(delay)
 
-    async def _aread_error(self, response: httpx.Response) -> exceptions.APIError:
+    async def _aread_error(
+        self, response: httpx.Response, request: HTTPRequest
+    ) -> exceptions.APIError:
         content = b""
         try:
             async for data in response.aiter_bytes():
@@ -225,25 +333,51 @@ class Transport:
         finally:
             await response.aclose()
         return error_from_http(
-            response.status_code, content[:MAX_ERROR_BODY], response.headers, self.provider_id
+            response.status_code,
+            _redact(content[:MAX_ERROR_BODY], request),
+            response.headers,
+            self.provider_id,
         )
 
-    async def astream_batches(self, request: HTTPRequest) -> AsyncIterator[Sequence[Any]]:
-        decoder = StreamDecoder(
-            request.wire_format,
-            include_thoughts=request.include_thoughts,
-            raw_events=request.raw_events,
-        )
-        response = await self.asend(request)
-        try:
+    async def _astart(
+        self, request: HTTPRequest
+    ) -> tuple[httpx.Response, AsyncIterator[bytes], StreamDecoder, Sequence[Any]]:
+        """`_start` for the async client."""
+        attempts = _Attempts(self.max_retries)
+        while True:
+            response = await self.asend(request, attempts)
+            decoder = self._decoder(request)
+            reads = response.aiter_bytes()
             try:
-                async for data in response.aiter_bytes():
+                async for data in reads:
+                    batch = decoder.feed(data)
+                    if batch:
+                        return response, reads, decoder, batch
+            except httpx.HTTPError as error:
+                await response.aclose()
+                delay = attempts.next_delay(_retryable_error(error))
+                if delay is None:
+                    raise error_from_transport(error, self.provider_id) from error
+                await asyncio.sleep(delay)
+                continue
+            except BaseException:
+                await response.aclose()
+                raise
+            return response, reads, decoder, decoder.finish()
+
+    async def astream_batches(self, request: HTTPRequest) -> AsyncIterator[Sequence[Any]]:
+        response, reads, decoder, batch = await self._astart(request)
+        try:
+            if batch:
+                yield batch
+            try:
+                async for data in reads:
                     batch = decoder.feed(data)
                     if batch:
                         yield batch
+                batch = decoder.finish()
             except httpx.HTTPError as error:
-                raise error_from_transport(error, self.provider_id) from error
-            batch = decoder.finish()
+                batch = self._finish_after(error, decoder)
             if batch:
                 yield batch
         finally:

@@ -323,8 +323,12 @@ class ContextStreamResponse(  # type: ignore[misc]
 ):
     """A `StreamResponse` of a context call: its tool and resume methods take `ctx` first."""
 
+    _streaming = True
+
 
 class AsyncContextStreamResponse(  # type: ignore[misc]
     AsyncContextToolLoop, AsyncStreamResponse[FormattableT], Generic[DepsT, FormattableT]
 ):
     """An `AsyncStreamResponse` of a context call."""
+
+    _streaming = True
