@@ -161,13 +161,23 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
                 return  # another cursor may have pulled the last batch: replay it first
 
     def text_stream(self, sep: str = "\n") -> Iterator[str]:
-        """Text deltas, with `sep` after each text part (the last one too)."""
-        for chunk in self.chunk_stream():
-            kind = type(chunk)
-            if kind is TextChunk:
-                yield chunk.delta
-            elif kind is TextEndChunk:
-                yield sep
+        """Text deltas, with `sep` after each text part (the last one too).
+
+        The cursor is inlined rather than layered on `chunk_stream()`: one generator step per
+        chunk instead of two, on the path most streaming code runs."""
+        cache = self._chunks
+        i = 0
+        while True:
+            if i < len(cache):
+                chunk = cache[i]
+                i += 1
+                kind = type(chunk)
+                if kind is TextChunk:
+                    yield chunk.delta
+                elif kind is TextEndChunk:
+                    yield sep
+            elif not self._pull() and i >= len(cache):
+                return
 
     def pretty_stream(self) -> Iterator[str]:
         """One string per chunk; concatenated they give `pretty()`."""
@@ -287,12 +297,19 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
                 return  # another cursor may have pulled the last batch: replay it first
 
     async def text_stream(self, sep: str = "\n") -> AsyncIterator[str]:
-        async for chunk in self.chunk_stream():
-            kind = type(chunk)
-            if kind is TextChunk:
-                yield chunk.delta
-            elif kind is TextEndChunk:
-                yield sep
+        cache = self._chunks
+        i = 0
+        while True:
+            if i < len(cache):
+                chunk = cache[i]
+                i += 1
+                kind = type(chunk)
+                if kind is TextChunk:
+                    yield chunk.delta
+                elif kind is TextEndChunk:
+                    yield sep
+            elif not await self._pull() and i >= len(cache):
+                return
 
     async def pretty_stream(self) -> AsyncIterator[str]:
         spacer = ""
