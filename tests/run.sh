@@ -18,8 +18,8 @@ step "cargo test"
 cargo test
 
 step "ruff"
-ruff check python tests benches
-ruff format --check python tests benches
+ruff check python tests benches examples
+ruff format --check python tests benches examples
 step "mypy --strict (package) and stubtest (the _core stub matches the extension)"
 mypy python/ferriscope
 python -m mypy.stubtest ferriscope._core

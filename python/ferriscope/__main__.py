@@ -195,17 +195,24 @@ def _compare_parsers(text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["bench"]:  # the bench runner owns its options (and its --help)
+        from ferriscope._bench import main as bench_main
+
+        return bench_main(args_in[1:])
     parser = argparse.ArgumentParser(prog="python -m ferriscope", description=__doc__)
-    parser.add_argument("command", nargs="?", default="demo", choices=["demo", "bench"])
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="demo",
+        choices=["demo", "bench"],
+        help="bench: see bench --help",
+    )
     parser.add_argument("--provider", choices=sorted(_WIRE), default="openai")
     parser.add_argument("--model", help="model id, e.g. openai/gpt-5-mini or ollama/llama3.2")
     parser.add_argument("--base-url", help="a real provider or OpenAI-compatible server")
     parser.add_argument("--pace", type=float, default=0.004, help="seconds between reads")
-    args, rest = parser.parse_known_args(argv)
-    if args.command == "bench":
-        from ferriscope._bench import main as bench_main
-
-        return bench_main(rest)
+    args = parser.parse_args(args_in)
     model_id = args.model or _DEFAULT_MODEL[args.provider]
     if args.base_url:
         from ferriscope import llm
@@ -220,5 +227,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _run() -> int:
+    # The demo prints box-drawing characters and arrows; a terminal that cannot show them
+    # gets replacements rather than a crash, and `| head` ends quietly.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
+    try:
+        return main()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_run())

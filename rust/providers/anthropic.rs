@@ -667,6 +667,10 @@ fn event_name(event: &Event) -> serde_json::Result<Cow<'_, str>> {
 }
 
 impl EventDecoder for Decoder {
+    fn complete(&self) -> bool {
+        self.done
+    }
+
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
         if self.done {
             return;

@@ -390,6 +390,11 @@ impl Decoder {
 }
 
 impl EventDecoder for Decoder {
+    fn complete(&self) -> bool {
+        // Gemini has no end marker: the finish reason is the last thing it means to send.
+        !matches!(self.phase, Phase::Streaming)
+    }
+
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
         if self.phase == Phase::Stopped {
             return;

@@ -45,6 +45,10 @@ pub trait EventDecoder: Send + Sync {
     /// The body ended. Closes what is open, emits the raw message, or reports a stream that
     /// ended before its terminal event as an error.
     fn eof(&mut self, out: &mut Vec<Chunk>);
+    /// The provider's terminal event has been seen (`[DONE]`, `message_stop`,
+    /// `response.completed`, a Gemini finish reason): nothing the provider meant to send is
+    /// missing, so a connection dropped now lost nothing.
+    fn complete(&self) -> bool;
 }
 
 /// Builds the event decoder for a wire format.
@@ -86,6 +90,12 @@ impl StreamDecoder {
     #[must_use]
     pub fn is_stopped(&self) -> bool {
         self.stopped
+    }
+
+    /// True once the provider's terminal event has been decoded (see `EventDecoder::complete`).
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.inner.complete()
     }
 
     /// Stops the decoder without emitting anything (after a failure outside it).

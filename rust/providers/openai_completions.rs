@@ -204,6 +204,10 @@ enum Part {
 struct Call {
     slot: i64,
     id: String,
+    name: String,
+    /// The arguments so far, kept to tell a new id-less call at a reused index from the
+    /// continuation of the previous one.
+    args: String,
     open: bool,
 }
 
@@ -225,14 +229,30 @@ impl Calls {
 
     /// The slot a fragment belongs to. A closed call never continues (a text part ended it),
     /// so a fragment resolving to one starts a new call instead.
-    fn resolve(&mut self, index: Option<i64>, id: Option<&str>) -> Result<i64, StreamError> {
+    fn resolve(
+        &mut self,
+        index: Option<i64>,
+        id: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<i64, StreamError> {
         let latest = self.calls.iter().map(|c| c.slot).max();
         let next = || {
             latest.map_or(Some(0), |l| l.checked_add(1)).ok_or_else(|| {
                 validation("tool call index out of range: no slot left for a new call")
             })
         };
-        let differs = |slot: i64| id.is_some_and(|id| self.at(slot).is_some_and(|c| c.id != id));
+        // A fragment belongs to another call when its id differs; without an id, when it
+        // names a different function, or names one after the previous call's arguments
+        // already form a complete JSON value (servers that omit ids and reuse index 0).
+        let differs = |slot: i64| {
+            self.at(slot).is_some_and(|c| match (id, name) {
+                (Some(id), _) => c.id != id,
+                (None, Some(name)) => {
+                    c.name != name || serde_json::from_str::<serde::de::IgnoredAny>(&c.args).is_ok()
+                }
+                (None, None) => false,
+            })
+        };
         let mut slot = match index {
             Some(i) => match self.index_slots.iter().find(|(k, _)| *k == i) {
                 None if self.at(i).is_some() => next()?,
@@ -284,6 +304,8 @@ impl Calls {
         self.calls.push(Call {
             slot,
             id: id.clone(),
+            name: name.to_owned(),
+            args: String::new(),
             open: true,
         });
         id
@@ -467,7 +489,8 @@ impl Decoder {
             .function
             .map(|f| (f.name, f.arguments))
             .unwrap_or_default();
-        let slot = self.calls.resolve(call.index, id.as_deref())?;
+        let named = name.as_deref().filter(|n| !n.is_empty());
+        let slot = self.calls.resolve(call.index, id.as_deref(), named)?;
         let id = if let Some(existing) = self.calls.at(slot) {
             existing.id.clone()
         } else {
@@ -481,6 +504,9 @@ impl Decoder {
             self.calls.start(slot, id, &name, out)
         };
         if let Some(arguments) = arguments.filter(|a| !a.is_empty()) {
+            if let Some(call) = self.calls.calls.iter_mut().find(|c| c.slot == slot) {
+                call.args.push_str(&arguments);
+            }
             out.push(Chunk::ToolCall {
                 id,
                 delta: arguments.into_owned(),
@@ -546,6 +572,11 @@ impl Decoder {
 }
 
 impl EventDecoder for Decoder {
+    fn complete(&self) -> bool {
+        // `[DONE]` only: a finish reason is followed by the usage chunk, which a cut would lose.
+        self.done
+    }
+
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
         if self.done {
             return;
@@ -899,6 +930,26 @@ mod tests {
         assert_eq!(
             calls(&decode(PLAIN, &body)),
             owned(&[("a", "f", "{\"x\":1}"), ("b", "g", "{\"y\":2}")])
+        );
+    }
+
+    #[test]
+    fn id_less_calls_at_one_index_are_split_by_name_or_complete_args() {
+        let body = [
+            frag(Some(0), None, Some("f"), "{\"a\":"),
+            frag(Some(0), None, None, "1}"),
+            frag(Some(0), None, Some("g"), "{}"),
+            frag(Some(0), None, Some("g"), "{\"b\":2}"),
+        ];
+        let mut payloads = body.to_vec();
+        payloads.push(finish("tool_calls"));
+        assert_eq!(
+            calls(&decode(PLAIN, &done(&payloads))),
+            vec![
+                ("call_0".into(), "f".into(), "{\"a\":1}".into()),
+                ("call_1".into(), "g".into(), "{}".into()),
+                ("call_2".into(), "g".into(), "{\"b\":2}".into()),
+            ]
         );
     }
 

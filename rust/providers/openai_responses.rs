@@ -599,6 +599,10 @@ impl Decoder {
 }
 
 impl EventDecoder for Decoder {
+    fn complete(&self) -> bool {
+        self.ended
+    }
+
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
         // `[DONE]` is Chat Completions' terminator; compatible servers sometimes add it here.
         if self.ended || event.data == "[DONE]" {

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyString};
 use pyo3::IntoPyObjectExt;
+use pyo3::{PyTraverseError, PyVisit};
 
 use crate::chunk::{Chunk, FinishReason, StreamError, Usage};
 
@@ -86,6 +87,14 @@ macro_rules! chunk_class {
             #[pyo3(name = "type")]
             fn type_() -> &'static str {
                 $type_value
+            }
+
+            /// Lets the cycle collector see the Python objects a chunk holds (a raw payload
+            /// can reference the list the chunk is in).
+            fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+                $(visit.call(&self.$field)?;)*
+                let _ = &visit;
+                Ok(())
             }
 
             $($extra)*
@@ -198,6 +207,10 @@ impl UsageDeltaChunk {
     #[pyo3(name = "type")]
     fn type_() -> &'static str {
         "usage_delta_chunk"
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.provider_tool_usage)
     }
 
     fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {

@@ -100,6 +100,13 @@ impl PyStreamDecoder {
         self.take(py)
     }
 
+    /// True once the provider's terminal event was decoded: a connection dropped after it
+    /// lost nothing.
+    #[getter]
+    fn complete(&self) -> bool {
+        self.inner.is_complete()
+    }
+
     /// True once the stream ended or failed; later input is ignored.
     #[getter]
     fn stopped(&self) -> bool {

@@ -60,19 +60,33 @@ class _Cut:
 def _plan(
     body: bytes, piece_size: int, delay: float, fault: Fault | None
 ) -> Iterator[bytes | float | _Cut]:
-    """The body as pieces to send, pauses (seconds) and a possible drop, in order."""
+    """The body as pieces to send, pauses (seconds) and a possible drop, in order. A fault
+    lands on its exact byte: the piece that crosses it is split there."""
+    if piece_size <= 0:
+        raise ValueError(f"piece_size must be positive, got {piece_size}")
+    cut = fault.cut_after if fault else None
+    stall = fault.stall_after if fault else None
     sent = 0
     for piece in _pieces(body, piece_size):
-        if fault and fault.cut_after is not None and sent + len(piece) > fault.cut_after:
-            head = piece[: fault.cut_after - sent]
-            if head:
-                yield head
-            yield _Cut()
-            return
-        if fault and fault.stall_after is not None and sent >= fault.stall_after:
-            yield float(fault.stall_seconds)
-        yield piece
-        sent += len(piece)
+        while piece:
+            if cut is not None and sent + len(piece) > cut:
+                head = piece[: cut - sent]
+                if head:
+                    yield head
+                yield _Cut()
+                return
+            if stall is not None and sent <= stall < sent + len(piece):
+                head, piece = piece[: stall - sent], piece[stall - sent :]
+                if head:
+                    yield head
+                    sent += len(head)
+                assert fault is not None
+                yield float(fault.stall_seconds)
+                stall = None
+                continue
+            yield piece
+            sent += len(piece)
+            piece = b""
         if delay:
             yield float(delay)
 
@@ -147,6 +161,15 @@ class ReplayServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Small writes must leave at once: pieces are the point of a replay.
+            disable_nagle_algorithm = True
+
+            def handle(self) -> None:
+                # A client that drops a kept-alive connection is normal, not a server error.
+                try:
+                    super().handle()
+                except (ConnectionResetError, BrokenPipeError):
+                    self.close_connection = True
 
             def do_POST(self) -> None:
                 size = int(self.headers.get("content-length") or 0)

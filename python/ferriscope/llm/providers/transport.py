@@ -56,7 +56,7 @@ class HTTPRequest:
     """One encoded provider request, ready to send."""
 
     url: str
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # carries the API key
     body: dict[str, Any]
     wire_format: str
     include_thoughts: bool = False
@@ -116,6 +116,17 @@ def _redact(content: bytes, request: HTTPRequest) -> bytes:
         if len(secret) >= 8:  # a placeholder like "x" would mask every letter x
             content = content.replace(secret.encode(), b"***")
     return content
+
+
+def _screened(batch: Sequence[Any], request: HTTPRequest) -> Sequence[Any]:
+    """The batch with an in-stream error's message redacted like an HTTP error body. The
+    decoder stops after an error, so it can only be the last chunk: one check per batch."""
+    last = batch[-1]
+    if type(last) is StreamErrorChunk:
+        message = _redact(last.message.encode(), request).decode()
+        if message != last.message:
+            return [*batch[:-1], StreamErrorChunk(last.error_class, message, last.status_code)]
+    return batch
 
 
 class Transport:
@@ -264,17 +275,17 @@ class Transport:
         response, reads, decoder, batch = self._start(request)
         try:
             if batch:
-                yield batch
+                yield _screened(batch, request)
             try:
                 for data in reads:
                     batch = decoder.feed(data)
                     if batch:
-                        yield batch
+                        yield _screened(batch, request)
                 batch = decoder.finish()
             except httpx.HTTPError as error:
                 batch = self._finish_after(error, decoder)
             if batch:
-                yield batch
+                yield _screened(batch, request)
         finally:
             response.close()
 
@@ -282,10 +293,9 @@ class Transport:
         """The last batch when the body broke off after its terminal event (a server or
         proxy that drops the connection once it has said everything: nothing was lost);
         otherwise the transport failure as its `llm.Error`."""
-        batch = decoder.finish()
-        if any(type(chunk) is StreamErrorChunk for chunk in batch):
+        if not decoder.complete:
             raise error_from_transport(error, self.provider_id) from error
-        return batch
+        return decoder.finish()
 
     # ---- async -----------------------------------------------------------------------------
 
@@ -369,17 +379,17 @@ class Transport:
         response, reads, decoder, batch = await self._astart(request)
         try:
             if batch:
-                yield batch
+                yield _screened(batch, request)
             try:
                 async for data in reads:
                     batch = decoder.feed(data)
                     if batch:
-                        yield batch
+                        yield _screened(batch, request)
                 batch = decoder.finish()
             except httpx.HTTPError as error:
                 batch = self._finish_after(error, decoder)
             if batch:
-                yield batch
+                yield _screened(batch, request)
         finally:
             await response.aclose()
 

@@ -51,11 +51,11 @@ async def _asingletons(chunks: AsyncIterator[Any]) -> AsyncIterator[Sequence[Any
         yield (chunk,)
 
 
-def _interrupted(exc: BaseException) -> exceptions.ConnectionError:
+def _interrupted(exc: BaseException, provider: str) -> exceptions.ConnectionError:
     return exceptions.ConnectionError(
         f"the stream was interrupted while reading ({type(exc).__name__}); "
         "what was received is kept",
-        "ferriscope",
+        provider,
     )
 
 
@@ -125,7 +125,7 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
             self._release()
             raise
         except BaseException as interrupt:  # KeyboardInterrupt and the like
-            self._fail(_interrupted(interrupt))
+            self._fail(_interrupted(interrupt, self.provider_id))
             self._release()
             raise
         return True
@@ -264,7 +264,7 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
             await self._release()
             raise
         except BaseException as interrupt:  # asyncio.CancelledError mid-read
-            self._fail(_interrupted(interrupt))
+            self._fail(_interrupted(interrupt, self.provider_id))
             await self._release()
             raise
         return True

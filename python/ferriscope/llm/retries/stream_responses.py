@@ -18,6 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ferriscope._core import TextChunk, TextEndChunk
 from ferriscope.llm.exceptions import RetriesExhausted, StreamRestarted
 from ferriscope.llm.responses.base_stream_response import BaseStreamResponse
 from ferriscope.llm.responses.stream_response import (
@@ -166,6 +167,15 @@ class _SyncRestarts(_Restarts[FormattableT], StreamResponse[FormattableT], Gener
                 self._last_restart = failure
             return failure
 
+    def text_stream(self, sep: str = "\n") -> Iterator[str]:
+        """Over `chunk_stream()` (not the inlined cursor of the base class), so a text
+        iterator that outlives a restart raises `StreamRestarted` as every other one does."""
+        for chunk in self.chunk_stream():
+            if type(chunk) is TextChunk:
+                yield chunk.delta
+            elif type(chunk) is TextEndChunk:
+                yield sep
+
     def chunk_stream(self) -> Iterator[Any]:
         """The §3.2 cursor, plus: a cursor that outlives a restart raises `StreamRestarted`
         rather than go on with chunks of the failed attempt."""
@@ -231,6 +241,13 @@ class _AsyncRestarts(
             if shown:
                 self._last_restart = failure
             return failure
+
+    async def text_stream(self, sep: str = "\n") -> AsyncIterator[str]:
+        async for chunk in self.chunk_stream():
+            if type(chunk) is TextChunk:
+                yield chunk.delta
+            elif type(chunk) is TextEndChunk:
+                yield sep
 
     async def chunk_stream(self) -> AsyncIterator[Any]:
         restarts = self._restarts

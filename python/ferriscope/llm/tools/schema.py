@@ -190,6 +190,22 @@ class ToolSchema(Generic[FnT]):
             self.__dict__["_adapters"] = adapters
         return adapters
 
+    def _reject_unknown(self, kwargs: dict[str, Any]) -> None:
+        """Refuses keys the function does not take, before it is called, with a bounded
+        message: Python's own TypeError repeats a hostile 10 MB key back to the model."""
+        takes_any = self.__dict__.get("_takes_any")
+        if takes_any is None:
+            kinds = [p.kind for p in inspect.signature(self.fn).parameters.values()]
+            takes_any = inspect.Parameter.VAR_KEYWORD in kinds
+            self.__dict__["_takes_any"] = takes_any
+        if takes_any:
+            return
+        unknown = [k for k in kwargs if k not in self.parameters.properties]
+        if unknown:
+            shown = ", ".join(repr(k[:64]) for k in unknown[:5])
+            more = f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else ""
+            raise TypeError(f"{self.name}() got unexpected arguments: {shown}{more}")
+
     def parse_arguments(self, tool_call: ToolCall) -> dict[str, Any]:
         """The keyword arguments for `fn`: the call's JSON, each value converted to its type.
 
@@ -200,6 +216,7 @@ class ToolSchema(Generic[FnT]):
         args = tool_call.args
         kwargs = json.loads(args if args and args.strip() else "{}")
         if isinstance(kwargs, dict):
+            self._reject_unknown(kwargs)
             for name, adapter in self._argument_adapters().items():
                 if name in kwargs:
                     kwargs[name] = adapter.validate_json(json.dumps(kwargs[name]))
