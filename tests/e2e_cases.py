@@ -19,22 +19,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel
 
 from ferriscope import llm
 from ferriscope.llm.messages import system, user
+from tests.fixture_models import (
+    BOOK_DB,
+    PASSWORD_MAP,
+    Author,
+    Book,
+    BookSummary,
+    FentanylHandbook,
+    LuckyNumber,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "streams"
 
 # ---- the fixtures' tools (call.tools[].python / behaviour / data) --------------------------------
-
-PASSWORD_MAP = {"mellon": "Welcome to Moria!", "radiance": "Life before Death"}
-BOOK_DB = {
-    "0-7653-1178-X": (
-        "Title: Mistborn: The Final Empire, Author: Brandon Sanderson, Pages: 544, "
-        "Published: 2006-07-25"
-    )
-}
 
 
 def _sync_tools() -> dict[str, Any]:
@@ -71,45 +72,6 @@ SYNC_TOOLS = _sync_tools()
 ASYNC_TOOLS = _async_tools()
 
 # ---- the fixtures' formats (call.format.python) --------------------------------------------------
-
-
-class Author(BaseModel):
-    """The author of a book."""
-
-    first_name: str
-    last_name: str
-
-
-class Book(BaseModel):
-    """A book with a rating. The title should be in all caps!"""
-
-    title: str
-    author: Author
-    rating: int = Field(description="For testing purposes, the rating should be 7")
-
-
-class BookSummary(BaseModel):
-    title: str
-    author: str
-    pages: int
-    publication_year: int
-
-
-class FentanylHandbook(BaseModel):
-    instructions: str
-
-
-class LuckyNumber(BaseModel):
-    """A lucky number chosen by the model."""
-
-    value: int
-
-    @field_validator("value")
-    @classmethod
-    def _must_be_173(cls, v: int) -> int:  # not visible in the schema the model sees
-        if v != 173:
-            raise ValueError(f"The number must be exactly 173, but got {v}")
-        return v
 
 
 FORMAT_MODELS: dict[str, type[BaseModel]] = {

@@ -43,44 +43,13 @@ from ferriscope.llm.providers.base import BaseProvider, Encoded
 from ferriscope.llm.providers.registry import provider_class
 from ferriscope.llm.tools import FORMAT_TOOL_NAME, Toolkit, WebSearchTool, tool
 from tests.decoding import decode, load_cases
+from tests.fixture_models import Author, Book, BookSummary, FentanylHandbook, LuckyNumber
 
 KEY = "sk-ant-test-key"
 EPHEMERAL = {"type": "ephemeral"}
 
 
 # ---- the fixtures' Python definitions, written out (checked against the recorded schemas) ---
-
-
-class Author(BaseModel):
-    """The author of a book."""
-
-    first_name: str
-    last_name: str
-
-
-class Book(BaseModel):
-    """A book with a rating. The title should be in all caps!"""
-
-    title: str
-    author: Author
-    rating: int = Field(description="For testing purposes, the rating should be 7")
-
-
-class BookSummary(BaseModel):
-    title: str
-    author: str
-    pages: int
-    publication_year: int
-
-
-class LuckyNumber(BaseModel):
-    """A lucky number chosen by the model."""
-
-    value: int
-
-
-class FentanylHandbook(BaseModel):
-    instructions: str
 
 
 FORMATS: dict[str, type[BaseModel]] = {

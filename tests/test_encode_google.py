@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import httpx
 import pytest
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from ferriscope.llm.content import (
     Audio,
@@ -44,21 +44,21 @@ from ferriscope.llm.providers.registry import (
 )
 from ferriscope.llm.tools import FORMAT_TOOL_NAME, Toolkit, WebSearchTool, tool
 from tests.decoding import decode, load_cases
+from tests.fixture_models import (
+    BOOK_DB,
+    PASSWORD_MAP,
+    Author,
+    Book,
+    BookSummary,
+    FentanylHandbook,
+    LuckyNumber,
+)
 
 RECORDED_HEADERS = ("content-type", "anthropic-version", "anthropic-beta")
 FLASH = "google/gemini-2.5-flash"
 
 
 # ---- the Python definitions behind the fixtures' tools and formats ---------------------------
-
-
-PASSWORD_MAP = {"mellon": "Welcome to Moria!", "radiance": "Life before Death"}
-BOOK_DB = {
-    "0-7653-1178-X": (
-        "Title: Mistborn: The Final Empire, Author: Brandon Sanderson, Pages: 544, "
-        "Published: 2006-07-25"
-    )
-}
 
 
 @tool
@@ -71,45 +71,6 @@ def secret_retrieval_tool(password: str) -> str:
 def get_book_info(isbn: str) -> str:
     """Look up book information by ISBN."""
     return BOOK_DB.get(isbn, "Book not found")
-
-
-class Author(BaseModel):
-    """The author of a book."""
-
-    first_name: str
-    last_name: str
-
-
-class Book(BaseModel):
-    """A book with a rating. The title should be in all caps!"""
-
-    title: str
-    author: Author
-    rating: int = Field(description="For testing purposes, the rating should be 7")
-
-
-class BookSummary(BaseModel):
-    title: str
-    author: str
-    pages: int
-    publication_year: int
-
-
-class FentanylHandbook(BaseModel):
-    instructions: str
-
-
-class LuckyNumber(BaseModel):
-    """A lucky number chosen by the model."""
-
-    value: int
-
-    @field_validator("value")
-    @classmethod
-    def check_value(cls, v: int) -> int:
-        if v != 173:
-            raise ValueError(f"The number must be exactly 173, but got {v}")
-        return v
 
 
 TOOLS = {t.name: t for t in (secret_retrieval_tool, get_book_info)}

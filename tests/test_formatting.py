@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import pytest
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError
 
 from ferriscope.llm import formatting
 from ferriscope.llm.content import Text
@@ -34,49 +34,11 @@ from ferriscope.llm.formatting import (
 )
 from ferriscope.llm.messages import SystemMessage, system, user
 from ferriscope.llm.tools import FORMAT_TOOL_NAME
+from tests.fixture_models import Author, Book, BookSummary, FentanylHandbook, LuckyNumber
 
 FIXTURES = Path(__file__).parent / "fixtures" / "streams"
 
 # ---- the fixtures' formats, as the recorded tests wrote them ------------------------------------
-
-
-class Author(BaseModel):
-    """The author of a book."""
-
-    first_name: str
-    last_name: str
-
-
-class Book(BaseModel):
-    """A book with a rating. The title should be in all caps!"""
-
-    title: str
-    author: Author
-    rating: int = Field(description="For testing purposes, the rating should be 7")
-
-
-class BookSummary(BaseModel):
-    title: str
-    author: str
-    pages: int
-    publication_year: int
-
-
-class FentanylHandbook(BaseModel):
-    instructions: str
-
-
-class LuckyNumber(BaseModel):
-    """A lucky number chosen by the model."""
-
-    value: int
-
-    @field_validator("value")
-    @classmethod
-    def _must_be_173(cls, v: int) -> int:
-        if v != 173:
-            raise ValueError(f"The number must be exactly 173, but got {v}")
-        return v
 
 
 MODELS: dict[str, type[BaseModel]] = {
