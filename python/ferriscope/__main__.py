@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -148,12 +149,20 @@ def _journey(model_id: str) -> None:
 
     print("── structured_stream(): a Book as its fields arrive ──")
     response = llm.Model(model_id).stream("Recommend a science fiction book.", format=Book)
+    live = sys.stdout.isatty()  # a terminal gets one line updated in place
     last = ""
     for partial in response.structured_stream():
-        line = repr(partial)
-        if line != last:
-            print("  " + line)
-            last = line
+        line = f"  {partial!r}"
+        if line == last:
+            continue
+        last = line
+        if live:
+            width = shutil.get_terminal_size().columns - 1
+            print("\r\x1b[2K" + line[:width], end="", flush=True)
+        else:
+            print(line)
+    if live:
+        print()
     book = response.parse()
     print(f"Final: {book.title} by {book.author} ({book.year})")
     # One answer is too short to time; a hundred of them in a list is a 20 KB answer.
