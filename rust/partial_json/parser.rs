@@ -528,7 +528,16 @@ impl PartialJsonParser {
                 State::Bom(matched) => {
                     let matched = usize::from(matched);
                     if input[i] != BOM[matched] {
-                        return Err(self.error_at(ErrorKind::InvalidUtf8, i));
+                        // Not a BOM: the document's first character (valid UTF-8 or not)
+                        // cannot start a value, exactly as if no BOM had been looked for.
+                        let mut first = [0; 4];
+                        first[..matched].copy_from_slice(&BOM[..matched]);
+                        let rest = (n - i).min(4 - matched);
+                        first[matched..matched + rest].copy_from_slice(&input[i..i + rest]);
+                        return Err(ParseError {
+                            kind: ErrorKind::ExpectedValue(found_at(&first[..matched + rest], 0)),
+                            offset: 0,
+                        });
                     }
                     self.state = if matched == 2 {
                         State::Value(Slot::Top)
@@ -1314,7 +1323,11 @@ mod unit_tests {
                 ErrorKind::ExpectedCommaOrBracket(Found::Char('}')),
                 2,
             ),
-            (b"\xef\xbb[]", ErrorKind::InvalidUtf8, 2),
+            (
+                b"\xef\xbb[]",
+                ErrorKind::ExpectedValue(Found::Byte(0xEF)),
+                0,
+            ),
             (
                 b" \xef\xbb\xbf[]",
                 ErrorKind::ExpectedValue(Found::Char('\u{feff}')),
@@ -1363,6 +1376,47 @@ mod unit_tests {
         assert_eq!(
             err.to_string(),
             "expected a JSON value, found U+FEFF at byte 0"
+        );
+    }
+
+    /// Found by `rust/fuzz` (partial_json): a document starting with a valid character encoded
+    /// `EF xx xx` other than the BOM was reported as invalid UTF-8 at byte 1.
+    #[test]
+    fn non_bom_character_at_the_start_is_an_unexpected_character() {
+        let fullwidth_quote = ErrorKind::ExpectedValue(Found::Char('\u{ff02}'));
+        for pieces in [
+            &[&b"\xef\xbc\x82a\xef\xbc\x82"[..]][..],
+            &[b"\xef", b"\xbc\x82a"],
+            &[b"\xef\xbc\x82"],
+        ] {
+            let mut parser = PartialJsonParser::default();
+            let mut result = Ok(());
+            for piece in pieces {
+                result =
+                    result.and_then(|()| parser.feed(piece, Input::Bytes, &mut Log::default()));
+            }
+            let err = result.unwrap_err();
+            assert_eq!((&err.kind, err.offset), (&fullwidth_quote, 0), "{pieces:?}");
+        }
+        // The fuzzer's input, and the same character cut before its last byte.
+        assert_eq!(
+            error(b"\xef\xb5\x81\0\0\0\0\0\x05").kind,
+            ErrorKind::ExpectedValue(Found::Char('\u{fd41}'))
+        );
+        let mut parser = PartialJsonParser::default();
+        parser
+            .feed(b"\xef", Input::Bytes, &mut Log::default())
+            .unwrap();
+        let err = parser
+            .feed(b"\xb5", Input::Bytes, &mut Log::default())
+            .unwrap_err();
+        assert_eq!(
+            (err.kind, err.offset),
+            (ErrorKind::ExpectedValue(Found::Byte(0xEF)), 0)
+        );
+        assert_eq!(
+            error(b"\xef\xbf").to_string(),
+            "expected a JSON value, found byte 0xEF at byte 0"
         );
     }
 

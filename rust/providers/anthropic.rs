@@ -729,7 +729,7 @@ mod tests {
     use crate::chunk::{
         Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage,
     };
-    use crate::providers::fixture_tests::fold;
+    use crate::providers::contract::fold;
     use crate::providers::{decode_all, StreamDecoder, WireFormat};
 
     const SHOWN: DecodeOptions = DecodeOptions {

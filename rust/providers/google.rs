@@ -733,7 +733,7 @@ fn push_zeros(out: &mut String, n: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::fixture_tests::fold;
+    use crate::providers::contract::fold;
     use crate::providers::{decode_all, StreamDecoder, WireFormat};
     use proptest::prelude::*;
     use serde_json::json;

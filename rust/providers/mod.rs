@@ -5,6 +5,7 @@
 //! machine and appends chunks. After an error chunk nothing more is emitted.
 
 pub mod anthropic;
+pub mod contract;
 pub mod google;
 pub mod openai_completions;
 pub mod openai_responses;

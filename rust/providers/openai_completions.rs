@@ -25,6 +25,10 @@ use crate::sse::Event;
 /// `startswith`, so we do too.
 const DONE: &str = "[DONE]";
 
+/// The tool Mirascope uses for structured output in `tool` mode. The Python layer shows its
+/// arguments as a text part, so two such calls must not overlap.
+const FORMAT_TOOL_NAME: &str = "__mirascope_formatted_output_tool__";
+
 /// One `data:` payload. Only the fields that carry meaning are named; serde skips the rest
 /// (`id`, `model`, `obfuscation`, `system_fingerprint`, `service_tier`, …).
 #[derive(Deserialize)]
@@ -288,6 +292,20 @@ impl Calls {
         name: &str,
         out: &mut Vec<Chunk>,
     ) -> String {
+        if name.starts_with(FORMAT_TOOL_NAME) {
+            // Another format-tool call ends the open one (servers stream parallel calls one
+            // after the other): each is a text part, and parts must not overlap.
+            for call in self
+                .calls
+                .iter_mut()
+                .filter(|c| c.open && c.name.starts_with(FORMAT_TOOL_NAME))
+            {
+                call.open = false;
+                out.push(Chunk::ToolCallEnd {
+                    id: call.id.clone(),
+                });
+            }
+        }
         let base = id.map_or_else(|| format!("call_{slot}"), Cow::into_owned);
         let mut id = base.clone();
         // Counting from the number of calls makes the first suffix almost always free, so a
@@ -658,7 +676,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, Usage};
-    use crate::providers::fixture_tests::fold;
+    use crate::providers::contract::fold;
     use crate::providers::{decode_all, StreamDecoder, WireFormat};
 
     const PLAIN: DecodeOptions = DecodeOptions {
@@ -999,6 +1017,42 @@ mod tests {
                 }),
             ]
         );
+    }
+
+    /// Found by `rust/fuzz` (openai_completions): a second format-tool call (another id at
+    /// index 0) started while the first was open, so two text parts overlapped and the Python
+    /// layer raised "Received a text/thought start while another part is open".
+    #[test]
+    fn a_format_tool_call_ends_the_open_one() {
+        let tool = "__mirascope_formatted_output_tool__";
+        let body = done(&[
+            frag(Some(0), Some("a"), Some(tool), "{\"x\":"),
+            frag(Some(1), Some("f"), Some("f"), "{}"),
+            frag(Some(0), Some("b"), Some(tool), "{\""),
+            frag(Some(0), None, None, "y\":2}"),
+            frag(Some(2), Some("c"), Some(tool), "{}"),
+            finish("tool_calls"),
+        ]);
+        let chunks = decode(PLAIN, &body);
+        assert_eq!(
+            chunks,
+            [
+                start("a", tool),
+                args("a", "{\"x\":"),
+                start("f", "f"),
+                args("f", "{}"),
+                end("a"),
+                start("b", tool),
+                args("b", "{\""),
+                args("b", "y\":2}"),
+                end("b"),
+                start("c", tool),
+                args("c", "{}"),
+                end("f"),
+                end("c"),
+            ]
+        );
+        assert!(fold(&chunks).is_ok_and(|f| f.error.is_none()));
     }
 
     #[test]

@@ -17,6 +17,10 @@ use crate::sse::Event;
 /// Named in the error for a body that stops early, so users see what never arrived.
 const TERMINAL_EVENTS: &str = "response.completed, response.incomplete or response.failed";
 
+/// The tool Mirascope uses for structured output in `tool` mode. The Python layer shows its
+/// arguments as a text part, so such a call must not overlap a text, a thought or another one.
+const FORMAT_TOOL_NAME: &str = "__mirascope_formatted_output_tool__";
+
 /// The fields the decoder reads from any event, parsed in one pass.
 ///
 /// The hot fields (deltas and their keys) borrow from the event text. The nested objects are
@@ -143,6 +147,8 @@ struct Call {
     /// Whether any argument delta was forwarded; if none was, the whole arguments of the
     /// closing event are sent as one delta so that servers which skip deltas still work.
     streamed: bool,
+    /// A call of the format tool, which the Python layer shows as a text part.
+    format: bool,
 }
 
 /// A validation failure of an event of a known type, as a message for the error chunk.
@@ -367,8 +373,13 @@ impl Decoder {
         {
             return Ok(());
         }
-        // The Python layer shows the format tool as text, which must not overlap a part.
+        // The Python layer shows the format tool as text, which must not overlap a part (nor
+        // another format-tool call).
         self.close_part(out);
+        let format = name.starts_with(FORMAT_TOOL_NAME);
+        if format {
+            self.end_format_calls(out);
+        }
         out.push(Chunk::ToolCallStart {
             id: id.to_owned(),
             name: name.to_owned(),
@@ -378,6 +389,7 @@ impl Decoder {
             id: id.to_owned(),
             open: true,
             streamed: false,
+            format,
         });
         Ok(())
     }
@@ -539,6 +551,9 @@ impl Decoder {
             return;
         }
         self.close_part(out);
+        // A part starting while a format-tool call is open (its `.done` events were lost):
+        // the call ends, as the two would overlap.
+        self.end_format_calls(out);
         out.push(match kind {
             PartKind::Text => Chunk::TextStart,
             PartKind::Thought => Chunk::ThoughtStart,
@@ -576,6 +591,14 @@ impl Decoder {
             .is_some_and(|p| p.kind == kind && p.index == index && p.item_id == item_id)
         {
             self.close_part(out);
+        }
+    }
+
+    fn end_format_calls(&mut self, out: &mut Vec<Chunk>) {
+        for index in 0..self.calls.len() {
+            if self.calls[index].format {
+                self.end_call(index, None, out);
+            }
         }
     }
 
@@ -753,7 +776,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::providers::fixture_tests::fold;
+    use crate::providers::contract::fold;
     use crate::providers::{decode_all, StreamDecoder, WireFormat};
 
     const PLAIN: DecodeOptions = DecodeOptions {
@@ -884,6 +907,50 @@ mod tests {
             Some(Chunk::Error(error)) => error,
             other => panic!("expected a trailing error, got {other:?}"),
         }
+    }
+
+    /// Found by `rust/fuzz` (openai_responses): a text delta arriving while a format-tool call
+    /// was open (its `.done` events lost) started a text part overlapping the call, which the
+    /// Python layer shows as text too ("Received a text/thought start while another part is
+    /// open"); a second format-tool call overlapped the first the same way.
+    #[test]
+    fn a_format_tool_call_never_overlaps_a_part_or_another_one() {
+        let tool = "__mirascope_formatted_output_tool__";
+        let chunks = decode(
+            THOUGHTS,
+            &[
+                call_added("fc_1", "call_1", tool),
+                args_delta("fc_1", "{\"a\":"),
+                text_delta("msg_1", "hi"),
+                // The ended call takes no more deltas.
+                args_delta("fc_1", "1}"),
+                call_added("fc_2", "call_2", tool),
+                call_added("fc_3", "call_3", tool),
+                summary_delta("rs_1", 0, "hm"),
+                completed(&json!([])),
+            ],
+        );
+        assert_eq!(
+            chunks,
+            [
+                start("call_1", tool),
+                delta("call_1", "{\"a\":"),
+                end("call_1"),
+                Chunk::TextStart,
+                text("hi"),
+                Chunk::TextEnd,
+                start("call_2", tool),
+                end("call_2"),
+                start("call_3", tool),
+                end("call_3"),
+                Chunk::ThoughtStart,
+                Chunk::Thought("hm".into()),
+                Chunk::ThoughtEnd,
+                usage_chunk(),
+                Chunk::RawMessage(json!([])),
+            ]
+        );
+        assert!(fold(&chunks).is_ok_and(|f| f.error.is_none()));
     }
 
     #[test]

@@ -1,0 +1,324 @@
+//! Shared pieces of the fuzz targets: the input layout, the chunk-contract checks (on top of
+//! `ferriscope::providers::contract::fold`) and the provider
+//! harness used by the four wire-format targets.
+//!
+//! Every target reads its input the same way (see [`FuzzInput`]): one control byte, up to seven
+//! fuzzer-chosen cut points, then the body. A recorded stream prefixed with `\0` is therefore a
+//! valid input fed whole, which is how `seed_corpus.py` seeds the corpora.
+
+use std::collections::HashSet;
+
+use ferriscope::chunk::{Chunk, DecodeOptions};
+use ferriscope::partial_json::{Abort, Input, PartialJsonParser, Sink};
+use ferriscope::providers::{StreamDecoder, WireFormat};
+use ferriscope::sse::SseDecoder;
+
+/// The decoded fuzz input.
+#[derive(Debug)]
+pub struct FuzzInput<'a> {
+    /// Bits 0-2 give the number of cuts; bits 3-7 are for the target (options, modes).
+    pub control: u8,
+    /// Cut points into `body`: sorted, each in `0..=body.len()`.
+    pub cuts: Vec<usize>,
+    pub body: &'a [u8],
+}
+
+impl<'a> FuzzInput<'a> {
+    /// `[control][cut: u16 LE] * (control & 7)][body]`; cuts are taken modulo `body.len() + 1`.
+    /// Short inputs simply have fewer cuts.
+    pub fn parse(data: &'a [u8]) -> Option<Self> {
+        let (&control, mut rest) = data.split_first()?;
+        let mut raw_cuts = Vec::new();
+        for _ in 0..(control & 7) {
+            if rest.len() < 2 {
+                break;
+            }
+            raw_cuts.push(usize::from(u16::from_le_bytes([rest[0], rest[1]])));
+            rest = &rest[2..];
+        }
+        let body = rest;
+        let mut cuts: Vec<usize> = raw_cuts.iter().map(|c| c % (body.len() + 1)).collect();
+        cuts.sort_unstable();
+        Some(Self {
+            control,
+            cuts,
+            body,
+        })
+    }
+
+    /// Whether control bit `bit` (3..=7) is set.
+    pub fn flag(&self, bit: u8) -> bool {
+        self.control & (1 << bit) != 0
+    }
+}
+
+/// Splits `body` at `cuts` (sorted, in range): the pieces of one simulated network read each.
+pub fn pieces<'b>(body: &'b [u8], cuts: &[usize]) -> Vec<&'b [u8]> {
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for &cut in cuts {
+        let cut = cut.clamp(start, body.len());
+        out.push(&body[start..cut]);
+        start = cut;
+    }
+    out.push(&body[start..]);
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The chunk contract (API.md §4), as rust/providers/fixture_tests.rs::fold checks it.
+// ---------------------------------------------------------------------------------------------
+
+pub use ferriscope::providers::contract::{fold, Folded};
+
+/// Chunks that build the response's content (everything but bookkeeping).
+pub fn is_content(chunk: &Chunk) -> bool {
+    !matches!(
+        chunk,
+        Chunk::Usage(_)
+            | Chunk::Finish(_)
+            | Chunk::RawEvent(_)
+            | Chunk::RawMessage(_)
+            | Chunk::Error(_)
+    )
+}
+
+/// The whole contract of a finished stream of `format`, as the decoders' own property tests
+/// state it: `fold` accepts it; at most one error, and then last; the three formats with a
+/// terminal event end with exactly one raw message or with the error (Chat Completions has
+/// no raw message); at most one finish chunk and no content after it; no thought chunks unless
+/// they were asked for.
+pub fn check_contract(
+    format: WireFormat,
+    options: DecodeOptions,
+    chunks: &[Chunk],
+) -> Result<(), String> {
+    let folded = fold(chunks)?;
+    let errors = chunks
+        .iter()
+        .filter(|c| matches!(c, Chunk::Error(_)))
+        .count();
+    if errors > 1 {
+        return Err(format!("{errors} error chunks"));
+    }
+    if errors == 1 && !matches!(chunks.last(), Some(Chunk::Error(_))) {
+        return Err("the error chunk is not last".into());
+    }
+    if format == WireFormat::OpenAiCompletions {
+        if folded.raw_messages != 0 {
+            return Err("a Chat Completions stream has no raw message".into());
+        }
+    } else if errors == 0
+        && !(folded.raw_messages == 1 && matches!(chunks.last(), Some(Chunk::RawMessage(_))))
+    {
+        return Err(format!(
+            "stream ended without an error and without the raw message last: {:?}",
+            chunks.last()
+        ));
+    }
+    let finishes: Vec<usize> = (0..chunks.len())
+        .filter(|&i| matches!(chunks[i], Chunk::Finish(_)))
+        .collect();
+    if finishes.len() > 1 {
+        return Err(format!("{} finish chunks", finishes.len()));
+    }
+    if let Some(&f) = finishes.first() {
+        if chunks[f..].iter().any(is_content) {
+            return Err("content after the finish chunk".into());
+        }
+    }
+    if !options.include_thoughts
+        && chunks.iter().any(|c| {
+            matches!(
+                c,
+                Chunk::ThoughtStart | Chunk::Thought(_) | Chunk::ThoughtEnd
+            )
+        })
+    {
+        return Err("thought chunks without include_thoughts".into());
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The provider harness.
+// ---------------------------------------------------------------------------------------------
+
+/// Control bit: decode with `include_thoughts`.
+pub const BIT_THOUGHTS: u8 = 3;
+/// Control bit: the structure-aware variant (every body line becomes one `data:` event).
+pub const BIT_EVENTS: u8 = 4;
+/// Control bit (structure-aware variant only): a line `NAME\tJSON` becomes
+/// `event: NAME\ndata: JSON`, so named events are reached too.
+pub const BIT_NAMED: u8 = 5;
+
+/// The structure-aware variant: each line of the fuzzer's bytes is the data of one SSE event.
+/// Lines are split on LF; a CR (which would end the SSE line) is dropped.
+pub fn wrap_events(body: &[u8], named: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 16);
+    for line in body.split(|&b| b == b'\n') {
+        let line: Vec<u8> = line.iter().copied().filter(|&b| b != b'\r').collect();
+        let (name, data) = match line.iter().position(|&b| b == b'\t') {
+            Some(tab) if named => (Some(&line[..tab]), &line[tab + 1..]),
+            _ => (None, &line[..]),
+        };
+        if let Some(name) = name {
+            out.extend_from_slice(b"event: ");
+            out.extend_from_slice(name);
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"data: ");
+        out.extend_from_slice(data);
+        out.extend_from_slice(b"\n\n");
+    }
+    out
+}
+
+pub fn decode_pieces(format: WireFormat, options: DecodeOptions, pieces: &[&[u8]]) -> Vec<Chunk> {
+    let mut decoder = StreamDecoder::new(format, options);
+    let mut out = Vec::new();
+    for piece in pieces {
+        decoder.feed(piece, &mut out);
+    }
+    decoder.finish(&mut out);
+    out
+}
+
+/// `chunks` without raw events and with error messages blanked: what must not depend on
+/// `raw_events`. (With raw events the event JSON is parsed as a `Value` first, so for invalid
+/// data serde may name a different first problem; the error and its class must not change.)
+fn without_raw_events(chunks: &[Chunk]) -> Vec<Chunk> {
+    chunks
+        .iter()
+        .filter(|c| !matches!(c, Chunk::RawEvent(_)))
+        .map(|c| match c {
+            Chunk::Error(e) => {
+                let mut e = e.clone();
+                e.message.clear();
+                Chunk::Error(e)
+            }
+            other => other.clone(),
+        })
+        .collect()
+}
+
+/// The provider targets: arbitrary bytes (or, with `BIT_EVENTS`, fuzzer lines wrapped as SSE
+/// events) must decode without panicking to a stream that keeps the contract, the same for any
+/// split, and `raw_events` may only add raw event chunks (unless an event's JSON has a repeated
+/// key or an out-of-range number: see [`some_event_is_not_value_shaped`]).
+pub fn check_provider(format: WireFormat, data: &[u8]) {
+    let Some(input) = FuzzInput::parse(data) else {
+        return;
+    };
+    let wrapped;
+    let body: &[u8] = if input.flag(BIT_EVENTS) {
+        wrapped = wrap_events(input.body, input.flag(BIT_NAMED));
+        &wrapped
+    } else {
+        input.body
+    };
+    let cuts: Vec<usize> = if input.flag(BIT_EVENTS) {
+        // The cuts index the fuzzer's bytes; scale them onto the wrapped body.
+        input
+            .cuts
+            .iter()
+            .map(|&c| c * body.len() / input.body.len().max(1))
+            .collect()
+    } else {
+        input.cuts.clone()
+    };
+    let options = DecodeOptions {
+        include_thoughts: input.flag(BIT_THOUGHTS),
+        raw_events: false,
+    };
+    let whole = decode_pieces(format, options, &[body]);
+    if let Err(e) = check_contract(format, options, &whole) {
+        panic!("contract violated: {e}\nchunks: {whole:#?}");
+    }
+    let split = decode_pieces(format, options, &pieces(body, &cuts));
+    assert_eq!(split, whole, "split at {cuts:?} differs from whole");
+
+    let raw_options = DecodeOptions {
+        raw_events: true,
+        ..options
+    };
+    let raw = decode_pieces(format, raw_options, &pieces(body, &cuts));
+    if let Err(e) = check_contract(format, raw_options, &raw) {
+        panic!("contract violated with raw_events: {e}\nchunks: {raw:#?}");
+    }
+    let (raw, whole) = (without_raw_events(&raw), without_raw_events(&whole));
+    if raw != whole && !some_event_is_not_value_shaped(body) {
+        assert_eq!(raw, whole, "raw_events changes the other chunks");
+    }
+}
+
+/// Whether the data of some SSE event of `body` is JSON that `serde_json::Value` cannot hold
+/// as written: an object that repeats a key, or a number outside the `f64` range.
+///
+/// Such events are the known ways `raw_events` changes what a decoder emits, by design of
+/// serde rather than of the decoders. The typed path (`raw_events` off) reads the event into a
+/// struct: it refuses a repeated known field (`duplicate field`) and skips an unknown field's
+/// number without converting it. The raw path reads a `serde_json::Value` first, whose map
+/// keeps the last of repeated keys (as `json.loads` does) and which refuses `1e400` (`number
+/// out of range`; `json.loads` reads `inf`). RFC 8259 leaves both undefined and no provider
+/// sends them.
+pub fn some_event_is_not_value_shaped(body: &[u8]) -> bool {
+    let mut sse = SseDecoder::default();
+    let mut events = Vec::new();
+    let _ = sse.feed(body, &mut events);
+    events.iter().any(|event| {
+        let mut sink = NotValueShaped::default();
+        let mut parser = PartialJsonParser::default().ignore_trailing(true);
+        let _ = parser.feed(event.data.as_bytes(), Input::Bytes, &mut sink);
+        let _ = parser.finish(&mut sink);
+        sink.found
+    })
+}
+
+/// A `Sink` that only notes a repeated key or a number outside the `f64` range.
+#[derive(Default)]
+struct NotValueShaped {
+    keys: Vec<Option<HashSet<Vec<u8>>>>,
+    found: bool,
+}
+
+impl Sink for NotValueShaped {
+    fn begin_object(&mut self) -> Result<(), Abort> {
+        self.keys.push(Some(HashSet::new()));
+        Ok(())
+    }
+    fn begin_array(&mut self) -> Result<(), Abort> {
+        self.keys.push(None);
+        Ok(())
+    }
+    fn end_object(&mut self) -> Result<(), Abort> {
+        self.keys.pop();
+        Ok(())
+    }
+    fn end_array(&mut self) -> Result<(), Abort> {
+        self.keys.pop();
+        Ok(())
+    }
+    fn key(&mut self, key: &[u8]) -> Result<(), Abort> {
+        if let Some(Some(keys)) = self.keys.last_mut() {
+            self.found |= !keys.insert(key.to_vec());
+        }
+        Ok(())
+    }
+    fn begin_string(&mut self) -> Result<(), Abort> {
+        Ok(())
+    }
+    fn string(&mut self, _: &[u8]) -> Result<(), Abort> {
+        Ok(())
+    }
+    fn number(&mut self, raw: &str, _: bool) -> Result<(), Abort> {
+        self.found |= !raw.parse::<f64>().is_ok_and(f64::is_finite);
+        Ok(())
+    }
+    fn boolean(&mut self, _: bool) -> Result<(), Abort> {
+        Ok(())
+    }
+    fn null(&mut self) -> Result<(), Abort> {
+        Ok(())
+    }
+}
