@@ -40,7 +40,7 @@ def _llm(lib: str) -> Any:
         from ferriscope import llm
 
         return llm
-    from mirascope import llm as mllm
+    from mirascope import llm as mllm  # type: ignore[import-untyped]
 
     return mllm
 

@@ -22,13 +22,18 @@ Framings (`Transfer-Encoding: chunked` unless said otherwise):
 - `<n>`     HTTP chunks of n bytes cut anywhere (inside lines, JSON, UTF-8 sequences): a
             proxy that re-buffers the stream; n=65536 is the cheapest case for a client.
 - `length`  no chunking, `Content-Length`: reads are whatever the socket delivers.
+- `event@r` the `event` framing paced at r events per second per stream (a model's token
+            rate): one ticker writes what is due on every connection each millisecond, the
+            streams' start times staggered over the first 1/r seconds.
 
 Run standalone (prints the URL on its first line of stdout, then serves until killed):
 
     python benches/server.py --dir /tmp/bodies [--port 0]
 
 or from Python: `with BenchServer(directory) as url: ...` (starts the script as a child
-process and stops it on exit).
+process and stops it on exit). `build_body(kind, n)` and `write_body` generate the bodies in
+the client process, from `ferriscope._benchdata` (Chat Completions and Anthropic text) and
+`ferriscope.testing.synth` (Responses, Gemini, tool calls, structured output).
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def _llm(lib: str) -> Any:
         from ferriscope import llm
 
         return llm
-    from mirascope import llm as mllm
+    from mirascope import llm as mllm  # type: ignore[import-untyped]
 
     return mllm
 
@@ -327,7 +327,7 @@ if __name__ != "__main__":
 
     def _mirascope_available() -> bool:
         try:
-            import mirascope.llm  # noqa: F401
+            import mirascope.llm  # type: ignore[import-untyped]  # noqa: F401
         except ImportError:
             return False
         return True

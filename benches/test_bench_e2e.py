@@ -128,7 +128,7 @@ def point(llm: Any, wire_format: str, url: str, name: str, framing: str) -> str:
 
 
 def tools(llm: Any) -> list[Any]:
-    @llm.tool
+    @llm.tool  # type: ignore[untyped-decorator]
     def get_weather(city: str, notes: str, days: int) -> str:
         """The weather in a city for the next days."""
         return city

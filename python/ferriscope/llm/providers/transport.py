@@ -42,6 +42,10 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=10
 RETRY_STATUSES = frozenset({408, 409, 429})
 MAX_ERROR_BODY = 64 * 1024
 MAX_RETRY_AFTER = 60.0
+LOOP_TURN_SECONDS = 0.001
+# Bound once: giving the loop a turn is not a backoff wait (tests that stub the backoff
+# sleeps must not see it).
+_pass_turn = asyncio.sleep
 # The longest SSE line (or one event's data) a provider stream may send. The SSE decoder's own
 # default (64 MiB) would buffer a whole 50 MB garbage line before failing at EOF; no text
 # event comes near 16 MiB (a `response.completed` repeating a 128k-token answer is < 1 MiB),
@@ -381,10 +385,18 @@ class Transport:
             if batch:
                 yield _screened(batch, request)
             try:
+                turn = time.perf_counter()
                 async for data in reads:
                     batch = decoder.feed(data)
                     if batch:
                         yield _screened(batch, request)
+                    # Reads of an already-buffered backlog never wait on the socket, so this
+                    # task would keep the loop for the whole backlog: hand it back every
+                    # millisecond, so many streams on one loop keep each other's lag low.
+                    now = time.perf_counter()
+                    if now - turn >= LOOP_TURN_SECONDS:
+                        await _pass_turn(0)
+                        turn = time.perf_counter()
                 batch = decoder.finish()
             except httpx.HTTPError as error:
                 batch = self._finish_after(error, decoder)
