@@ -301,26 +301,37 @@ class BaseStreamResponse(Generic[FormattableT]):
 
     def _partial_json_value(self) -> Any:
         """The partial JSON value of the text so far, from one parser per response fed only
-        the text added since the last call (never a re-parse of everything received)."""
+        the text deltas cached since the last call: no re-parse, and no re-join of the text
+        (reading a growing `Text` would copy all of it on every call)."""
         from ferriscope.partial_json import PartialJSONError, PartialJSONParser
 
-        text = "".join(t.text for t in self._texts)
         state = self._partial_state
-        if state is None or len(text) < state[1]:
-            start = _json_start(text)
+        if state is None:
+            # parser (None until the JSON starts), text chars seen, cache index, text before
+            # the JSON start (None once the text proved not to be JSON)
+            state = self._partial_state = [None, 0, 0, ""]
+        cache = self._chunks
+        delta = "".join(c.delta for c in cache[state[2] :] if type(c) is TextChunk)
+        state[2] = len(cache)
+        state[1] += len(delta)
+        parser = state[0]
+        if parser is None:
+            if state[3] is None:
+                return None
+            prefix = state[3] + delta
+            start = _json_start(prefix)
             if start is None:
+                state[3] = prefix
                 return None
             # Text after the JSON value (a closing fence, prose) is ignored, as parse() does.
-            state = self._partial_state = [PartialJSONParser(ignore_trailing=True), start]
-        parser, fed = state
-        if parser is None:
-            return None  # the text turned out not to be JSON: nothing validates
-        if len(text) > fed:
-            state[1] = len(text)
+            parser = state[0] = PartialJSONParser(ignore_trailing=True)
+            delta = prefix[start:]
+            state[3] = ""
+        if delta:
             try:
-                parser.feed(text[fed:])
+                parser.feed(delta)
             except PartialJSONError:
-                state[0] = None
+                state[0], state[3] = None, None  # not JSON after all: nothing validates
                 return None
         return parser.value()
 
