@@ -1,6 +1,7 @@
 //! The only PyO3 code in the crate: Python classes wrapping the core, conversions, and the
 //! mapping of core errors to Python exceptions.
 
+mod chunked;
 mod chunks;
 mod decoder;
 mod json;
@@ -17,5 +18,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     partial_json::register(m)?;
     chunks::register(m)?;
     decoder::register(m)?;
+    chunked::register(m)?;
     Ok(())
 }

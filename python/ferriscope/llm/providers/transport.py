@@ -21,6 +21,7 @@ import httpx
 
 from ferriscope._core import StreamDecoder, StreamErrorChunk
 from ferriscope.llm import exceptions
+from ferriscope.llm.providers.chunked_body import take_over_chunked_body
 from ferriscope.llm.providers.errors import (
     error_from_http,
     error_from_transport,
@@ -209,6 +210,7 @@ class Transport:
                 time.sleep(delay)
                 continue
             if response.status_code < 400:
+                take_over_chunked_body(response)
                 return response
             failure = self._read_error(response, request)
             delay = attempts.next_delay(
@@ -324,6 +326,7 @@ class Transport:
                 await asyncio.sleep(delay)
                 continue
             if response.status_code < 400:
+                take_over_chunked_body(response)
                 return response
             failure = await self._aread_error(response, request)
             delay = attempts.next_delay(
