@@ -15,8 +15,9 @@ Cases (about `FERRISCOPE_E2E_CHUNKS` = 3,000 content deltas each): `text_stream(
 OpenAI Chat Completions, Anthropic, Gemini and OpenAI Responses; 8 interleaved Chat
 Completions tool calls through `chunk_stream()` and `streams()` (and 8 sequential ones
 through `streams()`); `structured_stream()` of a `Shelf` of Book records (nested models,
-numbers, lists, long strings) of 12 KB and 40 KB (~2.7k and ~8.6k deltas: the cost of a partial
-grows with the document in both libraries); a 10-delta stream (the per-request overhead).
+numbers, lists, long strings) of 10 KB, 12 KB, 40 KB and 100 KB (~2.2k, ~2.7k, ~8.6k and ~21k
+deltas: Mirascope's cost per partial grows with the document, ferriscope's should not, and
+10 KB against 100 KB measures that); a 10-delta stream (the per-request overhead).
 
 Then the scaling of `text_stream()` (Chat Completions, `event` framing) at 20k, 50k and 100k
 chunks (`FERRISCOPE_E2E_SCALING`), with the exponent of time vs chunks fitted at the end.
@@ -202,12 +203,26 @@ CASES = [
     Case("8 interleaved tool calls chunk_stream", "tools8", consume_chunks, with_tools=True),
     Case("8 interleaved tool calls streams", "tools8", consume_streams, with_tools=True),
     Case("8 sequential tool calls streams", "tools8-sequential", consume_streams, with_tools=True),
+    Case(
+        "structured_stream Shelf[Book] 10 KB",
+        "shelf",
+        consume_structured,
+        chunks=CHUNKS * 5 // 6,
+        format=Shelf,
+    ),
     Case("structured_stream Shelf[Book] 12 KB", "shelf", consume_structured, format=Shelf),
     Case(
         "structured_stream Shelf[Book] 40 KB",
         "shelf",
         consume_structured,
         chunks=CHUNKS * 10 // 3,
+        format=Shelf,
+    ),
+    Case(
+        "structured_stream Shelf[Book] 100 KB",
+        "shelf",
+        consume_structured,
+        chunks=CHUNKS * 25 // 3,
         format=Shelf,
     ),
     Case("request overhead (10 deltas)", "openai-completions", consume_text, chunks=10),

@@ -469,6 +469,51 @@ def test_partial_models() -> None:
     assert partial_node.model_validate({"children": [{"name": "leaf"}]}).children[0].name == "leaf"  # type: ignore[attr-defined]
 
 
+class Strict(BaseModel):
+    """Nested deeper than a direct type argument: stays strict, validators included."""
+
+    lucky: list[list[LuckyNumber]]
+    either: Author | Book
+    loose: Any = None
+
+
+@pytest.mark.parametrize(
+    ("spec", "value"),
+    [
+        (Shelf, {"best": json.loads(BOOK_JSON), "books": [json.loads(BOOK_JSON)] * 2}),
+        (
+            Shelf,
+            {"by_name": {"x": json.loads(BOOK_JSON)}, "maybe": None, "nested": [[]], "tag": "b"},
+        ),
+        (Strict, {"lucky": [[{"value": 173}], [{"value": 5}]], "either": json.loads(BOOK_JSON)}),
+        (Strict, {"either": {"first_name": "A"}, "loose": {"x": [1, {"y": "z"}]}}),
+        (Node, {"name": "root", "children": [{"name": "a", "children": [{"name": "b"}]}]}),
+        (LuckyNumber, {"value": 5}),
+        (list[Book], {"output": [json.loads(BOOK_JSON), {"title": "T2", "rating": "7"}]}),
+        (dict[str, int], {"output": {"a": 1, "b": 2.0}}),
+        (int, {"output": 12345}),
+        (Literal["a", "b"], {"output": "b"}),
+        (Book, {"title": 5, "rating": 7}),  # a wrong type: nothing validates
+    ],
+)
+def test_stream_partial_parser_equals_parse_partial(spec: Any, value: Any) -> None:
+    """The incremental parser of a stream agrees with validating the whole value, after each
+    character, for the shapes it assembles and those it leaves to pydantic alike."""
+    from ferriscope.llm.formatting.parsing import stream_partial_parser
+    from ferriscope.partial_json import PartialJSONParser
+
+    made = format(spec, mode="json")
+    assert made is not None
+    text = json.dumps(value)
+    incremental = stream_partial_parser(made)
+    parser = PartialJSONParser()
+    for char in text:
+        parser.feed(char)
+        current = parser.value()
+        assert repr(incremental(current)) == repr(parse_partial(made, current)), current
+    assert repr(incremental(parser.value())) == repr(parse_partial(made, json.loads(text)))
+
+
 # ---- output parsers -----------------------------------------------------------------------------
 
 

@@ -3,13 +3,15 @@
 Models often wrap JSON in prose or a ```json fence, and may keep talking after it, so the
 JSON is located rather than assumed: text before a ```json marker is dropped, the value
 starts at the first `{`, and ends at its matching `}` (braces inside strings, and escaped
-characters, do not count). The responses call these functions; they hold no state.
+characters, do not count). The functions hold no state; a streaming response keeps one
+`stream_partial_parser` so that each partial costs the change, not the document.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any, cast
 
 from pydantic import BaseModel
@@ -18,10 +20,17 @@ from ferriscope.llm.exceptions import ParseError
 from ferriscope.llm.formatting.format import Format
 from ferriscope.llm.formatting.output_parser import is_output_parser
 from ferriscope.llm.formatting.partial import Partial
+from ferriscope.llm.formatting.partial_build import PartialBuilder
 from ferriscope.llm.formatting.primitives import create_wrapper_model, is_primitive_type
 from ferriscope.llm.formatting.types import FormattableT
 
-__all__ = ["extract_json_text", "parse", "parse_partial", "strip_json_preamble"]
+__all__ = [
+    "extract_json_text",
+    "parse",
+    "parse_partial",
+    "stream_partial_parser",
+    "strip_json_preamble",
+]
 
 _FENCE = "```json"
 _JSON_SPECIAL = re.compile(r'[{}"\\]')
@@ -139,3 +148,30 @@ def parse_partial(format: Format[FormattableT] | None, partial_value: Any) -> An
     except Exception:
         return None
     return instance.output if primitive else instance  # type: ignore[attr-defined]
+
+
+def stream_partial_parser(format: Format[FormattableT]) -> Callable[[Any], Any]:
+    """`parse_partial(format, ·)` for the successive values of one incremental JSON parser.
+
+    `parse_partial` validates the whole value every time, which over a stream is quadratic in
+    the document. The function returned keeps a `PartialBuilder` across calls instead, so each
+    call costs what changed since the previous one. Give it one parser's live value only.
+    """
+    formattable: Any = format.formattable
+    if is_output_parser(formattable):
+        raise NotImplementedError(
+            "parse(partial=True) not supported with OutputParser. Use BaseModel or primitive types."
+        )
+    if formattable is None or formattable is type(None):
+        return lambda partial_value: None
+    primitive = is_primitive_type(formattable)
+    target: Any = create_wrapper_model(formattable) if primitive else formattable
+    build = PartialBuilder(cast(type[BaseModel], Partial[target])).build
+    if not primitive:
+        return build
+
+    def unwrapped(partial_value: Any) -> Any:
+        instance = build(partial_value)
+        return None if instance is None else instance.output  # type: ignore[attr-defined]
+
+    return unwrapped

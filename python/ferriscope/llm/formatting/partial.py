@@ -18,9 +18,10 @@ from pydantic import BaseModel, create_model
 
 from ferriscope.llm.formatting.types import FormattableT
 
-__all__ = ["Partial"]
+__all__ = ["Partial", "is_partial_model"]
 
 _partial_models: dict[type[BaseModel], type[BaseModel]] = {}
+_generated: set[type[BaseModel]] = set()
 _building: set[type[BaseModel]] = set()
 
 
@@ -60,7 +61,14 @@ def _partial_model(model: type[BaseModel]) -> type[BaseModel]:
     finally:
         _building.discard(model)
     _partial_models[model] = partial
+    _generated.add(partial)
     return partial
+
+
+def is_partial_model(cls: Any) -> bool:
+    """Whether `cls` is a generated `Partial<Name>`: plain fields, all optional, default config
+    and no validators, which is what lets a structured stream assemble it without pydantic."""
+    return cls in _generated
 
 
 class Partial(Generic[FormattableT]):

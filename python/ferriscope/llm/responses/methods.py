@@ -49,23 +49,56 @@ class ParseMixin:
 
         return use_model(self.model_id, **self.params)
 
+    # A stream's incremental partial parsing: [the `_partial_state` it follows, format,
+    # `stream_partial_parser(format)`, JSON parser and text length at the last call, result].
+    _partial_memo: list[Any] | None = None
+
     def parse(self, partial: bool = False) -> Any:
         """The structured output: the validated value (`partial=False`), or a `Partial[T]` of
         what has arrived so far (None when nothing validates yet)."""
+        if partial:
+            return self._parse_partial()
         if self.format is None:
             return None
         from ferriscope.llm import formatting
 
         if isinstance(self.format.formattable, formatting.OutputParser):
-            if partial:
-                raise NotImplementedError("parse(partial=True) is not supported for OutputParser")
             try:
                 return self.format.formattable(self)
             except Exception as error:
                 raise ParseError(f"Output parser failed: {error}", error) from error
-        if partial:
-            return formatting.parse_partial(self.format, self._partial_json_value())
         return formatting.parse(self.format, self.text(""))
+
+    def _parse_partial(self) -> Any:
+        """`parse(partial=True)`. A stream keeps one `stream_partial_parser` per JSON parser
+        (`_partial_state`, replaced when the stream restarts), so a partial costs what arrived
+        since the last one; with no new text, the last result is returned again."""
+        format = self.format
+        memo = self._partial_memo
+        if memo is None or memo[1] is not format:
+            if format is None:
+                return None
+            from ferriscope.llm import formatting
+
+            if isinstance(format.formattable, formatting.OutputParser):
+                raise NotImplementedError("parse(partial=True) is not supported for OutputParser")
+        value = self._partial_json_value()
+        state: list[Any] | None = getattr(self, "_partial_state", None)
+        if state is None:  # a finished response: one parse, nothing to keep
+            from ferriscope.llm import formatting
+
+            return formatting.parse_partial(format, value)
+        if memo is None or memo[0] is not state or memo[1] is not format:
+            from ferriscope.llm.formatting.parsing import stream_partial_parser
+
+            parse = stream_partial_parser(format)
+            memo = self._partial_memo = [state, format, parse, None, -1, None]
+        parser, fed = state[0], state[1]
+        if parser is memo[3] and fed == memo[4]:
+            return memo[5]
+        result = memo[2](value)
+        memo[3], memo[4], memo[5] = parser, fed, result
+        return result
 
     def _partial_json_value(self) -> Any:
         """The partial JSON value of the text so far (stream responses keep a parser fed
