@@ -17,6 +17,9 @@ process, so the client's CPU time is the client's alone.
     - paced (`@rate`): each stream delivers `rate` chunks per second, one HTTP chunk per
       event, the streams' ticks staggered (a fleet of real LLM streams: lag and CPU load
       at a realistic arrival rate).
+  With `--keep` every response stays referenced until all have finished, so the peak holds
+  all of them with their whole replay caches (at full speed a finished response is
+  otherwise freed while others still stream); `end_rss_growth_mb` is the RSS growth then.
 - `cache`: one sync stream of 100k text chunks consumed with `text_stream()`, response kept:
   RSS growth per cached chunk.
 - `open`: N async streams opened and each read up to its first text chunk, then held open:
@@ -125,8 +128,10 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def _one(model: Any) -> tuple[int, int]:
+async def _one(model: Any, keep: list[Any] | None = None) -> tuple[int, int]:
     response = await model.stream_async("Go on.")
+    if keep is not None:
+        keep.append(response)
     n = 0
     size = 0
     async for delta in response.text_stream():
@@ -135,7 +140,7 @@ async def _one(model: Any) -> tuple[int, int]:
     return n, size
 
 
-async def _concurrent(model: Any, warm: Any, streams: int) -> dict[str, Any]:
+async def _concurrent(model: Any, warm: Any, streams: int, keep: bool) -> dict[str, Any]:
     await _one(warm)  # warm-up: imports, the client and its pool, first-call caches
     gc.collect()
     idle = rss()
@@ -155,12 +160,17 @@ async def _concurrent(model: Any, warm: Any, streams: int) -> dict[str, Any]:
     cpu = time.process_time()
     wall = time.perf_counter()
     waited = run_delay()
-    results = await asyncio.gather(*(_one(model) for _ in range(streams)), return_exceptions=True)
+    kept: list[Any] | None = [] if keep else None
+    results = await asyncio.gather(
+        *(_one(model, kept) for _ in range(streams)), return_exceptions=True
+    )
     waited = run_delay() - waited
     wall = time.perf_counter() - wall
     cpu = time.process_time() - cpu
     running = False
     await beat
+    gc.collect()
+    held = rss()  # with `keep`, every response and its full replay cache is still alive
     errors = [f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
     done = [r for r in results if not isinstance(r, BaseException)]
     chunks = sum(n for n, _ in done)
@@ -183,6 +193,8 @@ async def _concurrent(model: Any, warm: Any, streams: int) -> dict[str, Any]:
         "heartbeats": len(lags),
         "idle_rss_mb": round(idle / 1e6, 1),
         "peak_rss_growth_mb": round((peak_rss() - idle) / 1e6, 1),
+        "kept_alive": len(kept) if kept is not None else 0,
+        "end_rss_growth_mb": round((held - idle) / 1e6, 1),
     }
 
 
@@ -246,6 +258,9 @@ def child(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--framing", default="event", help="event, event@<rate>, 65536, ...")
     parser.add_argument("--streams", type=int, default=200)
     parser.add_argument("--chunks", type=int, default=0, help="expected chunks (cache mode)")
+    parser.add_argument(
+        "--keep", action="store_true", help="concurrent: keep every response alive to the end"
+    )
     args = parser.parse_args(argv)
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -254,7 +269,7 @@ def child(argv: list[str] | None = None) -> dict[str, Any]:
     warm = _model(args.lib, args.url, args.body, args.framing.partition("@")[0])
     model = _model(args.lib, args.url, args.body, args.framing)
     if args.mode == "concurrent":
-        out = asyncio.run(_concurrent(model, warm, args.streams))
+        out = asyncio.run(_concurrent(model, warm, args.streams, args.keep))
     elif args.mode == "open":
         out = asyncio.run(_open(model, warm, args.streams))
     else:
@@ -369,6 +384,21 @@ if __name__ != "__main__":
         assert out["chars"] == [len(body.text) + 1]
 
     @pytest.mark.parametrize("lib", LIBS)
+    def test_memory_streams_kept_alive(benchmark: Any, server: Any, lib: str) -> None:
+        """1,000 streams of 2,000 chunks at full speed, every response kept to the end."""
+        _skip_missing(lib)
+        if lib == "mirascope" and os.environ.get("FERRISCOPE_CONC_MIRASCOPE_1000") != "1":
+            pytest.skip("opt-in: FERRISCOPE_CONC_MIRASCOPE_1000=1 (minutes of CPU, ~7 GB)")
+        body = server[2][CHUNKS]
+        args = ["concurrent", "--lib", lib, "--body", body.name, "--streams", "1000", "--keep"]
+        benchmark.group = f"memory: 1000 streams × {body.deltas} chunks, all kept alive"
+        benchmark.name = lib
+        out = benchmark.pedantic(run_child, args=(server, *args), rounds=1, iterations=1)
+        benchmark.extra_info.update(out)
+        assert out["errors"] == 0, out["first_error"]
+        assert out["completed"] == out["kept_alive"] == 1000
+
+    @pytest.mark.parametrize("lib", LIBS)
     def test_memory_cached_chunks(benchmark: Any, server: Any, lib: str) -> None:
         _skip_missing(lib)
         body = server[2][CACHE_CHUNKS]
@@ -401,8 +431,9 @@ if __name__ != "__main__":
         for r in results:
             if r["mode"] != "concurrent":
                 continue
+            framing = r["framing"] + ("+keep" if r.get("kept_alive") else "")
             lines.append(
-                f"{r['lib']:<11} {r['streams']:>7} {r['framing']:>10} "
+                f"{r['lib']:<11} {r['streams']:>7} {framing:>10} "
                 f"{r['chunks_per_cpu_s']:>13,} {r['us_per_chunk']:>9} {r['cpu_load']:>8} "
                 f"{r['wall_s']:>7} {r['lag_p50_ms']:>10} {r['lag_p99_ms']:>10} "
                 f"{r['peak_rss_growth_mb']:>12} {r.get('server_cpu_s', '-'):>12} "

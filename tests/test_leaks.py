@@ -390,6 +390,37 @@ async def test_dropped_async_responses_are_freed(model: llm.Model, end: str) -> 
     assert ref() is None
 
 
+@pytest.mark.usefixtures("no_gc")
+def test_a_compacted_cache_is_freed_by_reference_counting() -> None:
+    """A long stream compacts its cache many times (`responses/chunk_cache.py`): what the
+    cache keeps (the parts' delta lists, re-made chunks, a lagging cursor's old hot list)
+    forms no cycle either."""
+    body = stream_for(
+        "openai-completions",
+        Reply(text=[f"w{i} " for i in range(2000)], tool_calls=REPLY.tool_calls),
+    )
+    transport = ReplayTransport([RecordedResponse(body)], piece_size=700)
+    llm.reset_provider_registry()
+    llm.register_provider(
+        "openai:completions",
+        scope="openai/",
+        api_key="sk-test",
+        max_retries=0,
+        http_client=httpx.Client(transport=transport),
+    )
+    try:
+        response = llm.Model("openai/gpt-4o").stream("hi")
+        behind = response.chunk_stream()
+        next(behind)
+        assert "".join(response.text_stream()) == "".join(f"w{i} " for i in range(2000)) + "\n"
+        assert len(list(behind)) == len(response.chunks) - 1 and response.tool_calls
+        refs = [weakref.ref(response), weakref.ref(response.texts[0])]
+        del response, behind
+        assert [ref() for ref in refs] == [None, None]
+    finally:
+        llm.reset_provider_registry()
+
+
 def test_failed_responses_are_collected(model: llm.Model) -> None:
     """A failed response keeps its error, whose traceback refers back to the response: the
     collector frees that cycle."""

@@ -212,3 +212,26 @@ async def test_async_iterators_replay_and_substreams() -> None:
         ("async_tool_call_stream", llm.ToolCall(id="c", name="f", args="{}")),
     ]
     assert r.consumed and r.tool_calls[0].name == "f"
+
+
+def test_a_long_substream_keeps_its_text_not_its_deltas() -> None:
+    deltas = [f"{i} " for i in range(5000)]
+    r = make(text_chunks(*deltas))
+    for live in (True, False):  # streaming, then replayed from the cache
+        for stream in r.streams():
+            seen = []
+            for i, delta in enumerate(stream):
+                seen.append(delta)
+                if i == 2500:
+                    assert stream.partial_text == "".join(deltas[:2501])  # type: ignore[union-attr]
+            assert seen == deltas and len(stream._pieces) < 300, live
+            assert stream.collect() == llm.Text(text="".join(deltas))
+
+
+async def test_a_long_async_substream_keeps_its_text_not_its_deltas() -> None:
+    deltas = [f"{i} " for i in range(5000)]
+    r = amake(text_chunks(*deltas))
+    async for stream in r.streams():
+        seen = [delta async for delta in stream]
+        assert seen == deltas and len(stream._pieces) < 300
+        assert await stream.collect() == llm.Text(text="".join(deltas))

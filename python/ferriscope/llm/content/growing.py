@@ -5,6 +5,10 @@ at any moment. Appending each delta to a `str` attribute copies the whole string
 (quadratic in the response length), so while a part streams it is a `Text` subclass that
 keeps the deltas in a list and joins them only when read. When the part ends it becomes a
 plain `Text` again (same object, so references users hold stay valid).
+
+The response's chunk cache joins each batch of deltas into one block as it compacts (see
+`responses/chunk_cache.py`), so the list holds a few strings per hundred deltas, and it reads
+replayed deltas out of the same list: the pieces list outlives the part as `[final text]`.
 """
 
 from __future__ import annotations
@@ -13,16 +17,27 @@ from typing import Any
 
 from ferriscope.llm.content.parts import Text, Thought
 
-__all__ = ["GrowingText", "GrowingThought", "freeze", "growing_text", "growing_thought"]
+__all__ = [
+    "GrowingText",
+    "GrowingThought",
+    "freeze",
+    "growing_text",
+    "growing_thought",
+    "joined",
+]
+
+
+def joined(pieces: list[str]) -> str:
+    """The pieces' text, left as their only piece so the next read costs nothing (in place:
+    the response appends to this very list)."""
+    if len(pieces) != 1:
+        text = "".join(pieces)
+        pieces[:] = (text,)
+    return pieces[0]
 
 
 def _joined(obj: Any) -> str:
-    pieces: list[str] = obj.__dict__["_pieces"]
-    if len(pieces) != 1:
-        joined = "".join(pieces)
-        pieces.clear()
-        pieces.append(joined)
-    return pieces[0]
+    return joined(obj.__dict__["_pieces"])
 
 
 def _set(obj: Any, value: str) -> None:

@@ -3,7 +3,9 @@
 Chunks arrive from the source in batches (one batch per network read, straight from the Rust
 decoder). `_apply` folds a batch into the accumulators and appends its content chunks to the
 cache; every iterator is a cursor over that cache that asks for the next batch when it runs
-out (API.md §3.2). Sync and async responses differ only in how they pull a batch.
+out (API.md §3.2). Sync and async responses differ only in how they pull a batch. The cache
+keeps text and thought chunks as offsets into their part's text once every iterator at the
+live end has read them (`chunk_cache.py`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ferriscope.llm._names import FORMAT_TOOL_NAME
 from ferriscope.llm.content import Text, Thought, ToolCall
 from ferriscope.llm.content.growing import freeze, growing_text, growing_thought
 from ferriscope.llm.messages import AssistantMessage, Message
+from ferriscope.llm.responses.chunk_cache import COMPACT_AT, ChunkCache
 from ferriscope.llm.responses.finish_reason import FinishReason
 from ferriscope.llm.responses.usage import Usage
 
@@ -78,6 +81,9 @@ def _json_start(text: str) -> int | None:
     fence = text.find("```json")
     brace = text.find("{", fence + 7 if fence >= 0 else 0)
     return brace if brace >= 0 else None
+
+
+_CLOSED: tuple[Any, Any] = (None, None)
 
 
 class _PendingCall:
@@ -134,7 +140,7 @@ class BaseStreamResponse(Generic[FormattableT]):
 
     def _reset(self) -> None:
         """Empty accumulators (also used when a retry restarts the stream)."""
-        self._chunks: list[Any] = []
+        self._chunks = ChunkCache()
         self._content: list[Any] = []
         self._texts: list[Text] = []
         self._thoughts: list[Thought] = []
@@ -152,7 +158,9 @@ class BaseStreamResponse(Generic[FormattableT]):
         self._error: BaseException | None = None
         self._closed = False
         self._open_part: Any = None
-        self._open_append: Any = None  # the open text/thought's `pieces.append`
+        # (TextChunk or ThoughtChunk, the part's `pieces.append`) while a text/thought is open:
+        # one attribute, as `_apply` reads it per batch
+        self._open: tuple[Any, Any] = _CLOSED
         self._calls: dict[str, _PendingCall] = {}
         self._format_ids: set[str] = set()
         self._partial_state: list[Any] | None = None
@@ -169,54 +177,66 @@ class BaseStreamResponse(Generic[FormattableT]):
     # ---- accumulation ----------------------------------------------------------------------
 
     def _apply(self, batch: Iterable[Any]) -> None:
-        """Folds one batch of source chunks into the response; content chunks are cached."""
+        """Folds one batch of source chunks into the response; content chunks are cached.
+
+        A text or thought chunk of the open part costs two list appends: its delta to the
+        part, the chunk to the cache's hot list. Everything else goes through `_apply_rare`,
+        after which the open part is looked up again."""
         cache = self._chunks
+        hot = cache.hot
+        if len(hot) >= COMPACT_AT:
+            cache.compact()  # every cursor at the live end has read it: it is pulling
+            hot = cache.hot
+        open_kind, append = self._open
         for chunk in batch:
             kind = type(chunk)
-            if kind is TextChunk or kind is ThoughtChunk:
-                append = self._open_append
-                if append is None:
-                    raise RuntimeError(f"Received {chunk.type} while no text or thought is open")
+            if kind is open_kind:
                 append(chunk.delta)
-                cache.append(chunk)
+                hot.append(chunk)
             elif kind is ToolCallChunk:
                 if chunk.id in self._format_ids:
                     chunk = TextChunk(delta=chunk.delta)
-                    self._open_append(chunk.delta)
+                    append(chunk.delta)  # the format tool's text part is the open one
                 else:
                     call = self._calls.get(chunk.id)
                     if call is None:
                         raise RuntimeError(f"Received tool_call_chunk for unknown id {chunk.id!r}")
                     call.pieces.append(chunk.delta)
-                cache.append(chunk)
+                    cache.marks.append(len(hot))  # kept as an object (`ChunkCache.add`)
+                hot.append(chunk)
             else:
                 self._apply_rare(chunk, cache)
+                open_kind, append = self._open
 
-    def _apply_rare(self, chunk: Any, cache: list[Any]) -> None:
+    def _apply_rare(self, chunk: Any, cache: ChunkCache) -> None:
         kind = type(chunk)
-        if kind is TextStartChunk or kind is ThoughtStartChunk:
+        if kind is TextChunk or kind is ThoughtChunk:
+            if self._open_part is None:
+                raise RuntimeError(f"Received {chunk.type} while no text or thought is open")
+            raise RuntimeError(f"Received {chunk.type} while processing {self._open_part.type}")
+        elif kind is TextStartChunk or kind is ThoughtStartChunk:
             self._start_part(text=kind is TextStartChunk)
-            cache.append(chunk)
+            cache.add(chunk)
         elif kind is TextEndChunk or kind is ThoughtEndChunk:
             self._end_part(chunk.type)
-            cache.append(chunk)
+            cache.add(chunk)
         elif kind is ToolCallStartChunk:
             if chunk.name.startswith(FORMAT_TOOL_NAME):
                 self._format_ids.add(chunk.id)
                 self._start_part(text=True)
-                cache.append(TextStartChunk())
+                cache.add(TextStartChunk())
                 return
             if chunk.id in self._calls:
                 raise RuntimeError(f"Received tool_call_start_chunk with duplicate id {chunk.id!r}")
             if self.finish_reason is not None:
                 raise RuntimeError(f"Stream already finished with reason: {self.finish_reason}")
             self._calls[chunk.id] = _PendingCall(chunk.id, chunk.name)
-            cache.append(chunk)
+            cache.add(chunk)
         elif kind is ToolCallEndChunk:
             if chunk.id in self._format_ids:
                 self._format_ids.discard(chunk.id)
                 self._end_part("text_end_chunk")
-                cache.append(TextEndChunk())
+                cache.add(TextEndChunk())
                 return
             pending = self._calls.pop(chunk.id, None)
             if pending is None:
@@ -225,7 +245,7 @@ class BaseStreamResponse(Generic[FormattableT]):
             call = ToolCall(id=pending.id, name=pending.name, args=args if args.strip() else "{}")
             self._content.append(call)
             self._tool_calls.append(call)
-            cache.append(chunk)
+            cache.add(chunk)
         elif kind is UsageDeltaChunk:
             self._add_usage(chunk)
         elif kind is FinishReasonChunk:
@@ -252,8 +272,9 @@ class BaseStreamResponse(Generic[FormattableT]):
             part, pieces = growing_thought()
             self._thoughts.append(part)
         self._content.append(part)
+        self._chunks.start_part(pieces)
         self._open_part = part
-        self._open_append = pieces.append
+        self._open = (TextChunk if text else ThoughtChunk, pieces.append)
 
     def _end_part(self, chunk_type: str) -> None:
         part = self._open_part
@@ -262,7 +283,7 @@ class BaseStreamResponse(Generic[FormattableT]):
             raise RuntimeError(f"Received {chunk_type} while not processing {want}")
         freeze(part)
         self._open_part = None
-        self._open_append = None
+        self._open = _CLOSED
 
     def _add_usage(self, chunk: UsageDeltaChunk) -> None:
         usage = self.usage
@@ -287,7 +308,8 @@ class BaseStreamResponse(Generic[FormattableT]):
         if self._open_part is not None:
             freeze(self._open_part)
             self._open_part = None
-            self._open_append = None
+            self._open = _CLOSED
+        self._chunks.compact()  # nothing more will arrive: no chunk objects need be kept
 
     # ---- structured output -----------------------------------------------------------------
 
@@ -311,7 +333,7 @@ class BaseStreamResponse(Generic[FormattableT]):
             # the JSON start (None once the text proved not to be JSON)
             state = self._partial_state = [None, 0, 0, ""]
         cache = self._chunks
-        delta = "".join(c.delta for c in cache[state[2] :] if type(c) is TextChunk)
+        delta = cache.text_since(state[2])
         state[2] = len(cache)
         state[1] += len(delta)
         parser = state[0]

@@ -3,6 +3,11 @@
 Every iterator is a cursor over the chunk cache: it replays what is cached, then pulls the
 next batch from the source when it reaches the end (API.md §3.2). Pulling is the only thing
 that differs between sync and async, so everything else lives in `BaseStreamResponse`.
+
+A cursor reads the cache through a local list and the index of its first entry: the cache's
+hot list (the newest entries, the original objects; a compaction replaces it but leaves the
+old list as it was, so a cursor may finish reading it), or a span of compacted entries
+re-made (`ChunkCache.span`). It looks at the cache again only when it has read that list.
 """
 
 from __future__ import annotations
@@ -115,6 +120,7 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
         except StopIteration:
             self.consumed = True
             self._source = None
+            self._chunks.compact()  # nothing more will arrive: no chunk objects need be kept
             return False
         except exceptions.Error as error:
             self._fail(error)
@@ -140,6 +146,7 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
         """Releases the connection now; later pulls see the stream as ended (cache kept)."""
         self._closed = True
         self._release()
+        self._chunks.compact()
 
     def __enter__(self) -> StreamResponse[FormattableT]:
         return self
@@ -152,12 +159,19 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
     def chunk_stream(self) -> Iterator[Any]:
         """Every content chunk: the cache first, then live chunks as they arrive."""
         cache = self._chunks
-        i = 0
+        span: list[Any] = []  # entries from index `at` on (see the module docstring)
+        at = j = 0  # the next entry is span[j], entry at + j
         while True:
-            if i < len(cache):
-                yield cache[i]
-                i += 1
-            elif not self._pull() and i >= len(cache):
+            if j < len(span):
+                yield span[j]
+                j += 1
+            elif span is not cache.hot:  # a replayed span, or compacted since: find the place
+                i = at + j
+                span, at = cache.hot, cache.base
+                j = i - at
+                if j < 0:
+                    span, at, j = cache.span(i), i, 0
+            elif not self._pull() and at + j >= len(cache):
                 return  # another cursor may have pulled the last batch: replay it first
 
     def text_stream(self, sep: str = "\n") -> Iterator[str]:
@@ -166,17 +180,26 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
         The cursor is inlined rather than layered on `chunk_stream()`: one generator step per
         chunk instead of two, on the path most streaming code runs."""
         cache = self._chunks
-        i = 0
+        span: list[Any] = []
+        at = j = 0
         while True:
-            if i < len(cache):
-                chunk = cache[i]
-                i += 1
+            if j < len(span):
+                chunk = span[j]
+                j += 1
                 kind = type(chunk)
                 if kind is TextChunk:
                     yield chunk.delta
                 elif kind is TextEndChunk:
                     yield sep
-            elif not self._pull() and i >= len(cache):
+            elif span is not cache.hot:
+                i = at + j
+                span, at = cache.hot, cache.base
+                j = i - at
+                if j < 0:  # replaying compacted entries: their text, no chunks made
+                    texts, n = cache.text_span(i, sep)
+                    span, at, j = [], i + n, 0
+                    yield from texts
+            elif not self._pull() and at + j >= len(cache):
                 return
 
     def pretty_stream(self) -> Iterator[str]:
@@ -258,6 +281,7 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
         except StopAsyncIteration:
             self.consumed = True
             self._source = None
+            self._chunks.compact()
             return False
         except Exception as error:
             self._fail(error)
@@ -279,6 +303,7 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
         """Releases the connection now; later pulls see the stream as ended (cache kept)."""
         self._closed = True
         await self._release()
+        self._chunks.compact()
 
     async def __aenter__(self) -> AsyncStreamResponse[FormattableT]:
         return self
@@ -288,27 +313,44 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
 
     async def chunk_stream(self) -> AsyncIterator[Any]:
         cache = self._chunks
-        i = 0
+        span: list[Any] = []
+        at = j = 0
         while True:
-            if i < len(cache):
-                yield cache[i]
-                i += 1
-            elif not await self._pull() and i >= len(cache):
+            if j < len(span):
+                yield span[j]
+                j += 1
+            elif span is not cache.hot:  # a replayed span, or compacted since: find the place
+                i = at + j
+                span, at = cache.hot, cache.base
+                j = i - at
+                if j < 0:
+                    span, at, j = cache.span(i), i, 0
+            elif not await self._pull() and at + j >= len(cache):
                 return  # another cursor may have pulled the last batch: replay it first
 
     async def text_stream(self, sep: str = "\n") -> AsyncIterator[str]:
         cache = self._chunks
-        i = 0
+        span: list[Any] = []
+        at = j = 0
         while True:
-            if i < len(cache):
-                chunk = cache[i]
-                i += 1
+            if j < len(span):
+                chunk = span[j]
+                j += 1
                 kind = type(chunk)
                 if kind is TextChunk:
                     yield chunk.delta
                 elif kind is TextEndChunk:
                     yield sep
-            elif not await self._pull() and i >= len(cache):
+            elif span is not cache.hot:
+                i = at + j
+                span, at = cache.hot, cache.base
+                j = i - at
+                if j < 0:
+                    texts, n = cache.text_span(i, sep)
+                    span, at, j = [], i + n, 0
+                    for text in texts:
+                        yield text
+            elif not await self._pull() and at + j >= len(cache):
                 return
 
     async def pretty_stream(self) -> AsyncIterator[str]:

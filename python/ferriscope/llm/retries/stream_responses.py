@@ -181,14 +181,21 @@ class _SyncRestarts(_Restarts[FormattableT], StreamResponse[FormattableT], Gener
         rather than go on with chunks of the failed attempt."""
         restarts = self._restarts
         cache = self._chunks
-        i = 0
+        span: list[Any] = []  # the cursor of `StreamResponse.chunk_stream`
+        at = j = 0
         while True:
             if self._restarts != restarts:
                 raise self._stale()
-            if i < len(cache):
-                yield cache[i]
-                i += 1
-            elif not self._pull() and i >= len(cache):
+            if j < len(span):
+                yield span[j]
+                j += 1
+            elif span is not cache.hot:
+                i = at + j
+                span, at = cache.hot, cache.base
+                j = i - at
+                if j < 0:
+                    span, at, j = cache.span(i), i, 0
+            elif not self._pull() and at + j >= len(cache):
                 return
 
 
@@ -252,14 +259,21 @@ class _AsyncRestarts(
     async def chunk_stream(self) -> AsyncIterator[Any]:
         restarts = self._restarts
         cache = self._chunks
-        i = 0
+        span: list[Any] = []
+        at = j = 0
         while True:
             if self._restarts != restarts:
                 raise self._stale()
-            if i < len(cache):
-                yield cache[i]
-                i += 1
-            elif not await self._pull() and i >= len(cache):
+            if j < len(span):
+                yield span[j]
+                j += 1
+            elif span is not cache.hot:
+                i = at + j
+                span, at = cache.hot, cache.base
+                j = i - at
+                if j < 0:
+                    span, at, j = cache.span(i), i, 0
+            elif not await self._pull() and at + j >= len(cache):
                 return
 
 
