@@ -374,6 +374,15 @@ def test_parse_finds_the_json(text: str) -> None:
     assert parse(format(Book, mode="json"), text) == BOOK
 
 
+def test_a_fence_inside_bare_json_is_content() -> None:
+    """A structured answer whose string holds a fenced code block (a markdown field) is
+    still that answer; only a fence outside the object picks the fenced object."""
+    text = json.dumps({"title": "x", "notes": 'see ```json\n{"a": 1}\n```'})
+    assert extract_json_text(text) == text
+    assert extract_json_text("  " + text[:30]) == text[:30]  # still open: no cut at the fence
+    assert strip_json_preamble('{"early": 1} ```json\n{"late": 2}') == '{"late": 2}'
+
+
 def test_extract_json_text_respects_strings_and_escapes() -> None:
     tricky = r'{"a": "}{", "b": "quote \" and } brace", "c": {"d": "\\"}} trailing }'
     assert extract_json_text("prefix " + tricky) == tricky[: tricky.index(" trailing")]

@@ -3,6 +3,7 @@ at the end, for any chunking (API.md §3.5, §7.3, §7.4)."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 import json
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ValidationError, create_model
 from ferriscope import llm
 from ferriscope.llm.formatting import Partial
 from ferriscope.llm.responses import StreamResponse
+from ferriscope.partial_json import parse_partial
 
 FORMAT_TOOL = "__mirascope_formatted_output_tool__"
 
@@ -101,6 +103,69 @@ def test_partials_are_monotonic_and_end_at_the_parsed_value(
     final = response.parse()
     assert final == book
     assert partials[-1] == book.model_dump()
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_partials_follow_the_chunk_not_the_network_read(sync: bool) -> None:
+    """A whole network read is applied at once; each partial must still be the text up to
+    its own chunk (as in Mirascope's chunk-at-a-time loop), not the end of the read."""
+    text = json.dumps({"title": "Dune", "author": {"first_name": "Frank"}, "tags": ["a", "b"]})
+    chunks = text_chunks(text, list(range(0, len(text), 5)))
+    deltas = [c.delta for c in chunks if type(c) is llm.TextChunk]
+    expected = [
+        Partial[Book].model_validate(parse_partial("".join(deltas[: k + 1])))  # type: ignore[misc]
+        for k in range(len(deltas))
+    ]
+    expected = [p.model_dump() for p in expected if p]
+    kwargs = dict(
+        provider_id="openai",
+        model_id="openai/gpt-test",
+        provider_model_name="gpt-test",
+        params={},
+        format=llm.format(Book, mode="json"),
+        input_messages=[],
+    )
+    if sync:
+        response: Any = StreamResponse(batches=lambda: iter([chunks]), **kwargs)
+        got = [p.model_dump() for p in response.structured_stream()]
+    else:
+
+        async def one_read() -> Any:
+            yield chunks
+
+        response = llm.AsyncStreamResponse(batches=one_read, **kwargs)
+
+        async def collect() -> list[Any]:
+            return [p.model_dump() async for p in response.structured_stream()]
+
+        got = asyncio.run(collect())
+    assert got == expected
+    assert len({json.dumps(p, sort_keys=True) for p in got}) > 5
+
+
+def test_parse_partial_in_a_chunk_loop_follows_the_loop() -> None:
+    """The seed page's `parse(partial=True)` inside a `chunk_stream()` loop, with the whole
+    answer in one network read: each call shows the text up to the loop's chunk; after the
+    loop (or `finish()`), all of it."""
+    text = json.dumps({"title": "Mistborn", "pages": 541})
+    chunks = text_chunks(text, list(range(0, len(text), 4)))
+    response = StreamResponse(
+        provider_id="openai",
+        model_id="openai/gpt-test",
+        provider_model_name="gpt-test",
+        params={},
+        format=llm.format(Book, mode="json"),
+        input_messages=[],
+        batches=lambda: iter([chunks]),
+    )
+    titles = []
+    for chunk in response.chunk_stream():
+        partial = response.parse(partial=True)
+        if type(chunk) is llm.TextChunk and partial is not None and partial.title:
+            titles.append(partial.title)
+    assert titles[0] != "Mistborn" and titles[-1] == "Mistborn"
+    assert all("Mistborn".startswith(t) for t in titles)
+    assert response.parse(partial=True).pages == 541
 
 
 def test_numbers_are_withheld_until_complete() -> None:

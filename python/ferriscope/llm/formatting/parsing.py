@@ -40,8 +40,19 @@ def strip_json_preamble(text: str) -> str | None:
     """`text` from the first `{` (after a ```json marker, if any); None if no `{` yet.
 
     The fence takes precedence so that braces in prose before it are not mistaken for
-    the output. Streaming parsers feed what this returns: trailing text is theirs to ignore.
+    the output. But when the text is bare JSON (starts with `{`), a "```json" inside that
+    object (in one of its strings, say a markdown field) is content: Mirascope 2.8.2 would
+    cut the object there and fail. Streaming parsers feed what this returns: trailing text
+    is theirs to ignore.
     """
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        fence = stripped.find(_FENCE)
+        if fence == -1:
+            return stripped
+        end = _object_end(stripped)
+        if end is None or fence < end:
+            return stripped  # the fence is inside the object (in one of its strings)
     fence = text.find(_FENCE)
     if fence > -1:
         text = text[fence:]

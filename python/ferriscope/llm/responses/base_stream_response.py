@@ -78,6 +78,9 @@ def stream_error(chunk: StreamErrorChunk, provider: str) -> exceptions.ProviderE
 def _json_start(text: str) -> int | None:
     """Where the JSON object of a structured answer starts: the first `{`, after a ```json
     fence when there is one (API.md §7.3)."""
+    stripped = text.lstrip()
+    if stripped.startswith("{"):  # bare JSON, as `strip_json_preamble` reads it
+        return len(text) - len(stripped)
     fence = text.find("```json")
     brace = text.find("{", fence + 7 if fence >= 0 else 0)
     return brace if brace >= 0 else None
@@ -164,6 +167,10 @@ class BaseStreamResponse(Generic[FormattableT]):
         self._calls: dict[str, _PendingCall] = {}
         self._format_ids: set[str] = set()
         self._partial_state: list[Any] | None = None
+        # Cache entries before the batch being read, and up to the chunk an iterator yielded
+        # last: what `parse(partial=True)` shows mid-batch (see `_partial_upto`).
+        self._batch_start = 0
+        self._seen_to = 0
         self._assistant_message = AssistantMessage(
             content=self._content,
             provider_id=self.provider_id,
@@ -182,6 +189,7 @@ class BaseStreamResponse(Generic[FormattableT]):
         A text or thought chunk of the open part costs two list appends: its delta to the
         part, the chunk to the cache's hot list. Everything else goes through `_apply_rare`,
         after which the open part is looked up again."""
+        self._batch_start = len(self._chunks)
         cache = self._chunks
         hot = cache.hot
         if len(hot) >= COMPACT_AT:
@@ -321,10 +329,24 @@ class BaseStreamResponse(Generic[FormattableT]):
         if isinstance(self.format.formattable, OutputParser):
             raise NotImplementedError("structured_stream() is not supported for output parsers")
 
-    def _partial_json_value(self) -> Any:
+    def _partial_upto(self) -> int | None:
+        """Where `parse(partial=True)` stops while a stream is being read: a network read is
+        applied as one batch, but a loop calling it after each chunk (the seed page's
+        example) must see the text up to that chunk, as Mirascope's chunk-at-a-time loop
+        does. Once the stream ended, failed or was closed, everything counts."""
+        if self.consumed or self._error is not None or self._closed:
+            return None
+        return max(self._batch_start, self._seen_to)
+
+    def _partial_json_value(self, upto: int | None = None) -> Any:
         """The partial JSON value of the text so far, from one parser per response fed only
         the text deltas cached since the last call: no re-parse, and no re-join of the text
-        (reading a growing `Text` would copy all of it on every call)."""
+        (reading a growing `Text` would copy all of it on every call).
+
+        `upto` stops at that cache entry: a network read applies a whole batch at once, and
+        `structured_stream()` must show the text as of the chunk it is at, as Mirascope's
+        chunk-at-a-time loop does, not the end of the batch. A parser already further on
+        (a replay, or a `parse(partial=True)` in between) is not moved back."""
         from ferriscope.partial_json import PartialJSONError, PartialJSONParser
 
         state = self._partial_state
@@ -333,8 +355,13 @@ class BaseStreamResponse(Generic[FormattableT]):
             # the JSON start (None once the text proved not to be JSON)
             state = self._partial_state = [None, 0, 0, ""]
         cache = self._chunks
-        delta = cache.text_since(state[2])
-        state[2] = len(cache)
+        start, stop = state[2], len(cache)
+        if upto is not None and upto < stop:
+            stop = upto
+            delta = "".join(c.delta for c in cache[start:stop] if type(c) is TextChunk)
+        else:
+            delta = cache.text_since(start)
+        state[2] = max(start, stop)
         state[1] += len(delta)
         parser = state[0]
         if parser is None:

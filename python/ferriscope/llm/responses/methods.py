@@ -69,7 +69,7 @@ class ParseMixin:
                 raise ParseError(f"Output parser failed: {error}", error) from error
         return formatting.parse(self.format, self.text(""))
 
-    def _parse_partial(self) -> Any:
+    def _parse_partial(self, upto: int | None = None) -> Any:
         """`parse(partial=True)`. A stream keeps one `stream_partial_parser` per JSON parser
         (`_partial_state`, replaced when the stream restarts), so a partial costs what arrived
         since the last one; with no new text, the last result is returned again."""
@@ -82,7 +82,9 @@ class ParseMixin:
 
             if isinstance(format.formattable, formatting.OutputParser):
                 raise NotImplementedError("parse(partial=True) is not supported for OutputParser")
-        value = self._partial_json_value()
+        if upto is None:
+            upto = self._partial_upto()
+        value = self._partial_json_value(upto)
         state: list[Any] | None = getattr(self, "_partial_state", None)
         if state is None:  # a finished response: one parse, nothing to keep
             from ferriscope.llm import formatting
@@ -100,9 +102,13 @@ class ParseMixin:
         memo[3], memo[4], memo[5] = parser, fed, result
         return result
 
-    def _partial_json_value(self) -> Any:
+    def _partial_upto(self) -> int | None:
+        """The cache entry partial parsing stops at (None: all of it; streams override)."""
+        return None
+
+    def _partial_json_value(self, upto: int | None = None) -> Any:
         """The partial JSON value of the text so far (stream responses keep a parser fed
-        incrementally; finished responses parse once)."""
+        incrementally, up to cache entry `upto` if given; finished responses parse once)."""
         from ferriscope.llm.formatting import extract_json_text
         from ferriscope.partial_json import parse_partial
 

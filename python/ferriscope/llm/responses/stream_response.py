@@ -163,8 +163,9 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
         at = j = 0  # the next entry is span[j], entry at + j
         while True:
             if j < len(span):
-                yield span[j]
                 j += 1
+                self._seen_to = at + j
+                yield span[j - 1]
             elif span is not cache.hot:  # a replayed span, or compacted since: find the place
                 i = at + j
                 span, at = cache.hot, cache.base
@@ -186,6 +187,7 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
             if j < len(span):
                 chunk = span[j]
                 j += 1
+                self._seen_to = at + j
                 kind = type(chunk)
                 if kind is TextChunk:
                     yield chunk.delta
@@ -223,9 +225,11 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
     def structured_stream(self) -> Iterator[Any]:
         """`Partial[T]` after each text delta (truthy ones only), parsed incrementally."""
         self._check_structured()
-        for chunk in self.chunk_stream():
+        # chunk_stream() yields cache entry k as its k-th chunk: the partial is of the text up
+        # to and including this chunk, not of the whole network read it arrived in.
+        for entry, chunk in enumerate(self.chunk_stream(), 1):
             if type(chunk) is TextChunk:
-                partial = self.parse(partial=True)
+                partial = self._parse_partial(entry)
                 if partial:
                     yield partial
 
@@ -317,8 +321,9 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
         at = j = 0
         while True:
             if j < len(span):
-                yield span[j]
                 j += 1
+                self._seen_to = at + j
+                yield span[j - 1]
             elif span is not cache.hot:  # a replayed span, or compacted since: find the place
                 i = at + j
                 span, at = cache.hot, cache.base
@@ -336,6 +341,7 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
             if j < len(span):
                 chunk = span[j]
                 j += 1
+                self._seen_to = at + j
                 kind = type(chunk)
                 if kind is TextChunk:
                     yield chunk.delta
@@ -370,9 +376,11 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
 
     async def structured_stream(self) -> AsyncIterator[Any]:
         self._check_structured()
+        entry = 0
         async for chunk in self.chunk_stream():
+            entry += 1
             if type(chunk) is TextChunk:
-                partial = self.parse(partial=True)
+                partial = self._parse_partial(entry)
                 if partial:
                     yield partial
 

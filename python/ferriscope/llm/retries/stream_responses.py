@@ -187,8 +187,9 @@ class _SyncRestarts(_Restarts[FormattableT], StreamResponse[FormattableT], Gener
             if self._restarts != restarts:
                 raise self._stale()
             if j < len(span):
-                yield span[j]
                 j += 1
+                self._seen_to = at + j
+                yield span[j - 1]
             elif span is not cache.hot:
                 i = at + j
                 span, at = cache.hot, cache.base
@@ -265,8 +266,9 @@ class _AsyncRestarts(
             if self._restarts != restarts:
                 raise self._stale()
             if j < len(span):
-                yield span[j]
                 j += 1
+                self._seen_to = at + j
+                yield span[j - 1]
             elif span is not cache.hot:
                 i = at + j
                 span, at = cache.hot, cache.base
