@@ -37,6 +37,7 @@ from ferriscope.llm.messages import AssistantMessage, Message
 from ferriscope.llm.responses.chunk_cache import COMPACT_AT, ChunkCache
 from ferriscope.llm.responses.finish_reason import FinishReason
 from ferriscope.llm.responses.usage import Usage
+from ferriscope.partial_json import PartialJSONError, PartialJSONParser
 
 if TYPE_CHECKING:
     from ferriscope.llm.content import AssistantContentPart
@@ -338,7 +339,7 @@ class BaseStreamResponse(Generic[FormattableT]):
             return None
         return max(self._batch_start, self._seen_to)
 
-    def _partial_json_value(self, upto: int | None = None) -> Any:
+    def _partial_json_value(self, upto: int | None = None, last: Any = None) -> Any:
         """The partial JSON value of the text so far, from one parser per response fed only
         the text deltas cached since the last call: no re-parse, and no re-join of the text
         (reading a growing `Text` would copy all of it on every call).
@@ -346,9 +347,8 @@ class BaseStreamResponse(Generic[FormattableT]):
         `upto` stops at that cache entry: a network read applies a whole batch at once, and
         `structured_stream()` must show the text as of the chunk it is at, as Mirascope's
         chunk-at-a-time loop does, not the end of the batch. A parser already further on
-        (a replay, or a `parse(partial=True)` in between) is not moved back."""
-        from ferriscope.partial_json import PartialJSONError, PartialJSONParser
-
+        (a replay, or a `parse(partial=True)` in between) is not moved back. `last`, the
+        text chunk at `upto - 1`, saves reading the cache in the usual step of one chunk."""
         state = self._partial_state
         if state is None:
             # parser (None until the JSON starts), text chars seen, cache index, text before
@@ -358,7 +358,10 @@ class BaseStreamResponse(Generic[FormattableT]):
         start, stop = state[2], len(cache)
         if upto is not None and upto < stop:
             stop = upto
-            delta = "".join(c.delta for c in cache[start:stop] if type(c) is TextChunk)
+            if last is not None and start == upto - 1:
+                delta = last.delta
+            else:
+                delta = "".join(c.delta for c in cache[start:stop] if type(c) is TextChunk)
         else:
             delta = cache.text_since(start)
         state[2] = max(start, stop)

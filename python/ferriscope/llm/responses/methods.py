@@ -69,7 +69,7 @@ class ParseMixin:
                 raise ParseError(f"Output parser failed: {error}", error) from error
         return formatting.parse(self.format, self.text(""))
 
-    def _parse_partial(self, upto: int | None = None) -> Any:
+    def _parse_partial(self, upto: int | None = None, last: Any = None) -> Any:
         """`parse(partial=True)`. A stream keeps one `stream_partial_parser` per JSON parser
         (`_partial_state`, replaced when the stream restarts), so a partial costs what arrived
         since the last one; with no new text, the last result is returned again."""
@@ -84,7 +84,7 @@ class ParseMixin:
                 raise NotImplementedError("parse(partial=True) is not supported for OutputParser")
         if upto is None:
             upto = self._partial_upto()
-        value = self._partial_json_value(upto)
+        value = self._partial_json_value(upto, last)
         state: list[Any] | None = getattr(self, "_partial_state", None)
         if state is None:  # a finished response: one parse, nothing to keep
             from ferriscope.llm import formatting
@@ -106,7 +106,7 @@ class ParseMixin:
         """The cache entry partial parsing stops at (None: all of it; streams override)."""
         return None
 
-    def _partial_json_value(self, upto: int | None = None) -> Any:
+    def _partial_json_value(self, upto: int | None = None, last: Any = None) -> Any:
         """The partial JSON value of the text so far (stream responses keep a parser fed
         incrementally, up to cache entry `upto` if given; finished responses parse once)."""
         from ferriscope.llm.formatting import extract_json_text

@@ -229,7 +229,7 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
         # to and including this chunk, not of the whole network read it arrived in.
         for entry, chunk in enumerate(self.chunk_stream(), 1):
             if type(chunk) is TextChunk:
-                partial = self._parse_partial(entry)
+                partial = self._parse_partial(entry, chunk)
                 if partial:
                     yield partial
 
@@ -380,7 +380,7 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
         async for chunk in self.chunk_stream():
             entry += 1
             if type(chunk) is TextChunk:
-                partial = self._parse_partial(entry)
+                partial = self._parse_partial(entry, chunk)
                 if partial:
                     yield partial
 
