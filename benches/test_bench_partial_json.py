@@ -15,7 +15,6 @@ minutes). Timings are measured, never asserted.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ import partial_json_parser  # type: ignore[import-untyped]
 import pydantic_core
 import pytest
 
-from benches.books import books_document, byte_pieces, char_pieces
+from ferriscope._bench import BooksWorkload, books_workload
 from ferriscope.partial_json import PartialJSONParser
 
 SIZES = {"100KB": 100_000, "1MB": 1_000_000}
@@ -54,31 +53,9 @@ PEERS: dict[str, tuple[Callable[[bytes, str], Any], dict[str, int]]] = {
 }
 
 
-@dataclass(frozen=True)
-class Workload:
-    text: str
-    data: bytes
-    pieces: list[str]
-    bytes_pieces: list[bytes]
-    # The end of each str piece, as a character offset and as a UTF-8 byte offset.
-    char_ends: list[int]
-    byte_ends: list[int]
-    expected: Any
-
-
-@functools.cache
-def workload(size: str) -> Workload:
-    text = books_document(SIZES[size])
-    pieces = char_pieces(text)
-    char_ends, byte_ends = [], []
-    chars = nbytes = 0
-    for piece in pieces:
-        chars += len(piece)
-        nbytes += len(piece.encode())
-        char_ends.append(chars)
-        byte_ends.append(nbytes)
-    data = text.encode()
-    return Workload(text, data, pieces, byte_pieces(data), char_ends, byte_ends, json.loads(text))
+def workload(size: str) -> BooksWorkload:
+    """The document and its pieces: the same workload as `python -m ferriscope bench`."""
+    return books_workload(SIZES[size])
 
 
 @dataclass(frozen=True)

@@ -25,19 +25,8 @@ from ferriscope.llm.responses import AsyncStreamResponse, StreamResponse, chunk_
 from ferriscope.llm.responses import base_stream_response as base
 from ferriscope.llm.responses.base_stream_response import _json_start
 from ferriscope.partial_json import PartialJSONError, PartialJSONParser
-
-FORMAT_TOOL = "__mirascope_formatted_output_tool__"
-CONTENT_KINDS = {
-    "text_start_chunk",
-    "text_chunk",
-    "text_end_chunk",
-    "thought_start_chunk",
-    "thought_chunk",
-    "thought_end_chunk",
-    "tool_call_start_chunk",
-    "tool_call_chunk",
-    "tool_call_end_chunk",
-}
+from tests.decoding import CONTENT_TYPES as CONTENT_KINDS
+from tests.decoding import FORMAT_TOOL_NAME as FORMAT_TOOL
 
 
 @pytest.fixture(params=[1, 3, chunk_cache.COMPACT_AT], ids=lambda k: f"compact_at={k}")

@@ -39,16 +39,22 @@ class Book(BaseModel):
     summary: str
 
 
-def response_for(chunks: list[Any], format: Any) -> StreamResponse[Any]:
-    return StreamResponse(
-        provider_id="openai",
-        model_id="openai/gpt-test",
-        provider_model_name="gpt-test",
-        params={},
-        format=llm.format(format, mode="json"),
-        input_messages=[],
-        chunk_iterator=iter(chunks),
-    )
+def _response_args(format: Any) -> dict[str, Any]:
+    return {
+        "provider_id": "openai",
+        "model_id": "openai/gpt-test",
+        "provider_model_name": "gpt-test",
+        "params": {},
+        "format": llm.format(format, mode="json"),
+        "input_messages": [],
+    }
+
+
+def response_for(chunks: list[Any], format: Any, *, one_read: bool = False) -> StreamResponse[Any]:
+    """A stream of `chunks`, one per pull, or all of them in a single network read."""
+    if one_read:
+        return StreamResponse(batches=lambda: iter([chunks]), **_response_args(format))
+    return StreamResponse(chunk_iterator=iter(chunks), **_response_args(format))
 
 
 def text_chunks(text: str, cuts: list[int]) -> list[Any]:
@@ -117,23 +123,15 @@ def test_partials_follow_the_chunk_not_the_network_read(sync: bool) -> None:
         for k in range(len(deltas))
     ]
     expected = [p.model_dump() for p in expected if p]
-    kwargs = dict(
-        provider_id="openai",
-        model_id="openai/gpt-test",
-        provider_model_name="gpt-test",
-        params={},
-        format=llm.format(Book, mode="json"),
-        input_messages=[],
-    )
     if sync:
-        response: Any = StreamResponse(batches=lambda: iter([chunks]), **kwargs)
+        response: Any = response_for(chunks, Book, one_read=True)
         got = [p.model_dump() for p in response.structured_stream()]
     else:
 
         async def one_read() -> Any:
             yield chunks
 
-        response = llm.AsyncStreamResponse(batches=one_read, **kwargs)
+        response = llm.AsyncStreamResponse(batches=one_read, **_response_args(Book))
 
         async def collect() -> list[Any]:
             return [p.model_dump() async for p in response.structured_stream()]
@@ -149,15 +147,7 @@ def test_parse_partial_in_a_chunk_loop_follows_the_loop() -> None:
     loop (or `finish()`), all of it."""
     text = json.dumps({"title": "Mistborn", "pages": 541})
     chunks = text_chunks(text, list(range(0, len(text), 4)))
-    response = StreamResponse(
-        provider_id="openai",
-        model_id="openai/gpt-test",
-        provider_model_name="gpt-test",
-        params={},
-        format=llm.format(Book, mode="json"),
-        input_messages=[],
-        batches=lambda: iter([chunks]),
-    )
+    response = response_for(chunks, Book, one_read=True)
     titles = []
     for chunk in response.chunk_stream():
         partial = response.parse(partial=True)

@@ -17,7 +17,7 @@ upgrade that changes the layout is noticed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import h11
 import httpx
@@ -79,7 +79,7 @@ class FastChunkedReader:
             headers.append((name, value.strip(b" \t")))
         return h11.EndOfMessage(headers=headers)
 
-    def read_eof(self) -> h11.Data:
+    def read_eof(self) -> NoReturn:
         raise h11.RemoteProtocolError(
             "peer closed connection without sending complete message body (incomplete chunked read)"
         )

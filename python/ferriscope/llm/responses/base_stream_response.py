@@ -190,8 +190,8 @@ class BaseStreamResponse(Generic[FormattableT]):
         A text or thought chunk of the open part costs two list appends: its delta to the
         part, the chunk to the cache's hot list. Everything else goes through `_apply_rare`,
         after which the open part is looked up again."""
-        self._batch_start = len(self._chunks)
         cache = self._chunks
+        self._batch_start = len(cache)
         hot = cache.hot
         if len(hot) >= COMPACT_AT:
             cache.compact()  # every cursor at the live end has read it: it is pulling
