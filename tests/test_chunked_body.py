@@ -108,7 +108,7 @@ class RawServer:
 
 
 @contextmanager
-def raw_server(*scripts: Script) -> Iterator[RawServer]:
+def raw_server(*scripts: Script, timeout: float = 5.0) -> Iterator[RawServer]:
     server = RawServer(list(scripts))
     server.sock.bind(("127.0.0.1", 0))
     server.sock.listen()
@@ -120,7 +120,7 @@ def raw_server(*scripts: Script) -> Iterator[RawServer]:
         base_url=server.url + "/v1",
         api_key="sk-test",
         max_retries=0,
-        timeout=5.0,
+        timeout=timeout,
     )
     try:
         yield server

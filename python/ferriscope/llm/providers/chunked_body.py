@@ -17,12 +17,14 @@ upgrade that changes the layout is noticed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import h11
 import httpx
 
 from ferriscope._core import ChunkedBodyDecoder
+from ferriscope.llm.providers.socket_reads import take_over_socket_reads
 
 __all__ = ["FastChunkedReader", "take_over_chunked_body"]
 
@@ -35,12 +37,14 @@ class FastChunkedReader:
     """Stands in for h11's `ChunkedReader` (same call protocol: a receive buffer in, an event
     or None out; `read_eof()` when the peer closed)."""
 
-    __slots__ = ("_decoder", "_ended", "_failed")
+    __slots__ = ("_decoder", "_ended", "_failed", "on_end")
 
     def __init__(self) -> None:
         self._decoder = ChunkedBodyDecoder()
         self._ended = False
         self._failed: str | None = None
+        # Called once when the body has ended or failed: no more reads are coming for it.
+        self.on_end: Callable[[], None] | None = None
 
     def __call__(self, buf: Any) -> h11.Data | h11.EndOfMessage | None:
         if self._failed is not None:
@@ -59,8 +63,10 @@ class FastChunkedReader:
             # Good chunks came before the bad one in this read: deliver them, fail next call
             # (as h11's reader does, one chunk at a time).
             self._failed = decoder.error
+            self._body_over()
             return h11.Data(data=payload)
         if decoder.done:
+            self._body_over()
             leftover = decoder.take_leftover()
             if leftover:
                 # Not ours: back to h11, which treats bytes after a response as it always does.
@@ -69,6 +75,11 @@ class FastChunkedReader:
                 return self._end_of_message()
             self._ended = True
         return h11.Data(data=payload) if payload else None
+
+    def _body_over(self) -> None:
+        on_end, self.on_end = self.on_end, None
+        if on_end is not None:
+            on_end()
 
     def _end_of_message(self) -> h11.EndOfMessage:
         headers = []
@@ -80,29 +91,31 @@ class FastChunkedReader:
         return h11.EndOfMessage(headers=headers)
 
     def read_eof(self) -> NoReturn:
+        self._body_over()
         raise h11.RemoteProtocolError(
             "peer closed connection without sending complete message body (incomplete chunked read)"
         )
 
 
-def _h11_connection(response: httpx.Response) -> Any:
-    """The h11 connection under an httpx response on httpx's default HTTP/1.1 transport."""
+def _httpcore_connection(response: httpx.Response) -> Any:
+    """The httpcore HTTP/1.1 connection under an httpx response on httpx's default transport."""
     bound = getattr(response, "stream", None)  # httpx's Bound(Sync|Async)Stream
     transport_stream = getattr(bound, "_stream", None)  # (Async)ResponseStream
     pool_stream = getattr(transport_stream, "_httpcore_stream", None)  # PoolByteStream
     h11_stream = getattr(pool_stream, "_stream", None)  # (Async)HTTP11ConnectionByteStream
-    connection = getattr(h11_stream, "_connection", None)  # (Async)HTTP11Connection
-    state = getattr(connection, "_h11_state", None)
-    return state if isinstance(state, h11.Connection) else None
+    return getattr(h11_stream, "_connection", None)  # (Async)HTTP11Connection
 
 
-def take_over_chunked_body(response: httpx.Response) -> bool:
-    """Installs the Rust de-framer on a response whose chunked body has not been read yet.
-    Returns whether it did; False leaves the response exactly as it was."""
+def take_over_chunked_body(response: httpx.Response, *, socket_reads: bool = False) -> bool:
+    """Installs the Rust de-framer on a response whose chunked body has not been read yet,
+    and with `socket_reads` (async clients) the lighter socket reads of `socket_reads.py` for
+    as long as the body lasts. Returns whether it did; False leaves the response exactly as
+    it was."""
     if _H11_CHUNKED_READER is None or response.http_version != "HTTP/1.1":
         return False
-    connection = _h11_connection(response)
-    if connection is None or connection.their_state is not h11.SEND_BODY:
+    http11 = _httpcore_connection(response)
+    connection = getattr(http11, "_h11_state", None)
+    if not isinstance(connection, h11.Connection) or connection.their_state is not h11.SEND_BODY:
         return False
     reader = getattr(connection, "_reader", None)
     if (
@@ -112,5 +125,10 @@ def take_over_chunked_body(response: httpx.Response) -> bool:
         or getattr(reader, "_reading_trailer", None) is not False
     ):
         return False  # not chunked, or already reading: h11 keeps it
-    connection._reader = FastChunkedReader()
+    fast = FastChunkedReader()
+    connection._reader = fast
+    if socket_reads:
+        reads = take_over_socket_reads(http11)
+        if reads is not None:
+            fast.on_end = reads.release
     return True

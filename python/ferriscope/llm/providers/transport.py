@@ -326,7 +326,7 @@ class Transport:
                 await asyncio.sleep(delay)
                 continue
             if response.status_code < 400:
-                take_over_chunked_body(response)
+                take_over_chunked_body(response, socket_reads=True)
                 return response
             failure = await self._aread_error(response, request)
             delay = attempts.next_delay(
