@@ -65,6 +65,7 @@ class FastSocketReads:
         "_timed_out",
         "_timeout",
         "_transport",
+        "_waiter",
         "_waiting_since",
         "_watchdog",
     )
@@ -85,19 +86,42 @@ class FastSocketReads:
         self._timeout: float | None = None
         self._timed_out = False
         self._watchdog: asyncio.TimerHandle | None = None
+        self._waiter: asyncio.Future[None] | None = None
         network_stream.read = self.read
         protocol.data_received = self._data_received
+        protocol.eof_received = self._eof_received
+        protocol.connection_lost = self._connection_lost
 
     # ---- the protocol side (called by the event loop) -------------------------------------
 
     def _data_received(self, data: bytes) -> None:
         self._queue.append(bytes(data))
-        self._buffered_event.set()
-        if self._waiting_since is None and not self._paused:
+        self._buffered_event.set()  # anyio's flag, for its reads after `release()`
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        elif self._waiting_since is None and not self._paused:
             # Nobody is waiting: the consumer is busy or stopped pulling. Leave the rest in
             # the kernel until it asks again.
             self._transport.pause_reading()
             self._paused = True
+
+    def _eof_received(self) -> bool | None:
+        keep_open = type(self._protocol).eof_received(self._protocol)
+        self._wake()
+        return keep_open
+
+    def _connection_lost(self, exc: Exception | None) -> None:
+        type(self._protocol).connection_lost(self._protocol, exc)
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        self._waiter = None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     # ---- the reader side -------------------------------------------------------------------
 
@@ -123,18 +147,20 @@ class FastSocketReads:
         if self._paused:
             transport.resume_reading()
             self._paused = False
+        loop = self._loop
         self._timeout = timeout
-        self._waiting_since = self._loop.time()
+        self._waiting_since = loop.time()
         if timeout is not None and self._watchdog is None:
             self._arm(self._waiting_since + timeout)
+        self._waiter = waiter = loop.create_future()
         try:
-            await self._buffered_event.wait()
+            await waiter
         finally:
+            self._waiter = None
             self._waiting_since = None
         if self._timed_out:
             self._timed_out = False
             if not self._queue:
-                self._buffered_event.clear()
                 raise httpcore.ReadTimeout("timed out waiting for the response body")
 
     def _check(self) -> None:
@@ -148,7 +174,7 @@ class FastSocketReads:
         deadline = since + timeout
         if self._loop.time() >= deadline:
             self._timed_out = True
-            self._buffered_event.set()  # wakes the read, which sees the flag
+            self._wake()
         else:
             self._arm(deadline)
 
@@ -183,7 +209,8 @@ class FastSocketReads:
             self._watchdog.cancel()
             self._watchdog = None
         self._network_stream.__dict__.pop("read", None)
-        self._protocol.__dict__.pop("data_received", None)
+        for name in ("data_received", "eof_received", "connection_lost"):
+            self._protocol.__dict__.pop(name, None)
         if not self._paused and not self._transport.is_closing():
             self._transport.pause_reading()
             self._paused = True
@@ -215,7 +242,7 @@ def take_over_socket_reads(connection: Any) -> FastSocketReads | None:
     transport = getattr(socket_stream, "_transport", None)
     if (
         type(protocol) is not protocol_class
-        or "data_received" in vars(protocol)
+        or not {"data_received", "eof_received", "connection_lost"}.isdisjoint(vars(protocol))
         or not isinstance(getattr(protocol, "read_queue", None), deque)
         or not isinstance(getattr(protocol, "read_event", None), asyncio.Event)
         or transport is None
