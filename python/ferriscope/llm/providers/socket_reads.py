@@ -109,7 +109,7 @@ class FastSocketReads:
             self._paused = True
 
     def _eof_received(self) -> bool | None:
-        keep_open = type(self._protocol).eof_received(self._protocol)
+        keep_open: bool | None = type(self._protocol).eof_received(self._protocol)
         self._wake()
         return keep_open
 
