@@ -197,21 +197,24 @@ class BaseStreamResponse(Generic[FormattableT]):
             cache.compact()  # every cursor at the live end has read it: it is pulling
             hot = cache.hot
         open_kind, append = self._open
+        format_ids = self._format_ids
+        calls = self._calls
+        marks = cache.marks
         for chunk in batch:
             kind = type(chunk)
             if kind is open_kind:
                 append(chunk.delta)
                 hot.append(chunk)
             elif kind is ToolCallChunk:
-                if chunk.id in self._format_ids:
+                if format_ids and chunk.id in format_ids:
                     chunk = TextChunk(delta=chunk.delta)
                     append(chunk.delta)  # the format tool's text part is the open one
                 else:
-                    call = self._calls.get(chunk.id)
+                    call = calls.get(chunk.id)
                     if call is None:
                         raise RuntimeError(f"Received tool_call_chunk for unknown id {chunk.id!r}")
                     call.pieces.append(chunk.delta)
-                    cache.marks.append(len(hot))  # kept as an object (`ChunkCache.add`)
+                    marks.append(len(hot))  # kept as an object (`ChunkCache.add`)
                 hot.append(chunk)
             else:
                 self._apply_rare(chunk, cache)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import operator
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from itertools import accumulate, islice, pairwise
 from typing import Any, overload
@@ -49,6 +49,7 @@ temporary objects of replaying a long cache."""
 _delta = operator.attrgetter("delta")
 _STARTS = (TextStartChunk, ThoughtStartChunk)
 _ENDS = (TextEndChunk, ThoughtEndChunk)
+_BOUNDS = _STARTS + _ENDS
 _TEXT = (TextChunk, TextEndChunk)
 
 
@@ -109,7 +110,17 @@ class ChunkCache(Sequence[Any]):
     run is in.
     """
 
-    __slots__ = ("_offset", "_parts", "_pieces", "_segs", "_starts", "base", "hot", "marks")
+    __slots__ = (
+        "_bounds",
+        "_offset",
+        "_parts",
+        "_pieces",
+        "_segs",
+        "_starts",
+        "base",
+        "hot",
+        "marks",
+    )
 
     def __init__(self) -> None:
         self.hot: list[Any] = []
@@ -122,12 +133,15 @@ class ChunkCache(Sequence[Any]):
         self._parts: list[list[str]] = []  # pieces of parts whose start is still hot
         self._pieces: list[str] | None = None  # pieces of the part being filed
         self._offset = 0  # where its next delta starts in its text
+        self._bounds: list[int] = []  # positions in `hot` of part start and end chunks
 
     # ---- writing (the response's accumulation) ---------------------------------------------
 
     def add(self, chunk: Any) -> None:
         """Appends an entry that is not a text or thought chunk of the open part."""
         hot = self.hot
+        if isinstance(chunk, _BOUNDS):
+            self._bounds.append(len(hot))
         self.marks.append(len(hot))
         hot.append(chunk)
 
@@ -169,10 +183,21 @@ class ChunkCache(Sequence[Any]):
         self.hot = []
 
     def _compact_mixed(self) -> None:
+        """Files a hot list that holds entries other than the open part's deltas.
+
+        Those entries (`marks`) are kept as objects. Consecutive ones, such as the argument
+        deltas of a tool call, are filed as one slice; only the start and end chunks of text
+        and thought parts (`_bounds`) need a look each, as they change whose text the
+        following runs are in."""
         hot = self.hot
         marks = self.marks
-        begin = 0
-        for mark in [*marks, len(hot)]:
+        bounds = self._bounds
+        n = len(hot)
+        # Constant along each run of consecutive marks (marks ascend, one entry apart).
+        keys = list(map(operator.sub, marks, range(len(marks))))
+        i = begin = 0
+        while True:
+            mark = marks[i] if i < len(marks) else n
             if mark > begin:  # text/thought chunks of the part being filed
                 deltas = list(map(_delta, hot[begin:mark]))
                 assert self._pieces is not None
@@ -181,25 +206,40 @@ class ChunkCache(Sequence[Any]):
                 self._starts.append(self.base + begin)
                 run = (type(hot[begin]), self._pieces, start, stop, _lengths(deltas))
                 self._segs.append(run)
-            if mark == len(hot):
+            if mark == n:
                 break
-            chunk = hot[mark]
-            if isinstance(chunk, _STARTS):
-                self._pieces = self._parts.pop(0)
-                self._offset = 0
-            elif isinstance(chunk, _ENDS):
-                self._merge_runs()
-                self._pieces = None
-            last = self._segs[-1] if self._segs else None
-            if type(last) is list and self._starts[-1] + len(last) == self.base + mark:
-                last.append(chunk)
+            j = bisect_right(keys, keys[i], lo=i)
+            end = mark + j - i
+            k = bisect_left(bounds, mark)
+            if k < len(bounds) and bounds[k] < end:
+                for at in range(mark, end):
+                    chunk = hot[at]
+                    if isinstance(chunk, _STARTS):
+                        self._pieces = self._parts.pop(0)
+                        self._offset = 0
+                    elif isinstance(chunk, _ENDS):
+                        self._merge_runs()
+                        self._pieces = None
+                    self._file_objects(at, [chunk])
             else:
-                self._starts.append(self.base + mark)
-                self._segs.append([chunk])
-            begin = mark + 1
+                self._file_objects(mark, hot[mark:end])
+            begin = end
+            i = j
         if self._pieces is not None:  # a part still open: join its deltas after the last mark
-            _join_tail(self._pieces, len(hot) - marks[-1] - 1)
+            _join_tail(self._pieces, n - marks[-1] - 1)
         marks.clear()
+        bounds.clear()
+
+    def _file_objects(self, at: int, chunks: list[Any]) -> None:
+        """Files hot entries `at`... (kept as objects) onto the last list segment if they
+        continue it, else as a new one."""
+        segs = self._segs
+        last = segs[-1] if segs else None
+        if type(last) is list and self._starts[-1] + len(last) == self.base + at:
+            last.extend(chunks)
+        else:
+            self._starts.append(self.base + at)
+            segs.append(chunks)
 
     def _merge_runs(self) -> None:
         """Makes the ended part's last runs (one per compaction) one run: a run costs ~200 B
