@@ -347,6 +347,34 @@ fn pystr(py: Python<'_>, s: &str) -> Py<PyString> {
     PyString::new(py, s).unbind()
 }
 
+/// The Python strings of the tool-call ids a decoder has recently emitted.
+///
+/// Every argument delta of a call carries its id, and the response looks each one up in a
+/// dict. Handing out the same string object for the same id saves making the string and,
+/// since a `str` caches its hash, hashing it again on every chunk.
+#[derive(Default)]
+pub struct IdStrings {
+    recent: Vec<(String, Py<PyString>)>,
+}
+
+impl IdStrings {
+    /// Ids kept: parallel tool calls in one reply rarely exceed this; a miss only costs a new
+    /// string.
+    const CAPACITY: usize = 16;
+
+    fn get(&mut self, py: Python<'_>, id: &str) -> Py<PyString> {
+        if let Some((_, s)) = self.recent.iter().find(|(known, _)| known == id) {
+            return s.clone_ref(py);
+        }
+        let s = pystr(py, id);
+        if self.recent.len() == Self::CAPACITY {
+            self.recent.remove(0);
+        }
+        self.recent.push((id.to_owned(), s.clone_ref(py)));
+        s
+    }
+}
+
 /// Takes an object out of the cyclic garbage collector's lists.
 ///
 /// PyO3 makes every class GC-tracked, so a response caching 100k chunks for replay would have
@@ -359,7 +387,11 @@ pub fn untrack(obj: &Bound<'_, PyAny>) {
 }
 
 /// Creates the one Python object for a chunk.
-pub fn chunk_to_py<'py>(py: Python<'py>, chunk: &Chunk) -> PyResult<Bound<'py, PyAny>> {
+pub fn chunk_to_py<'py>(
+    py: Python<'py>,
+    chunk: &Chunk,
+    ids: &mut IdStrings,
+) -> PyResult<Bound<'py, PyAny>> {
     let acyclic = !matches!(
         chunk,
         Chunk::Usage(_) | Chunk::Finish(_) | Chunk::RawEvent(_) | Chunk::RawMessage(_)
@@ -375,7 +407,7 @@ pub fn chunk_to_py<'py>(py: Python<'py>, chunk: &Chunk) -> PyResult<Bound<'py, P
         Chunk::ToolCall { id, delta } => Bound::new(
             py,
             ToolCallChunk {
-                id: pystr(py, id),
+                id: ids.get(py, id),
                 delta: pystr(py, delta),
             },
         )?
@@ -394,14 +426,18 @@ pub fn chunk_to_py<'py>(py: Python<'py>, chunk: &Chunk) -> PyResult<Bound<'py, P
         Chunk::ToolCallStart { id, name } => Bound::new(
             py,
             ToolCallStartChunk {
-                id: pystr(py, id),
+                id: ids.get(py, id),
                 name: pystr(py, name),
             },
         )?
         .into_any(),
-        Chunk::ToolCallEnd { id } => {
-            Bound::new(py, ToolCallEndChunk { id: pystr(py, id) })?.into_any()
-        }
+        Chunk::ToolCallEnd { id } => Bound::new(
+            py,
+            ToolCallEndChunk {
+                id: ids.get(py, id),
+            },
+        )?
+        .into_any(),
         Chunk::Usage(u) => Bound::new(py, usage_chunk(py, u)?)?.into_any(),
         Chunk::Finish(reason) => {
             let class = python_class(

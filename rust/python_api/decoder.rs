@@ -10,7 +10,7 @@ use crate::chunk::{Chunk, DecodeOptions, ErrorKind, StreamError};
 use crate::providers::{StreamDecoder, WireFormat};
 use crate::sse::{SseDecoder, DEFAULT_MAX_LINE_BYTES};
 
-use super::chunks::chunk_to_py;
+use super::chunks::{chunk_to_py, IdStrings};
 
 /// Reads at least this large are decoded with the GIL released, so other Python threads run.
 const DETACH_THRESHOLD: usize = 64 * 1024;
@@ -20,6 +20,7 @@ const DETACH_THRESHOLD: usize = 64 * 1024;
 pub struct PyStreamDecoder {
     inner: StreamDecoder,
     out: Vec<Chunk>,
+    ids: IdStrings,
 }
 
 impl PyStreamDecoder {
@@ -49,7 +50,7 @@ impl PyStreamDecoder {
     fn take<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
         for chunk in self.out.drain(..) {
-            list.append(chunk_to_py(py, &chunk)?)?;
+            list.append(chunk_to_py(py, &chunk, &mut self.ids)?)?;
         }
         Ok(list)
     }
@@ -83,6 +84,7 @@ impl PyStreamDecoder {
         Ok(Self {
             inner: StreamDecoder::with_sse(format, options, SseDecoder::new(max_line_bytes)),
             out: Vec::new(),
+            ids: IdStrings::default(),
         })
     }
 
