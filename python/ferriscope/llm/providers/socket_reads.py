@@ -25,18 +25,19 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import weakref
 from collections import deque
 from typing import Any
 
-import httpcore
-
 __all__ = ["FastSocketReads", "take_over_socket_reads"]
 
 
+@functools.cache
 def _private_classes() -> tuple[type[Any], type[Any], type[Any]] | None:
     """httpcore's anyio stream and anyio's asyncio socket stream and protocol (private:
-    checked on every take-over, never assumed)."""
+    checked on every take-over, never assumed). Imported at the first take-over, as httpx
+    imports httpcore only when a client is made."""
     try:
         from anyio._backends._asyncio import SocketStream, StreamProtocol
         from httpcore._backends.anyio import AnyIOStream
@@ -44,8 +45,6 @@ def _private_classes() -> tuple[type[Any], type[Any], type[Any]] | None:
         return None
     return AnyIOStream, SocketStream, StreamProtocol
 
-
-_CLASSES = _private_classes()
 
 
 class FastSocketReads:
@@ -161,7 +160,7 @@ class FastSocketReads:
         if self._timed_out:
             self._timed_out = False
             if not self._queue:
-                raise httpcore.ReadTimeout("timed out waiting for the response body")
+                raise _httpcore().ReadTimeout("timed out waiting for the response body")
 
     def _check(self) -> None:
         """The watchdog: times out a read that has waited `timeout`, else re-arms for the
@@ -194,10 +193,11 @@ class FastSocketReads:
         """What anyio's read does on an empty queue after its wait: end of stream, or the
         connection's failure."""
         if self._socket_stream._closed:
-            raise httpcore.ReadError("the connection was closed")
+            raise _httpcore().ReadError("the connection was closed")
         exception = self._protocol.exception
         if exception is not None:
-            raise httpcore.ReadError(str(exception) or type(exception).__name__) from exception
+            message = str(exception) or type(exception).__name__
+            raise _httpcore().ReadError(message) from exception
         return b""
 
     def release(self) -> None:
@@ -220,6 +220,12 @@ class FastSocketReads:
 _QUIET_CONTEXT = contextvars.Context()
 
 
+def _httpcore() -> Any:
+    import httpcore  # loaded by then: the connection being read is httpcore's
+
+    return httpcore
+
+
 def _check_weakly(ref: weakref.ReferenceType[FastSocketReads]) -> None:
     reads = ref()
     if reads is not None:
@@ -229,9 +235,10 @@ def _check_weakly(ref: weakref.ReferenceType[FastSocketReads]) -> None:
 def take_over_socket_reads(connection: Any) -> FastSocketReads | None:
     """Installs `FastSocketReads` on an httpcore HTTP/1.1 connection over a plain asyncio
     socket. None leaves the connection exactly as it was."""
-    if _CLASSES is None:
+    classes = _private_classes()
+    if classes is None:
         return None
-    anyio_stream_class, socket_stream_class, protocol_class = _CLASSES
+    anyio_stream_class, socket_stream_class, protocol_class = classes
     network_stream = getattr(connection, "_network_stream", None)
     if type(network_stream) is not anyio_stream_class or "read" in vars(network_stream):
         return None
