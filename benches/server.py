@@ -262,6 +262,7 @@ class BenchServer:
         self.directory = Path(directory)
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
+        self._client_cpus: set[int] | None = None
 
     def __enter__(self) -> str:
         self.process = subprocess.Popen(
@@ -274,9 +275,26 @@ class BenchServer:
         if not self.url.startswith("http://"):
             self.process.kill()
             raise RuntimeError("benches/server.py did not start")
+        self._pin()
         return self.url
 
+    def _pin(self) -> None:
+        """Server and client on different CPUs, when there are two or more: sharing a core
+        with the server's writes made the client's CPU per chunk vary by up to 2× between runs
+        on a 2-core machine (cache and scheduler effects), for either library."""
+        if not hasattr(os, "sched_setaffinity") or self.process is None:
+            return
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            return
+        self._client_cpus = set(cpus)
+        os.sched_setaffinity(self.process.pid, {cpus[-1]})
+        os.sched_setaffinity(0, set(cpus[:-1]))  # inherited by client subprocesses
+
     def __exit__(self, *exc_info: object) -> None:
+        if self._client_cpus is not None:
+            os.sched_setaffinity(0, self._client_cpus)
+            self._client_cpus = None
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)

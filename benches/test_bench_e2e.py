@@ -51,7 +51,7 @@ LIBS = ("ferriscope", "mirascope")
 FRAMINGS = os.environ.get("FERRISCOPE_E2E_FRAMINGS", "event,65536").split(",")
 CHUNKS = int(os.environ.get("FERRISCOPE_E2E_CHUNKS", "3000"))
 ROUNDS = {
-    "ferriscope": int(os.environ.get("FERRISCOPE_E2E_ROUNDS", "10")),
+    "ferriscope": int(os.environ.get("FERRISCOPE_E2E_ROUNDS", "30")),
     "mirascope": int(os.environ.get("FERRISCOPE_E2E_MIRASCOPE_ROUNDS", "3")),
 }
 SCALING = [

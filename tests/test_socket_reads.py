@@ -11,22 +11,38 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
+import ssl
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
+import trustme
 
 from ferriscope import llm
 from ferriscope.llm.providers import chunked_body
 from ferriscope.llm.providers.socket_reads import FastSocketReads, take_over_socket_reads
 from ferriscope.testing.synth import Reply, openai_completions_stream
-from tests.test_chunked_body import BODY, BROKEN, EXPECTED, Script, chunked, raw_server, split
+from tests.test_chunked_body import (
+    BODY,
+    BROKEN,
+    EXPECTED,
+    RawServer,
+    Script,
+    chunked,
+    raw_server,
+    split,
+)
 
 
 @pytest.fixture(params=[True, False], ids=["fast-reads", "anyio-reads"])
-def taken(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Runs a test with the lighter reads and with anyio's own, recording each take-over."""
+def taken(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """Runs a test with the lighter reads and with anyio's own, recording each take-over;
+    with the lighter reads on, every response (plain or TLS) must have taken them."""
     record: list[Any] = []
 
     def spy(connection: Any) -> FastSocketReads | None:
@@ -35,7 +51,10 @@ def taken(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> li
         return reads
 
     monkeypatch.setattr(chunked_body, "take_over_socket_reads", spy)
-    return record
+    yield record
+    assert record, "no chunked body was taken over"
+    if request.param:
+        assert all(reads is not None for reads in record), record
 
 
 async def outcome(model: llm.Model) -> tuple[str, type[BaseException] | None]:
@@ -162,3 +181,95 @@ async def test_a_consumer_that_stops_pulling_leaves_the_rest_in_the_kernel(
     assert len("".join(rest)) == 18_000 * 1000 + 1  # the rest, then the separator
     if reads is not None:
         assert_handed_back(reads)
+
+
+# ---- over TLS: anyio's TLS stream decrypts, the raw reads under it are ours ------------------
+
+
+class TLSRawServer(RawServer):
+    """`RawServer` behind TLS, with a certificate from a throwaway CA."""
+
+    def __init__(self, scripts: list[Script], context: ssl.SSLContext) -> None:
+        super().__init__(scripts)
+        self.context = context
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            wrapped = self.context.wrap_socket(conn, server_side=True)
+        except (OSError, ssl.SSLError):
+            conn.close()
+            return
+        super()._serve(wrapped)
+
+
+@contextmanager
+def tls_server(*scripts: Script, timeout: float = 5.0) -> Iterator[TLSRawServer]:
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    server = TLSRawServer(list(scripts), server_context)
+    server.sock.bind(("127.0.0.1", 0))
+    server.sock.listen()
+    threading.Thread(target=server._accept, daemon=True).start()
+    llm.reset_provider_registry()
+    llm.register_provider(
+        "openai:completions",
+        scope="openai/",
+        base_url=server.url.replace("http://", "https://") + "/v1",
+        api_key="sk-test",
+        max_retries=0,
+        timeout=timeout,
+        async_http_client=httpx.AsyncClient(
+            verify=client_context, timeout=httpx.Timeout(timeout, connect=5.0)
+        ),
+    )
+    try:
+        yield server
+    finally:
+        llm.reset_provider_registry()
+        server.sock.close()
+
+
+@pytest.mark.parametrize("seed", range(4))
+async def test_tls_streams_read_the_same(taken: list[Any], seed: int) -> None:
+    rng = random.Random(seed)
+    wire = chunked(BODY, [rng.choice([7, 64, 5000])])
+    cuts = [rng.randrange(len(wire)) for _ in range(rng.randint(0, 30))]
+    with tls_server(Script(split(wire, cuts)), Script([wire])) as server:
+        model = llm.Model("openai/gpt-4o")
+        assert await outcome(model) == (EXPECTED, None)
+        assert await outcome(model) == (EXPECTED, None)
+        assert (server.requests, server.accepted) == (2, 1)
+    assert len(taken) == 2
+    for reads in taken:
+        if reads is not None:
+            assert reads._tls_stream is not None
+            assert "receive" not in vars(reads._socket_stream)
+            assert_handed_back(reads)
+
+
+@pytest.mark.parametrize("case", ["connection closed mid-chunk", "bad size line"])
+async def test_tls_broken_bodies_fail_alike(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = []
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(chunked_body, "take_over_socket_reads", lambda c: None)
+        with tls_server(Script([BROKEN[case]], close=True)):
+            text, error = await outcome(llm.Model("openai/gpt-4o"))
+        assert error is not None and issubclass(error, llm.Error)
+        results.append((error, EXPECTED.startswith(text), bool(text)))
+    assert results[0] == results[1]
+
+
+async def test_tls_stall_times_out(taken: list[Any]) -> None:
+    cut = BODY.index(b"\n\n", len(BODY) // 2) + 2
+    part = Script([chunked(BODY[:cut], [40]).removesuffix(b"0\r\n\r\n")])
+    with tls_server(part, Script([]), timeout=0.3):
+        started = time.perf_counter()
+        text, error = await outcome(llm.Model("openai/gpt-4o"))
+        waited = time.perf_counter() - started
+    assert error is llm.TimeoutError
+    assert text and EXPECTED.startswith(text)
+    assert 0.3 <= waited < 3.0

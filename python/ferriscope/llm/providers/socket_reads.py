@@ -17,8 +17,9 @@ see a consistent state, and it differs only in bookkeeping:
   read: the same deadline (no read waits longer than `timeout`), checked lazily.
 
 When the body ends (`release()`) the socket is paused again and anyio's `read` is back.
-Only the plain-socket asyncio stream is taken over; TLS, trio, or any other layout keeps
-httpcore's path, which behaves the same.
+Over TLS, anyio's TLS stream still decrypts and only the raw socket reads under it are
+replaced. trio, HTTP/2, a proxy tunnel or any other layout keeps httpcore's path, which
+behaves the same.
 """
 
 from __future__ import annotations
@@ -34,16 +35,17 @@ __all__ = ["FastSocketReads", "take_over_socket_reads"]
 
 
 @functools.cache
-def _private_classes() -> tuple[type[Any], type[Any], type[Any]] | None:
-    """httpcore's anyio stream and anyio's asyncio socket stream and protocol (private:
-    checked on every take-over, never assumed). Imported at the first take-over, as httpx
-    imports httpcore only when a client is made."""
+def _private_classes() -> tuple[type[Any], type[Any], type[Any], type[Any]] | None:
+    """httpcore's anyio stream, anyio's asyncio socket stream and protocol, and anyio's TLS
+    stream (private: checked on every take-over, never assumed). Imported at the first
+    take-over, as httpx imports httpcore only when a client is made."""
     try:
         from anyio._backends._asyncio import SocketStream, StreamProtocol
+        from anyio.streams.tls import TLSStream
         from httpcore._backends.anyio import AnyIOStream
     except ImportError:  # pragma: no cover - another anyio/httpcore layout
         return None
-    return AnyIOStream, SocketStream, StreamProtocol
+    return AnyIOStream, SocketStream, StreamProtocol, TLSStream
 
 
 
@@ -63,15 +65,17 @@ class FastSocketReads:
         "_socket_stream",
         "_timed_out",
         "_timeout",
+        "_tls_stream",
         "_transport",
         "_waiter",
         "_waiting_since",
         "_watchdog",
     )
 
-    def __init__(self, network_stream: Any, socket_stream: Any) -> None:
+    def __init__(self, network_stream: Any, socket_stream: Any, tls_stream: Any = None) -> None:
         self._network_stream = network_stream
         self._socket_stream = socket_stream
+        self._tls_stream = tls_stream
         self._transport = socket_stream._transport
         protocol = socket_stream._protocol
         self._protocol = protocol
@@ -86,7 +90,12 @@ class FastSocketReads:
         self._timed_out = False
         self._watchdog: asyncio.TimerHandle | None = None
         self._waiter: asyncio.Future[None] | None = None
-        network_stream.read = self.read
+        if tls_stream is None:
+            network_stream.read = self.read
+        else:
+            # TLS: anyio's TLS layer still decrypts; only the raw socket reads under it change.
+            network_stream.read = self._tls_read
+            socket_stream.receive = self._receive
         protocol.data_received = self._data_received
         protocol.eof_received = self._eof_received
         protocol.connection_lost = self._connection_lost
@@ -177,6 +186,44 @@ class FastSocketReads:
         else:
             self._arm(deadline)
 
+    async def _tls_read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        """`read` over TLS: anyio's TLS stream, reading through `_receive`, with the errors
+        `AnyIOStream.read` maps."""
+        import anyio
+
+        self._timeout = timeout
+        try:
+            data: bytes = await self._tls_stream.receive(max_bytes)
+        except anyio.EndOfStream:
+            return b""
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError) as error:
+            cause = error.__cause__ or error
+            raise _httpcore().ReadError(str(cause) or type(cause).__name__) from error
+        return data
+
+    async def _receive(self, max_bytes: int = 65536) -> bytes:
+        """Stands in for anyio's `SocketStream.receive` under the TLS layer: the same results
+        and anyio errors, and `httpcore.ReadTimeout` (not an `OSError`, so the TLS layer
+        lets it through) once a wait exceeds the timeout of the read in progress."""
+        import anyio
+
+        queue = self._queue
+        if not queue:
+            await self._wait(self._timeout)
+            if not queue:
+                if self._socket_stream._closed:
+                    raise anyio.ClosedResourceError
+                if self._protocol.exception is not None:
+                    raise anyio.BrokenResourceError from self._protocol.exception
+                raise anyio.EndOfStream
+        chunk = queue.popleft()
+        if len(chunk) > max_bytes:
+            queue.appendleft(chunk[max_bytes:])
+            chunk = chunk[:max_bytes]
+        if not queue:
+            self._buffered_event.clear()
+        return chunk
+
     def _arm(self, when: float) -> None:
         # The timer holds this object weakly: an abandoned stream is freed with its
         # connection, not kept until the timer fires.
@@ -209,6 +256,7 @@ class FastSocketReads:
             self._watchdog.cancel()
             self._watchdog = None
         self._network_stream.__dict__.pop("read", None)
+        self._socket_stream.__dict__.pop("receive", None)
         for name in ("data_received", "eof_received", "connection_lost"):
             self._protocol.__dict__.pop(name, None)
         if not self._paused and not self._transport.is_closing():
@@ -233,18 +281,22 @@ def _check_weakly(ref: weakref.ReferenceType[FastSocketReads]) -> None:
 
 
 def take_over_socket_reads(connection: Any) -> FastSocketReads | None:
-    """Installs `FastSocketReads` on an httpcore HTTP/1.1 connection over a plain asyncio
-    socket. None leaves the connection exactly as it was."""
+    """Installs `FastSocketReads` on an httpcore HTTP/1.1 connection over an asyncio socket,
+    plain or under anyio's TLS stream. None leaves the connection exactly as it was."""
     classes = _private_classes()
     if classes is None:
         return None
-    anyio_stream_class, socket_stream_class, protocol_class = classes
+    anyio_stream_class, socket_stream_class, protocol_class, tls_stream_class = classes
     network_stream = getattr(connection, "_network_stream", None)
     if type(network_stream) is not anyio_stream_class or "read" in vars(network_stream):
         return None
     socket_stream = getattr(network_stream, "_stream", None)
-    if type(socket_stream) is not socket_stream_class:
-        return None  # TLS, or another backend
+    tls_stream = None
+    if type(socket_stream) is tls_stream_class:
+        tls_stream = socket_stream
+        socket_stream = getattr(tls_stream, "transport_stream", None)
+    if type(socket_stream) is not socket_stream_class or "receive" in vars(socket_stream):
+        return None  # another backend, or TLS over something else (a proxy tunnel)
     protocol = getattr(socket_stream, "_protocol", None)
     transport = getattr(socket_stream, "_transport", None)
     if (
@@ -257,6 +309,6 @@ def take_over_socket_reads(connection: Any) -> FastSocketReads | None:
     ):
         return None
     try:
-        return FastSocketReads(network_stream, socket_stream)
+        return FastSocketReads(network_stream, socket_stream, tls_stream)
     except RuntimeError:  # no running loop
         return None
