@@ -28,7 +28,11 @@ Framings (`Transfer-Encoding: chunked` unless said otherwise):
 
 Run standalone (prints the URL on its first line of stdout, then serves until killed):
 
-    python benches/server.py --dir /tmp/bodies [--port 0]
+    python benches/server.py --dir /tmp/bodies [--port 0] [--tls-cert C --tls-key K]
+
+With a certificate it speaks HTTPS (`BenchServer(directory, tls=True)` makes one from a
+throwaway `trustme` CA and exposes the CA file as `ca_file`: clients trust it through
+`SSL_CERT_FILE`, which httpx honours for ferriscope and for Mirascope's SDK clients alike).
 
 or from Python: `with BenchServer(directory) as url: ...` (starts the script as a child
 process and stops it on exit). `build_body(kind, n)` and `write_body` generate the bodies in
@@ -46,6 +50,7 @@ import os
 import random
 import re
 import resource
+import ssl
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -242,37 +247,59 @@ def _raise_fd_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def serve(directory: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+async def serve(
+    directory: Path, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None
+) -> None:
     """Serves `directory` until cancelled; prints the URL first."""
     store = _Store(directory)
     pacer = _Pacer()
     server = await asyncio.start_server(
-        lambda r, w: _handle(store, pacer, r, w), host, port, backlog=4096, limit=1 << 20
+        lambda r, w: _handle(store, pacer, r, w),
+        host,
+        port,
+        backlog=4096,
+        limit=1 << 20,
+        ssl=tls,
     )
     sock_host, sock_port = server.sockets[0].getsockname()[:2]
-    print(f"http://{sock_host}:{sock_port}", flush=True)
+    scheme = "https" if tls is not None else "http"
+    print(f"{scheme}://{sock_host}:{sock_port}", flush=True)
     async with server:
         await server.serve_forever()
+
+
+# The CPUs this process may use at import, before any server pinned it to fewer.
+_CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 
 
 class BenchServer:
     """`benches/server.py` as a child process: `with BenchServer(dir) as url: ...`."""
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
+    def __init__(self, directory: str | os.PathLike[str], *, tls: bool = False) -> None:
         self.directory = Path(directory)
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
+        self.tls = tls
+        self.ca_file = ""
         self._client_cpus: set[int] | None = None
 
     def __enter__(self) -> str:
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--dir", str(self.directory)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        args = [sys.executable, __file__, "--dir", str(self.directory)]
+        if self.tls:
+            import trustme
+
+            ca = trustme.CA()
+            cert = ca.issue_cert("127.0.0.1")
+            paths = {name: self.directory / f"tls-{name}.pem" for name in ("ca", "cert", "key")}
+            ca.cert_pem.write_to_path(str(paths["ca"]))
+            cert.cert_chain_pems[0].write_to_path(str(paths["cert"]))
+            cert.private_key_pem.write_to_path(str(paths["key"]))
+            self.ca_file = str(paths["ca"])
+            args += ["--tls-cert", str(paths["cert"]), "--tls-key", str(paths["key"])]
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith("http://"):
+        if not self.url.startswith(("http://", "https://")):
             self.process.kill()
             raise RuntimeError("benches/server.py did not start")
         self._pin()
@@ -282,14 +309,12 @@ class BenchServer:
         """Server and client on different CPUs, when there are two or more: sharing a core
         with the server's writes made the client's CPU per chunk vary by up to 2× between runs
         on a 2-core machine (cache and scheduler effects), for either library."""
-        if not hasattr(os, "sched_setaffinity") or self.process is None:
+        if not _CPUS or len(_CPUS) < 2 or self.process is None:
             return
-        cpus = sorted(os.sched_getaffinity(0))
-        if len(cpus) < 2:
-            return
-        self._client_cpus = set(cpus)
-        os.sched_setaffinity(self.process.pid, {cpus[-1]})
-        os.sched_setaffinity(0, set(cpus[:-1]))  # inherited by client subprocesses
+        self._client_cpus = os.sched_getaffinity(0)
+        # The client away from CPU 0, which takes more of the kernel's own work on this VM.
+        os.sched_setaffinity(self.process.pid, {_CPUS[0]})
+        os.sched_setaffinity(0, set(_CPUS[1:]))  # inherited by client subprocesses
 
     def __exit__(self, *exc_info: object) -> None:
         if self._client_cpus is not None:
@@ -460,10 +485,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dir", required=True, help="directory of <name>.sse bodies")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--tls-cert", help="PEM certificate: serve HTTPS")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
     args = parser.parse_args(argv)
     _raise_fd_limit()
+    tls = None
+    if args.tls_cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
     try:
-        asyncio.run(serve(Path(args.dir), args.host, args.port))
+        asyncio.run(serve(Path(args.dir), args.host, args.port, tls))
     except KeyboardInterrupt:
         pass
 

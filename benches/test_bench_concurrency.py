@@ -17,6 +17,8 @@ process, so the client's CPU time is the client's alone.
     - paced (`@rate`): each stream delivers `rate` chunks per second, one HTTP chunk per
       event, the streams' ticks staggered (a fleet of real LLM streams: lag and CPU load
       at a realistic arrival rate).
+  `test_concurrent_tls_streams` runs the paced case again over HTTPS (a throwaway CA that
+  both libraries trust through `SSL_CERT_FILE`), as real APIs are reached.
   With `--keep` every response stays referenced until all have finished, so the peak holds
   all of them with their whole replay caches (at full speed a finished response is
   otherwise freed while others still stream); `end_rss_growth_mb` is the RSS growth then.
@@ -261,7 +263,10 @@ def child(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--keep", action="store_true", help="concurrent: keep every response alive to the end"
     )
+    parser.add_argument("--ca", help="CA file of an https:// server (set as SSL_CERT_FILE)")
     args = parser.parse_args(argv)
+    if args.ca:
+        os.environ["SSL_CERT_FILE"] = args.ca  # httpx reads it when a client is made
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     start_rss = rss()
@@ -310,6 +315,19 @@ if __name__ != "__main__":
             assert bench_server.process is not None
             yield url, directory, bodies, bench_server.process.pid
 
+    @pytest.fixture(scope="module")
+    def tls_server(
+        tmp_path_factory: pytest.TempPathFactory,
+    ) -> Iterator[tuple[str, Any, dict[int, Any], int, str]]:
+        """The same server over HTTPS (a throwaway CA), for the paced TLS case."""
+        directory = tmp_path_factory.mktemp("tls-bodies")
+        body = build_body("openai-completions", CHUNKS)
+        write_body(directory, body)
+        bench_server = BenchServer(directory, tls=True)
+        with bench_server as url:
+            assert bench_server.process is not None
+            yield url, directory, {CHUNKS: body}, bench_server.process.pid, bench_server.ca_file
+
     @pytest.fixture(scope="module", autouse=True)
     def report(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
@@ -326,6 +344,8 @@ if __name__ != "__main__":
         url = server[0]
         pid = server[3]
         before = _server_cpu(pid)
+        if len(server) > 4 and server[4]:
+            args = (*args, "--ca", server[4])
         done = subprocess.run(
             [sys.executable, __file__, *args, "--url", url],
             capture_output=True,
@@ -383,6 +403,33 @@ if __name__ != "__main__":
         assert out["chunks"] == streams * (body.deltas + 1)
         assert out["chars"] == [len(body.text) + 1]
 
+    # Real APIs are HTTPS: the paced case again over TLS (`FERRISCOPE_CONC_TLS_CASES`).
+    TLS_CASES = [
+        (lib, int(streams), framing)
+        for streams, _, framing in (
+            case.partition(":")
+            for case in os.environ.get("FERRISCOPE_CONC_TLS_CASES", "200:event@50").split(",")
+            if case
+        )
+        for lib in LIBS
+    ]
+
+    @pytest.mark.parametrize(("lib", "streams", "framing"), TLS_CASES)
+    def test_concurrent_tls_streams(
+        benchmark: Any, tls_server: Any, lib: str, streams: int, framing: str
+    ) -> None:
+        _skip_missing(lib)
+        body = tls_server[2][CHUNKS]
+        args = ["concurrent", "--lib", lib, "--body", body.name, "--framing", framing]
+        args += ["--streams", str(streams)]
+        benchmark.group = f"concurrency, TLS, {streams} streams × {body.deltas} ({framing})"
+        benchmark.name = lib
+        out = benchmark.pedantic(run_child, args=(tls_server, *args), rounds=1, iterations=1)
+        out["tls"] = True
+        benchmark.extra_info.update(out)
+        assert out["errors"] == 0, out["first_error"]
+        assert out["chunks"] == streams * (body.deltas + 1)
+
     @pytest.mark.parametrize("lib", LIBS)
     def test_memory_streams_kept_alive(benchmark: Any, server: Any, lib: str) -> None:
         """1,000 streams of 2,000 chunks at full speed, every response kept to the end."""
@@ -432,6 +479,7 @@ if __name__ != "__main__":
             if r["mode"] != "concurrent":
                 continue
             framing = r["framing"] + ("+keep" if r.get("kept_alive") else "")
+            framing += "+tls" if r.get("tls") else ""
             lines.append(
                 f"{r['lib']:<11} {r['streams']:>7} {framing:>10} "
                 f"{r['chunks_per_cpu_s']:>13,} {r['us_per_chunk']:>9} {r['cpu_load']:>8} "
