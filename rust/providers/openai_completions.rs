@@ -35,11 +35,13 @@ const FORMAT_TOOL_NAME: &str = "__mirascope_formatted_output_tool__";
 struct Payload<'a> {
     #[serde(default, borrow, rename = "choices", deserialize_with = "choice_zero")]
     choice: Option<Choice<'a>>,
+    /// Boxed, as is `error`: both are rare, and serde moves the whole payload struct several
+    /// times per event, so every inline byte is copied on every chunk.
     #[serde(default)]
-    usage: Option<WireUsage>,
+    usage: Option<Box<WireUsage>>,
     /// Kept as a `Value`: errors are rare and their shape varies between servers.
     #[serde(default)]
-    error: Option<Value>,
+    error: Option<Box<Value>>,
     /// `"error"` marks the bare error object older vLLM versions stream.
     #[serde(default, borrow, deserialize_with = "opt_str")]
     object: Option<Cow<'a, str>>,

@@ -55,10 +55,16 @@ class FastChunkedReader:
         if not size:
             return None
         decoder = self._decoder
+        data = _buffer_of(buf)
         try:
-            payload = decoder.feed(buf.maybe_extract_at_most(size))
+            payload = decoder.feed(buf.maybe_extract_at_most(size) if data is None else data)
         except ValueError as error:
             raise h11.RemoteProtocolError(str(error)) from None
+        finally:
+            if data is not None:  # all of it was read: empty h11's buffer as extracting would
+                data.clear()
+                buf._next_line_search = 0
+                buf._multiple_lines_search = 0
         if decoder.error is not None:
             # Good chunks came before the bad one in this read: deliver them, fail next call
             # (as h11's reader does, one chunk at a time).
@@ -95,6 +101,16 @@ class FastChunkedReader:
         raise h11.RemoteProtocolError(
             "peer closed connection without sending complete message body (incomplete chunked read)"
         )
+
+
+def _buffer_of(buf: Any) -> bytearray | None:
+    """The `bytearray` inside h11's receive buffer, read in place by the de-framer. h11's own
+    `maybe_extract_at_most` would copy it twice (a check slice, then the slice it returns) on
+    every read. None if this h11 keeps its bytes another way."""
+    data = getattr(buf, "_data", None)
+    if type(data) is bytearray and hasattr(buf, "_multiple_lines_search"):
+        return data
+    return None
 
 
 def _httpcore_connection(response: httpx.Response) -> Any:
