@@ -48,7 +48,6 @@ def _private_classes() -> tuple[type[Any], type[Any], type[Any], type[Any]] | No
     return AnyIOStream, SocketStream, StreamProtocol, TLSStream
 
 
-
 class FastSocketReads:
     """Replaces `read` on one httpcore `AnyIOStream` (same signature and errors) until
     `release()`."""
