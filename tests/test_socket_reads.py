@@ -273,3 +273,27 @@ async def test_tls_stall_times_out(taken: list[Any]) -> None:
     assert error is llm.TimeoutError
     assert text and EXPECTED.startswith(text)
     assert 0.3 <= waited < 3.0
+
+
+def test_uvloop_streams_keep_anyios_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvloop's transports bind the protocol's callbacks once, so the lighter reads would
+    never be woken: under uvloop the take-over declines and the stream reads as before."""
+    uvloop = pytest.importorskip("uvloop")
+    record: list[Any] = []
+
+    def spy(connection: Any) -> FastSocketReads | None:
+        reads = take_over_socket_reads(connection)
+        record.append(reads)
+        return reads
+
+    monkeypatch.setattr(chunked_body, "take_over_socket_reads", spy)
+    loop = uvloop.new_event_loop()
+    try:
+        with raw_server(Script(split(chunked(BODY, [64]), [100, 2000]))):
+            result = loop.run_until_complete(
+                asyncio.wait_for(outcome(llm.Model("openai/gpt-4o")), timeout=10)
+            )
+    finally:
+        loop.close()
+    assert result == (EXPECTED, None)
+    assert record == [None]

@@ -18,8 +18,8 @@ see a consistent state, and it differs only in bookkeeping:
 
 When the body ends (`release()`) the socket is paused again and anyio's `read` is back.
 Over TLS, anyio's TLS stream still decrypts and only the raw socket reads under it are
-replaced. trio, HTTP/2, a proxy tunnel or any other layout keeps httpcore's path, which
-behaves the same.
+replaced. Only asyncio's own selector transport is taken over: uvloop, trio, HTTP/2, a
+proxy tunnel or any other layout keeps httpcore's path, which behaves the same.
 """
 
 from __future__ import annotations
@@ -267,6 +267,17 @@ class FastSocketReads:
 _QUIET_CONTEXT = contextvars.Context()
 
 
+# Transports that look the protocol's callbacks up on every call, so the instance attributes
+# set here are what they call. asyncio's own selector socket transport does; uvloop's binds
+# `data_received` once when the connection is made, and would never wake a read (its
+# streams keep anyio's reads).
+_CALLS_PROTOCOL_BY_NAME: tuple[type[Any], ...] = tuple(
+    cls
+    for cls in (getattr(asyncio.selector_events, "_SelectorSocketTransport", None),)
+    if isinstance(cls, type)
+)
+
+
 def _httpcore() -> Any:
     import httpcore  # loaded by then: the connection being read is httpcore's
 
@@ -300,6 +311,7 @@ def take_over_socket_reads(connection: Any) -> FastSocketReads | None:
     transport = getattr(socket_stream, "_transport", None)
     if (
         type(protocol) is not protocol_class
+        or not isinstance(transport, _CALLS_PROTOCOL_BY_NAME)
         or not {"data_received", "eof_received", "connection_lost"}.isdisjoint(vars(protocol))
         or not isinstance(getattr(protocol, "read_queue", None), deque)
         or not isinstance(getattr(protocol, "read_event", None), asyncio.Event)
