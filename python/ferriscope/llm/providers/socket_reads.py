@@ -133,11 +133,15 @@ class FastSocketReads:
     # ---- the reader side -------------------------------------------------------------------
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        queue = self._queue
-        if not queue:
+        if not self._queue:
             await self._wait(timeout)
-            if not queue:
+            if not self._queue:
                 return self._empty()
+        return self._pop(max_bytes)
+
+    def _pop(self, max_bytes: int) -> bytes:
+        """The next bytes received, at most `max_bytes`; anyio's flag follows the queue."""
+        queue = self._queue
         chunk = queue.popleft()
         if len(chunk) > max_bytes:
             queue.appendleft(chunk[max_bytes:])
@@ -206,22 +210,15 @@ class FastSocketReads:
         lets it through) once a wait exceeds the timeout of the read in progress."""
         import anyio
 
-        queue = self._queue
-        if not queue:
+        if not self._queue:
             await self._wait(self._timeout)
-            if not queue:
+            if not self._queue:
                 if self._socket_stream._closed:
                     raise anyio.ClosedResourceError
                 if self._protocol.exception is not None:
                     raise anyio.BrokenResourceError from self._protocol.exception
                 raise anyio.EndOfStream
-        chunk = queue.popleft()
-        if len(chunk) > max_bytes:
-            queue.appendleft(chunk[max_bytes:])
-            chunk = chunk[:max_bytes]
-        if not queue:
-            self._buffered_event.clear()
-        return chunk
+        return self._pop(max_bytes)
 
     def _arm(self, when: float) -> None:
         # The timer holds this object weakly: an abandoned stream is freed with its
