@@ -138,12 +138,29 @@ def test_which_kinds_run(
     monkeypatch.chdir(ROOT if in_checkout else tmp_path)
     monkeypatch.setattr(_bench, "_run_in_process", run_in_process)
     monkeypatch.setattr(_bench, "run_suite", run_suite)
+    monkeypatch.setattr(_bench, "_installed", lambda module: True)  # as with the bench extra
     assert _bench.main(argv) == 0
     assert ran == in_process + suites
     err = capsys.readouterr().err
     if not in_checkout:
         assert "skipping e2e: benches/test_bench_e2e.py needs a checkout" in err
         assert "skipping concurrency: benches/test_bench_concurrency.py needs a checkout" in err
+
+
+def test_suites_without_pytest_benchmark_are_skipped_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A checkout installed with the test extra only: `all` says which extra to install."""
+    ran: list[str] = []
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(_bench, "_run_in_process", lambda args, kinds: ran.extend(kinds) or [])
+    monkeypatch.setattr(_bench, "run_suite", lambda *args: ran.append(args[0]) or 0)
+    monkeypatch.setattr(_bench, "_installed", lambda module: module != "pytest_benchmark")
+    assert _bench.main(["all"]) == 0
+    assert ran == ["sse", "decode", "partial-json"]
+    err = capsys.readouterr().err
+    assert "skipping e2e: benches/test_bench_e2e.py needs pytest-benchmark" in err
+    assert "pip install -e '.[bench]'" in err
 
 
 def test_unknown_kinds_are_refused() -> None:

@@ -887,9 +887,13 @@ def checkout_missing(suite: Suite, root: Path | None = None) -> str | None:
                 f"its root (no {needed.relative_to(root)} in {root})"
             )
     for module, package in (("pytest", "pytest"), ("pytest_benchmark", "pytest-benchmark")):
-        if importlib.util.find_spec(module) is None:
+        if not _installed(module):
             return f"{suite.path} needs {package}: pip install -e '.[bench]'"
     return None
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def run_suite(name: str, suite: Suite, pytest_args: Sequence[str] = ()) -> int:
