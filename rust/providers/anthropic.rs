@@ -89,8 +89,10 @@ struct BlockStart {
 #[derive(Deserialize)]
 struct BlockDelta<'a> {
     index: u64,
+    /// Boxed: serde moves the event struct several times on the way out, and the body is
+    /// most of its size.
     #[serde(borrow)]
-    delta: DeltaBody<'a>,
+    delta: Box<DeltaBody<'a>>,
 }
 
 /// A flat view of every delta type: cheaper than an internally tagged enum, which would

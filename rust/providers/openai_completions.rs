@@ -51,8 +51,9 @@ struct Payload<'a> {
 struct Choice<'a> {
     #[serde(default)]
     index: Option<i64>,
+    /// Boxed: the payload struct is moved several times per event, and this is most of it.
     #[serde(default, borrow)]
-    delta: Option<Delta<'a>>,
+    delta: Option<Box<Delta<'a>>>,
     #[serde(default, borrow, deserialize_with = "opt_str")]
     finish_reason: Option<Cow<'a, str>>,
 }
