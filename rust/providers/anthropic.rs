@@ -110,7 +110,7 @@ struct DeltaBody<'a> {
     #[serde(default, borrow, deserialize_with = "borrowed_str")]
     signature: Option<Cow<'a, str>>,
     #[serde(default)]
-    citation: Option<Value>,
+    citation: Option<Box<Value>>,
 }
 
 #[derive(Deserialize)]
@@ -553,7 +553,7 @@ impl Decoder {
                 out.push(Chunk::Text(piece.into_owned()));
             }
             (Body::Text { citations, .. }, "citations_delta") => {
-                citations.extend(delta.citation);
+                citations.extend(delta.citation.map(|c| *c));
             }
             (Body::Thinking { thinking, .. }, "thinking_delta") => {
                 let piece = required(delta.thinking, "thinking_delta", "thinking")?;
