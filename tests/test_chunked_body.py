@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -18,7 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
+import trustme
 
 from ferriscope import llm
 from ferriscope._core import ChunkedBodyDecoder
@@ -52,11 +55,13 @@ class RawServer:
     accepted: int = 0
     requests: int = 0
     sock: socket.socket = field(default_factory=socket.socket)
+    #: Serves HTTPS with this context (see `raw_server(tls=...)`).
+    tls: ssl.SSLContext | None = None
 
     @property
     def url(self) -> str:
         host, port = self.sock.getsockname()
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def _read_request(self, conn: socket.socket, buffered: bytes) -> bytes | None:
         while b"\r\n\r\n" not in buffered:
@@ -79,6 +84,12 @@ class RawServer:
 
     def _serve(self, conn: socket.socket) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tls is not None:
+            try:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except OSError:  # ssl.SSLError included
+                conn.close()
+                return
         buffered = b""
         with conn:
             while self.scripts:
@@ -108,8 +119,21 @@ class RawServer:
 
 
 @contextmanager
-def raw_server(*scripts: Script, timeout: float = 5.0) -> Iterator[RawServer]:
-    server = RawServer(list(scripts))
+def raw_server(*scripts: Script, timeout: float = 5.0, tls: bool = False) -> Iterator[RawServer]:
+    """The server, and ferriscope's OpenAI provider pointed at it; with `tls`, over HTTPS
+    with a certificate from a throwaway CA that the provider's async client trusts."""
+    clients: dict[str, Any] = {}
+    server_context = None
+    if tls:
+        ca = trustme.CA()
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(server_context)
+        client_context = ssl.create_default_context()
+        ca.configure_trust(client_context)
+        clients["async_http_client"] = httpx.AsyncClient(
+            verify=client_context, timeout=httpx.Timeout(timeout, connect=5.0)
+        )
+    server = RawServer(list(scripts), tls=server_context)
     server.sock.bind(("127.0.0.1", 0))
     server.sock.listen()
     threading.Thread(target=server._accept, daemon=True).start()
@@ -121,6 +145,7 @@ def raw_server(*scripts: Script, timeout: float = 5.0) -> Iterator[RawServer]:
         api_key="sk-test",
         max_retries=0,
         timeout=timeout,
+        **clients,
     )
     try:
         yield server

@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
-import ssl
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
-import trustme
 
 from ferriscope import llm
 from ferriscope.llm.providers import chunked_body
@@ -31,7 +25,6 @@ from tests.test_chunked_body import (
     BODY,
     BROKEN,
     EXPECTED,
-    RawServer,
     Script,
     chunked,
     raw_server,
@@ -106,27 +99,31 @@ async def test_connection_is_reused_and_handed_back(taken: list[Any]) -> None:
             assert_handed_back(reads)
 
 
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 @pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
-async def test_broken_framing_fails_alike(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_broken_framing_fails_alike(
+    case: str, tls: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     results = []
     for fast in (True, False):
         if not fast:
             monkeypatch.setattr(chunked_body, "take_over_socket_reads", lambda c: None)
-        with raw_server(Script([BROKEN[case]], close=True)):
+        with raw_server(Script([BROKEN[case]], close=True), tls=tls):
             text, error = await outcome(llm.Model("openai/gpt-4o"))
         assert error is not None and issubclass(error, llm.Error)
         results.append((error, EXPECTED.startswith(text), bool(text)))
     assert results[0] == results[1]
 
 
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 async def test_a_stall_times_out_after_the_read_timeout_keeping_the_text(
-    taken: list[Any],
+    taken: list[Any], tls: bool
 ) -> None:
     """The server sends part of the body and then nothing, keeping the connection open (it
     waits for a next request, as for the second script)."""
     cut = BODY.index(b"\n\n", len(BODY) // 2) + 2
     part = Script([chunked(BODY[:cut], [40]).removesuffix(b"0\r\n\r\n")])
-    with raw_server(part, Script([]), timeout=0.3):
+    with raw_server(part, Script([]), timeout=0.3, tls=tls):
         started = time.perf_counter()
         text, error = await outcome(llm.Model("openai/gpt-4o"))
         waited = time.perf_counter() - started
@@ -186,58 +183,12 @@ async def test_a_consumer_that_stops_pulling_leaves_the_rest_in_the_kernel(
 # ---- over TLS: anyio's TLS stream decrypts, the raw reads under it are ours ------------------
 
 
-class TLSRawServer(RawServer):
-    """`RawServer` behind TLS, with a certificate from a throwaway CA."""
-
-    def __init__(self, scripts: list[Script], context: ssl.SSLContext) -> None:
-        super().__init__(scripts)
-        self.context = context
-
-    def _serve(self, conn: socket.socket) -> None:
-        try:
-            wrapped = self.context.wrap_socket(conn, server_side=True)
-        except (OSError, ssl.SSLError):
-            conn.close()
-            return
-        super()._serve(wrapped)
-
-
-@contextmanager
-def tls_server(*scripts: Script, timeout: float = 5.0) -> Iterator[TLSRawServer]:
-    ca = trustme.CA()
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
-    client_context = ssl.create_default_context()
-    ca.configure_trust(client_context)
-    server = TLSRawServer(list(scripts), server_context)
-    server.sock.bind(("127.0.0.1", 0))
-    server.sock.listen()
-    threading.Thread(target=server._accept, daemon=True).start()
-    llm.reset_provider_registry()
-    llm.register_provider(
-        "openai:completions",
-        scope="openai/",
-        base_url=server.url.replace("http://", "https://") + "/v1",
-        api_key="sk-test",
-        max_retries=0,
-        timeout=timeout,
-        async_http_client=httpx.AsyncClient(
-            verify=client_context, timeout=httpx.Timeout(timeout, connect=5.0)
-        ),
-    )
-    try:
-        yield server
-    finally:
-        llm.reset_provider_registry()
-        server.sock.close()
-
-
 @pytest.mark.parametrize("seed", range(4))
 async def test_tls_streams_read_the_same(taken: list[Any], seed: int) -> None:
     rng = random.Random(seed)
     wire = chunked(BODY, [rng.choice([7, 64, 5000])])
     cuts = [rng.randrange(len(wire)) for _ in range(rng.randint(0, 30))]
-    with tls_server(Script(split(wire, cuts)), Script([wire])) as server:
+    with raw_server(Script(split(wire, cuts)), Script([wire]), tls=True) as server:
         model = llm.Model("openai/gpt-4o")
         assert await outcome(model) == (EXPECTED, None)
         assert await outcome(model) == (EXPECTED, None)
@@ -248,31 +199,6 @@ async def test_tls_streams_read_the_same(taken: list[Any], seed: int) -> None:
             assert reads._tls_stream is not None
             assert "receive" not in vars(reads._socket_stream)
             assert_handed_back(reads)
-
-
-@pytest.mark.parametrize("case", ["connection closed mid-chunk", "bad size line"])
-async def test_tls_broken_bodies_fail_alike(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    results = []
-    for fast in (True, False):
-        if not fast:
-            monkeypatch.setattr(chunked_body, "take_over_socket_reads", lambda c: None)
-        with tls_server(Script([BROKEN[case]], close=True)):
-            text, error = await outcome(llm.Model("openai/gpt-4o"))
-        assert error is not None and issubclass(error, llm.Error)
-        results.append((error, EXPECTED.startswith(text), bool(text)))
-    assert results[0] == results[1]
-
-
-async def test_tls_stall_times_out(taken: list[Any]) -> None:
-    cut = BODY.index(b"\n\n", len(BODY) // 2) + 2
-    part = Script([chunked(BODY[:cut], [40]).removesuffix(b"0\r\n\r\n")])
-    with tls_server(part, Script([]), timeout=0.3):
-        started = time.perf_counter()
-        text, error = await outcome(llm.Model("openai/gpt-4o"))
-        waited = time.perf_counter() - started
-    assert error is llm.TimeoutError
-    assert text and EXPECTED.startswith(text)
-    assert 0.3 <= waited < 3.0
 
 
 def test_uvloop_streams_keep_anyios_reads(monkeypatch: pytest.MonkeyPatch) -> None:
