@@ -17,7 +17,7 @@ process, so the client's CPU time is the client's alone.
     - paced (`@rate`): each stream delivers `rate` chunks per second, one HTTP chunk per
       event, the streams' ticks staggered (a fleet of real LLM streams: lag and CPU load
       at a realistic arrival rate).
-  `test_concurrent_tls_streams` runs the paced case again over HTTPS (a throwaway CA that
+  The paced case also runs over HTTPS (a throwaway CA that
   both libraries trust through `SSL_CERT_FILE`), as real APIs are reached.
   With `--keep` every response stays referenced until all have finished, so the peak holds
   all of them with their whole replay caches (at full speed a finished response is
@@ -316,17 +316,12 @@ if __name__ != "__main__":
             yield url, directory, bodies, bench_server.process.pid
 
     @pytest.fixture(scope="module")
-    def tls_server(
-        tmp_path_factory: pytest.TempPathFactory,
-    ) -> Iterator[tuple[str, Any, dict[int, Any], int, str]]:
-        """The same server over HTTPS (a throwaway CA), for the paced TLS case."""
-        directory = tmp_path_factory.mktemp("tls-bodies")
-        body = build_body("openai-completions", CHUNKS)
-        write_body(directory, body)
-        bench_server = BenchServer(directory, tls=True)
+    def tls_server(server: Any) -> Iterator[tuple[str, Any, dict[int, Any], int, str]]:
+        """The same bodies served over HTTPS (a throwaway CA), for the TLS cases."""
+        bench_server = BenchServer(server[1], tls=True)
         with bench_server as url:
             assert bench_server.process is not None
-            yield url, directory, {CHUNKS: body}, bench_server.process.pid, bench_server.ca_file
+            yield url, server[1], server[2], bench_server.process.pid, bench_server.ca_file
 
     @pytest.fixture(scope="module", autouse=True)
     def report(request: pytest.FixtureRequest) -> Iterator[None]:
@@ -371,64 +366,49 @@ if __name__ != "__main__":
         if lib == "mirascope" and not _mirascope_available():
             pytest.skip("mirascope not installed")
 
-    # (streams, framing) for both libraries; `event@r` = r chunks per second per stream.
-    # FERRISCOPE_CONC_CASES="200:event,1000:event,200:event@100" overrides the list.
-    _CASES = os.environ.get(
-        "FERRISCOPE_CONC_CASES", "200:event,1000:event,200:event@50,1000:event@25"
-    )
-    CONCURRENT = [
-        (lib, int(streams), framing)
-        for streams, _, framing in (case.partition(":") for case in _CASES.split(","))
-        for lib in LIBS
-    ]
+    def _cases(spec: str, tls: bool) -> list[tuple[str, int, str, bool]]:
+        """`streams:framing,...` for both libraries; `event@r` = r chunks/s per stream."""
+        return [
+            (lib, int(streams), framing, tls)
+            for streams, _, framing in (case.partition(":") for case in spec.split(",") if case)
+            for lib in LIBS
+        ]
 
-    @pytest.mark.parametrize(("lib", "streams", "framing"), CONCURRENT)
+    # FERRISCOPE_CONC_CASES="200:event,1000:event,200:event@100" overrides the list. Real APIs
+    # are HTTPS: the paced case runs again over TLS (FERRISCOPE_CONC_TLS_CASES).
+    CONCURRENT = _cases(
+        os.environ.get("FERRISCOPE_CONC_CASES", "200:event,1000:event,200:event@50,1000:event@25"),
+        tls=False,
+    ) + _cases(os.environ.get("FERRISCOPE_CONC_TLS_CASES", "200:event@50"), tls=True)
+
+    @pytest.mark.parametrize(("lib", "streams", "framing", "tls"), CONCURRENT)
     def test_concurrent_streams(
-        benchmark: Any, server: Any, lib: str, streams: int, framing: str
+        benchmark: Any,
+        request: pytest.FixtureRequest,
+        lib: str,
+        streams: int,
+        framing: str,
+        tls: bool,
     ) -> None:
         _skip_missing(lib)
         if lib == "mirascope" and streams >= 1000:
             if os.environ.get("FERRISCOPE_CONC_MIRASCOPE_1000") != "1":
                 pytest.skip("opt-in: FERRISCOPE_CONC_MIRASCOPE_1000=1 (minutes of CPU, ~7 GB)")
-        body = server[2][CHUNKS]
+        served = request.getfixturevalue("tls_server" if tls else "server")
+        body = served[2][CHUNKS]
         args = ["concurrent", "--lib", lib, "--body", body.name, "--framing", framing]
         args += ["--streams", str(streams)]
-        benchmark.group = f"concurrency {streams} streams × {body.deltas} chunks ({framing})"
+        over = ", TLS," if tls else ""
+        benchmark.group = f"concurrency{over} {streams} streams × {body.deltas} chunks ({framing})"
         benchmark.name = lib
-        out = benchmark.pedantic(run_child, args=(server, *args), rounds=1, iterations=1)
+        out = benchmark.pedantic(run_child, args=(served, *args), rounds=1, iterations=1)
+        out["tls"] = tls
         benchmark.extra_info.update(out)
         assert out["errors"] == 0, out["first_error"]
         assert out["completed"] == streams
         # text_stream() yields every delta, then the separator after the text part
         assert out["chunks"] == streams * (body.deltas + 1)
         assert out["chars"] == [len(body.text) + 1]
-
-    # Real APIs are HTTPS: the paced case again over TLS (`FERRISCOPE_CONC_TLS_CASES`).
-    TLS_CASES = [
-        (lib, int(streams), framing)
-        for streams, _, framing in (
-            case.partition(":")
-            for case in os.environ.get("FERRISCOPE_CONC_TLS_CASES", "200:event@50").split(",")
-            if case
-        )
-        for lib in LIBS
-    ]
-
-    @pytest.mark.parametrize(("lib", "streams", "framing"), TLS_CASES)
-    def test_concurrent_tls_streams(
-        benchmark: Any, tls_server: Any, lib: str, streams: int, framing: str
-    ) -> None:
-        _skip_missing(lib)
-        body = tls_server[2][CHUNKS]
-        args = ["concurrent", "--lib", lib, "--body", body.name, "--framing", framing]
-        args += ["--streams", str(streams)]
-        benchmark.group = f"concurrency, TLS, {streams} streams × {body.deltas} ({framing})"
-        benchmark.name = lib
-        out = benchmark.pedantic(run_child, args=(tls_server, *args), rounds=1, iterations=1)
-        out["tls"] = True
-        benchmark.extra_info.update(out)
-        assert out["errors"] == 0, out["first_error"]
-        assert out["chunks"] == streams * (body.deltas + 1)
 
     @pytest.mark.parametrize("lib", LIBS)
     def test_memory_streams_kept_alive(benchmark: Any, server: Any, lib: str) -> None:
