@@ -31,6 +31,17 @@ CONTENT_TYPES = {
 }
 
 
+def response_args() -> dict[str, Any]:
+    """What a stream response built by hand in a test needs besides its source."""
+    return {
+        "provider_id": "openai",
+        "model_id": "openai/gpt-test",
+        "provider_model_name": "gpt-test",
+        "params": {},
+        "input_messages": [],
+    }
+
+
 def load_cases() -> list[tuple[str, dict[str, Any]]]:
     """Every fixture case, keyed by its path below `fixtures/streams`."""
     return [

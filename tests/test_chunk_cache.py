@@ -27,6 +27,7 @@ from ferriscope.llm.responses.base_stream_response import _json_start
 from ferriscope.partial_json import PartialJSONError, PartialJSONParser
 from tests.decoding import CONTENT_TYPES as CONTENT_KINDS
 from tests.decoding import FORMAT_TOOL_NAME as FORMAT_TOOL
+from tests.decoding import response_args
 
 
 @pytest.fixture(params=[1, 3, chunk_cache.COMPACT_AT], ids=lambda k: f"compact_at={k}")
@@ -137,11 +138,7 @@ def make(batches: list[list[Any]], fail_with: Exception | None = None) -> Stream
             raise fail_with
 
     return StreamResponse(
-        provider_id="openai",
-        model_id="openai/gpt-test",
-        provider_model_name="gpt-test",
-        params={},
-        input_messages=[],
+        **response_args(),
         batches=source,
     )
 
@@ -378,11 +375,7 @@ async def test_async_cursors_interleaved(compact_at: int) -> None:
             yield batch
 
     r: AsyncStreamResponse[None] = AsyncStreamResponse(
-        provider_id="openai",
-        model_id="openai/gpt-test",
-        provider_model_name="gpt-test",
-        params={},
-        input_messages=[],
+        **response_args(),
         batches=gen,
     )
     one, two = r.chunk_stream(), r.text_stream()
@@ -416,11 +409,7 @@ def test_a_long_response_costs_a_few_bytes_per_cached_chunk() -> None:
     try:
         before = tracemalloc.get_traced_memory()[0]
         r = StreamResponse(
-            provider_id="openai",
-            model_id="openai/gpt-test",
-            provider_model_name="gpt-test",
-            params={},
-            input_messages=[],
+            **response_args(),
             batches=source,
         )
         count = sum(1 for _ in r.text_stream())
