@@ -64,6 +64,16 @@ def _interrupted(exc: BaseException, provider: str) -> exceptions.ConnectionErro
     )
 
 
+def _deliver_first(error: Exception, cache: Sequence[Any], cached: int) -> bool:
+    """What a pull that failed returns: True when the failing batch had cached chunks ahead
+    of its error (a network read often carries good events and then an error event or bad
+    JSON), so every cursor yields them before the sticky error (`_fail`) is raised by the
+    next pull; otherwise the error, at once."""
+    if len(cache) > cached:
+        return True
+    raise error
+
+
 class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[FormattableT]):
     """A streaming response consumed with plain `for` loops."""
 
@@ -112,6 +122,7 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
             raise self._error
         if self.consumed or self._closed:
             return False
+        cached = len(self._chunks)
         try:
             if self._source is None:
                 self._source = self._open_source()
@@ -122,14 +133,10 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
             self._source = None
             self._chunks.compact()  # nothing more will arrive: no chunk objects need be kept
             return False
-        except exceptions.Error as error:
-            self._fail(error)
-            self._release()
-            raise
         except Exception as error:
             self._fail(error)
             self._release()
-            raise
+            return _deliver_first(error, self._chunks, cached)
         except BaseException as interrupt:  # KeyboardInterrupt and the like
             self._fail(_interrupted(interrupt, self.provider_id))
             self._release()
@@ -277,6 +284,7 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
             raise self._error
         if self.consumed or self._closed:
             return False
+        cached = len(self._chunks)
         try:
             if self._source is None:
                 self._source = self._open_source()
@@ -290,7 +298,7 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
         except Exception as error:
             self._fail(error)
             await self._release()
-            raise
+            return _deliver_first(error, self._chunks, cached)
         except BaseException as interrupt:  # asyncio.CancelledError mid-read
             self._fail(_interrupted(interrupt, self.provider_id))
             await self._release()
