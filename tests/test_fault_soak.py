@@ -91,9 +91,16 @@ def _event_ends(body: bytes) -> list[int]:
     return ends
 
 
+def _dispatched_at(body: bytes, marker: bytes) -> int:
+    """The offset by which the event holding `marker` has been dispatched: its blank line's
+    end, or for a CRLF blank line its CR (a lone CR already ends a line, WHATWG rules)."""
+    end = event_end(body, marker)
+    return end - 1 if body[end - 2 : end] == b"\r\n" else end
+
+
 def _text_upto(body: bytes, words: list[str], upto: int) -> str:
-    """The text of the words whose event ended at or before `upto`."""
-    return "".join(w for w in words if event_end(body, w.encode()) <= upto)
+    """The text of the words whose event was dispatched within the first `upto` bytes."""
+    return "".join(w for w in words if _dispatched_at(body, w.encode()) <= upto)
 
 
 def make_plan(n: int, rng: random.Random) -> Plan:
@@ -102,7 +109,7 @@ def make_plan(n: int, rng: random.Random) -> Plan:
     framing = "chunked" if fault == "garbage-framing" else rng.choice(FRAMINGS)
     words = [_word(i) for i in range(rng.randint(1, 12))]
     body = wire.body(Reply(text=list(words)))
-    complete_at = event_end(body, wire.terminal)
+    complete_at = _dispatched_at(body, wire.terminal)
     # A broken connection (not a clean end of the body) after Completions' finish_reason
     # still loses the usage chunk that follows it: only `[DONE]` makes that stream whole.
     broken_ok_at = (
