@@ -1,5 +1,7 @@
 """The Mirascope-compatible `llm` namespace: `from ferriscope import llm`."""
 
+from typing import TYPE_CHECKING
+
 from ferriscope.llm import (
     calls,
     content,
@@ -183,6 +185,9 @@ from ferriscope.llm.tools import (
 )
 from ferriscope.llm.types import Jsonable
 
+if TYPE_CHECKING:
+    from ferriscope.llm import mcp
+
 __all__ = [
     "APIError",
     "AnyResponse",
@@ -333,6 +338,7 @@ __all__ = [
     "exceptions",
     "format",
     "formatting",
+    "mcp",
     "messages",
     "model",
     "model_from_context",
@@ -351,3 +357,13 @@ __all__ = [
     "tools",
     "use_model",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # `llm.mcp` is imported on first use: the MCP SDK takes a long time to import, and it is
+    # an optional extra.
+    if name == "mcp":
+        import importlib
+
+        return importlib.import_module("ferriscope.llm.mcp")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
