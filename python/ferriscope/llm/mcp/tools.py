@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
+import anyio
 from mcp import ClientSession
 from mcp.types import CallToolResult, TextContent
 from mcp.types import Tool as MCPTool
@@ -26,10 +27,12 @@ __all__ = ["MCPToolError", "mcp_tool_parameters", "to_async_tool"]
 
 
 class MCPToolError(Error):
-    """The MCP server answered a tool call with `isError: true`.
+    """An MCP tool call failed: the server answered with `isError: true`, or the connection
+    to the server was already gone.
 
-    The message is the text the server sent (FastMCP puts the tool's exception there), so the
-    model reads why the call failed; `content` keeps every block of the answer.
+    The message is what the model is told: the server's error text (FastMCP puts the tool's
+    exception there) or a sentence saying the server is unreachable. `content` keeps every
+    block of the server's answer (empty when there was none).
     """
 
     tool_name: str
@@ -80,7 +83,12 @@ def to_async_tool(session: ClientSession, mcp_tool: MCPTool) -> AsyncTool[..., J
         raise ValueError(f"MCP server declares a tool with the reserved name {name!r}")
 
     async def call_mcp_tool(**kwargs: object) -> Jsonable:
-        result = await session.call_tool(name, dict(kwargs))
+        try:
+            result = await session.call_tool(name, dict(kwargs))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError) as exc:
+            # These carry no message; without one the model would be told nothing.
+            message = f"the connection to the MCP server is closed; {name!r} was not run"
+            raise MCPToolError(name, [], message) from exc
         content = _content_of(result)
         if result.isError:
             raise MCPToolError(name, content, _error_message(name, result))
