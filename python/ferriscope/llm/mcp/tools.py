@@ -6,6 +6,8 @@ and the provider encoders add `"type": "object"`. The tool is never strict, beca
 (not us) owns and validates the schema. A call's result goes back to the model as the list of
 its content blocks in JSON form, as in Mirascope; a result the server flags with `isError`
 raises `MCPToolError`, which `execute()` turns into a `ToolOutput` error like any failing tool.
+A call on a closed session raises anyio's closed-stream error, as in Mirascope, but with a
+message for the model.
 """
 
 from __future__ import annotations
@@ -27,12 +29,10 @@ __all__ = ["MCPToolError", "mcp_tool_parameters", "to_async_tool"]
 
 
 class MCPToolError(Error):
-    """An MCP tool call failed: the server answered with `isError: true`, or the connection
-    to the server was already gone.
+    """The MCP server answered a tool call with `isError: true`.
 
-    The message is what the model is told: the server's error text (FastMCP puts the tool's
-    exception there) or a sentence saying the server is unreachable. `content` keeps every
-    block of the server's answer (empty when there was none).
+    The message is the server's error text (FastMCP puts the tool's exception there), which
+    is what the model is told; `content` keeps every block of the answer.
     """
 
     tool_name: str
@@ -86,9 +86,10 @@ def to_async_tool(session: ClientSession, mcp_tool: MCPTool) -> AsyncTool[..., J
         try:
             result = await session.call_tool(name, dict(kwargs))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError) as exc:
-            # These carry no message; without one the model would be told nothing.
+            # The SDK raises these without a message, so the model would be told nothing.
+            # The same type (what Mirascope's callers check for), now saying what happened.
             message = f"the connection to the MCP server is closed; {name!r} was not run"
-            raise MCPToolError(name, [], message) from exc
+            raise type(exc)(message) from exc
         content = _content_of(result)
         if result.isError:
             raise MCPToolError(name, content, _error_message(name, result))
