@@ -108,8 +108,12 @@ async def connected(
             yield opened
 
 
-async def stream_tool_loop(response: Any) -> tuple[str, list[list[llm.ToolOutput[Any]]]]:
-    """Runs a streamed tool loop to its end: the text streamed and each round's outputs."""
+async def stream_tool_loop(
+    response: Any, ctx: llm.Context[Any] | None = None
+) -> tuple[str, list[list[llm.ToolOutput[Any]]]]:
+    """Runs a streamed tool loop to its end: the text streamed and each round's outputs.
+    A context call's response takes its `ctx` for executing and resuming."""
+    given = () if ctx is None else (ctx,)
     streamed: list[str] = []
     rounds: list[list[llm.ToolOutput[Any]]] = []
     while True:
@@ -117,9 +121,9 @@ async def stream_tool_loop(response: Any) -> tuple[str, list[list[llm.ToolOutput
             streamed.append(piece)
         if not response.tool_calls:
             return "".join(streamed), rounds
-        outputs = await response.execute_tools()
+        outputs = await response.execute_tools(*given)
         rounds.append(outputs)
-        response = await response.resume(outputs)
+        response = await response.resume(*given, outputs)
 
 
 def expected_parameters(input_schema: dict[str, Any]) -> dict[str, Any]:
@@ -241,7 +245,7 @@ async def test_streamable_http_tool_loop(
     }
 
 
-async def test_sse_tool_loop_reports_a_tool_exception(
+async def test_sse_context_call_tool_loop_reports_a_tool_exception(
     replay: FerriscopeReplay, sse_url: str
 ) -> None:
     replay.use("google")
@@ -250,8 +254,14 @@ async def test_sse_tool_loop_reports_a_tool_exception(
 
     async with connected(llm.mcp.sse_client(sse_url)) as client:
         tools = await client.list_tools()
-        response = await llm.Model("google/gemini-2.5-flash").stream_async("3/0?", tools=tools)
-        text, rounds = await stream_tool_loop(response)
+
+        @llm.call("google/gemini-2.5-flash", tools=tools)  # a context call: the async context kit
+        async def ask(ctx: llm.Context[str], question: str) -> str:
+            return f"{ctx.deps}: {question}"
+
+        ctx = llm.Context(deps="maths")
+        response = await ask.stream(ctx, "3/0?")
+        text, rounds = await stream_tool_loop(response, ctx)
 
     assert text == "You cannot divide by zero.\n"
     [[output]] = rounds
