@@ -25,7 +25,7 @@ import uvicorn
 from mcp import ClientSession, McpError, StdioServerParameters
 from mcp.server.lowlevel import Server
 from mcp.shared.memory import create_connected_server_and_client_session
-from mcp.types import ListToolsRequest, ListToolsResult, Tool
+from mcp.types import CallToolResult, ImageContent, ListToolsRequest, ListToolsResult, Tool
 from starlette.types import ASGIApp
 
 from ferriscope import llm
@@ -405,6 +405,29 @@ async def test_a_reserved_tool_name_is_refused() -> None:
         tool = Tool(name=reserved, inputSchema={"type": "object"})
         with pytest.raises(ValueError, match="reserved name"):
             to_async_tool(client.session, tool)
+
+
+async def test_an_error_without_text_still_tells_the_model_something() -> None:
+    server: Server[Any, Any] = Server("silent")
+    picture = ImageContent(type="image", data="AAAA", mimeType="image/png")
+    tool = Tool(name="draw", inputSchema={"type": "object"})
+
+    @server.list_tools()  # type: ignore[untyped-decorator,no-untyped-call,unused-ignore]
+    async def list_tools() -> list[Tool]:
+        return [tool]
+
+    @server.call_tool()  # type: ignore[untyped-decorator,no-untyped-call,unused-ignore]
+    async def call_tool(name: str, arguments: dict[str, Any]) -> CallToolResult:
+        return CallToolResult(isError=True, content=[picture])
+
+    async with create_connected_server_and_client_session(server) as session:
+        [draw] = await llm.mcp.MCPClient(session).list_tools()
+        output = await draw.execute(llm.ToolCall(id="1", name="draw", args="{}"))
+    assert output.result == "MCP tool 'draw' failed without an error message"
+    assert isinstance(output.error, llm.ToolExecutionError)
+    error = output.error.tool_exception
+    assert isinstance(error, llm.mcp.MCPToolError)
+    assert (error.tool_name, error.content) == ("draw", [picture.model_dump(mode="json")])
 
 
 # ---- the optional extra --------------------------------------------------------------------
