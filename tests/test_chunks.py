@@ -22,6 +22,32 @@ def test_keyword_construction_and_type_tags() -> None:
         llm.TextChunk("positional")  # type: ignore[misc]
 
 
+def test_type_tags_are_accepted_as_keywords_with_their_fixed_values() -> None:
+    # Mirascope's chunk dataclasses have `type`/`content_type` fields with fixed defaults, so
+    # code that spells them out (or rebuilds a chunk from its dict) must keep working.
+    assert llm.TextChunk(type="text_chunk", content_type="text", delta="x") == llm.TextChunk(
+        delta="x"
+    )
+    assert llm.ThoughtStartChunk(content_type="thought") == llm.ThoughtStartChunk()
+    assert llm.ToolCallEndChunk(id="c", type="tool_call_end_chunk").id == "c"
+    assert (
+        llm.FinishReasonChunk(
+            finish_reason=llm.FinishReason.MAX_TOKENS, type="finish_reason_chunk"
+        ).finish_reason
+        == llm.FinishReason.MAX_TOKENS
+    )
+    assert llm.UsageDeltaChunk(type="usage_delta_chunk", input_tokens=2).input_tokens == 2
+    assert llm.RawMessageChunk(raw_message={}, type="raw_message_chunk").raw_message == {}
+    with pytest.raises(ValueError, match=r"TextChunk\.type is always 'text_chunk', not 'x'"):
+        llm.TextChunk(type="x", delta="a")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="content_type is always 'text'"):
+        llm.TextEndChunk(content_type="thought")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="usage_delta_chunk"):
+        llm.UsageDeltaChunk(type="text_chunk")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):  # no content_type field, as in Mirascope
+        llm.FinishReasonChunk(finish_reason=None, content_type="text")  # type: ignore[call-arg]
+
+
 def test_field_equality_and_repr() -> None:
     assert llm.TextChunk(delta="a") == llm.TextChunk(delta="a")
     assert llm.TextChunk(delta="a") != llm.TextChunk(delta="b")

@@ -260,7 +260,8 @@ def test_feed_rejects_other_types() -> None:
         ('"ab\\ud83d"', "ab\ud83d"),
         ("12", None),
         ("-", None),
-        ("true", None),
+        ("tru", None),
+        ("true", True),
         ("[1", []),
         ("[1.", []),
         ("[1.5", []),
@@ -269,8 +270,13 @@ def test_feed_rejects_other_types() -> None:
         ("[1.5e-3", []),
         ("[1.5e-3 ", [0.0015]),
         ("[tru", []),
-        ("[true", []),
+        ("[true", [True]),
         ("[true,", [True]),
+        ('{"k":true', {"k": True}),
+        ('{"k":fals', {}),
+        ('{"k":false', {"k": False}),
+        ('{"k":nul', {}),
+        ('{"k":null', {"k": None}),
         ("[null]", [None]),
         ('{"a', {}),
         ('{"a"', {}),
@@ -385,6 +391,12 @@ def test_is_complete() -> None:
     assert (parser.is_complete, parser.value()) == (False, None)
     assert parser.finish() == 42
     assert parser.is_complete
+    # Nothing can extend a whole `true`/`false`/`null`: complete with its last letter.
+    parser = PartialJSONParser()
+    parser.feed("fals")
+    assert (parser.is_complete, parser.value()) == (False, None)
+    parser.feed("e")
+    assert (parser.is_complete, parser.value()) == (True, False)
     parser = PartialJSONParser()
     parser.feed("null ")
     assert parser.is_complete

@@ -85,13 +85,24 @@ def parse_partial(text: str | bytes) -> Any: ...
 class TextStartChunk:
     type: ClassVar[Literal["text_start_chunk"]]
     content_type: ClassVar[Literal["text"]]
-    def __new__(cls) -> TextStartChunk: ...
+    def __new__(
+        cls,
+        *,
+        type: Literal["text_start_chunk"] | None = None,
+        content_type: Literal["text"] | None = None,
+    ) -> TextStartChunk: ...
 
 @final
 class TextChunk:
     type: ClassVar[Literal["text_chunk"]]
     content_type: ClassVar[Literal["text"]]
-    def __new__(cls, *, delta: str) -> TextChunk: ...
+    def __new__(
+        cls,
+        *,
+        delta: str,
+        type: Literal["text_chunk"] | None = None,
+        content_type: Literal["text"] | None = None,
+    ) -> TextChunk: ...
     @property
     def delta(self) -> str: ...
 
@@ -99,19 +110,35 @@ class TextChunk:
 class TextEndChunk:
     type: ClassVar[Literal["text_end_chunk"]]
     content_type: ClassVar[Literal["text"]]
-    def __new__(cls) -> TextEndChunk: ...
+    def __new__(
+        cls,
+        *,
+        type: Literal["text_end_chunk"] | None = None,
+        content_type: Literal["text"] | None = None,
+    ) -> TextEndChunk: ...
 
 @final
 class ThoughtStartChunk:
     type: ClassVar[Literal["thought_start_chunk"]]
     content_type: ClassVar[Literal["thought"]]
-    def __new__(cls) -> ThoughtStartChunk: ...
+    def __new__(
+        cls,
+        *,
+        type: Literal["thought_start_chunk"] | None = None,
+        content_type: Literal["thought"] | None = None,
+    ) -> ThoughtStartChunk: ...
 
 @final
 class ThoughtChunk:
     type: ClassVar[Literal["thought_chunk"]]
     content_type: ClassVar[Literal["thought"]]
-    def __new__(cls, *, delta: str) -> ThoughtChunk: ...
+    def __new__(
+        cls,
+        *,
+        delta: str,
+        type: Literal["thought_chunk"] | None = None,
+        content_type: Literal["thought"] | None = None,
+    ) -> ThoughtChunk: ...
     @property
     def delta(self) -> str: ...
 
@@ -119,13 +146,25 @@ class ThoughtChunk:
 class ThoughtEndChunk:
     type: ClassVar[Literal["thought_end_chunk"]]
     content_type: ClassVar[Literal["thought"]]
-    def __new__(cls) -> ThoughtEndChunk: ...
+    def __new__(
+        cls,
+        *,
+        type: Literal["thought_end_chunk"] | None = None,
+        content_type: Literal["thought"] | None = None,
+    ) -> ThoughtEndChunk: ...
 
 @final
 class ToolCallStartChunk:
     type: ClassVar[Literal["tool_call_start_chunk"]]
     content_type: ClassVar[Literal["tool_call"]]
-    def __new__(cls, *, id: str, name: str) -> ToolCallStartChunk: ...
+    def __new__(
+        cls,
+        *,
+        id: str,
+        name: str,
+        type: Literal["tool_call_start_chunk"] | None = None,
+        content_type: Literal["tool_call"] | None = None,
+    ) -> ToolCallStartChunk: ...
     @property
     def id(self) -> str: ...
     @property
@@ -135,7 +174,14 @@ class ToolCallStartChunk:
 class ToolCallChunk:
     type: ClassVar[Literal["tool_call_chunk"]]
     content_type: ClassVar[Literal["tool_call"]]
-    def __new__(cls, *, id: str, delta: str) -> ToolCallChunk: ...
+    def __new__(
+        cls,
+        *,
+        id: str,
+        delta: str,
+        type: Literal["tool_call_chunk"] | None = None,
+        content_type: Literal["tool_call"] | None = None,
+    ) -> ToolCallChunk: ...
     @property
     def id(self) -> str: ...
     @property
@@ -145,14 +191,22 @@ class ToolCallChunk:
 class ToolCallEndChunk:
     type: ClassVar[Literal["tool_call_end_chunk"]]
     content_type: ClassVar[Literal["tool_call"]]
-    def __new__(cls, *, id: str) -> ToolCallEndChunk: ...
+    def __new__(
+        cls,
+        *,
+        id: str,
+        type: Literal["tool_call_end_chunk"] | None = None,
+        content_type: Literal["tool_call"] | None = None,
+    ) -> ToolCallEndChunk: ...
     @property
     def id(self) -> str: ...
 
 @final
 class FinishReasonChunk:
     type: ClassVar[Literal["finish_reason_chunk"]]
-    def __new__(cls, *, finish_reason: Any) -> FinishReasonChunk: ...
+    def __new__(
+        cls, *, finish_reason: Any, type: Literal["finish_reason_chunk"] | None = None
+    ) -> FinishReasonChunk: ...
     @property
     def finish_reason(self) -> Any: ...
 
@@ -168,6 +222,7 @@ class UsageDeltaChunk:
         cache_write_tokens: int = 0,
         reasoning_tokens: int = 0,
         provider_tool_usage: Any = None,
+        type: Literal["usage_delta_chunk"] | None = None,
     ) -> UsageDeltaChunk: ...
     @property
     def input_tokens(self) -> int: ...
@@ -185,14 +240,18 @@ class UsageDeltaChunk:
 @final
 class RawStreamEventChunk:
     type: ClassVar[Literal["raw_stream_event_chunk"]]
-    def __new__(cls, *, raw_stream_event: Any) -> RawStreamEventChunk: ...
+    def __new__(
+        cls, *, raw_stream_event: Any, type: Literal["raw_stream_event_chunk"] | None = None
+    ) -> RawStreamEventChunk: ...
     @property
     def raw_stream_event(self) -> Any: ...
 
 @final
 class RawMessageChunk:
     type: ClassVar[Literal["raw_message_chunk"]]
-    def __new__(cls, *, raw_message: Any) -> RawMessageChunk: ...
+    def __new__(
+        cls, *, raw_message: Any, type: Literal["raw_message_chunk"] | None = None
+    ) -> RawMessageChunk: ...
     @property
     def raw_message(self) -> Any: ...
 

@@ -222,7 +222,7 @@ enum State {
         esc: Esc,
     },
     Number(Num),
-    /// `matched` bytes of the literal read; when all are, a delimiter must still follow.
+    /// `matched` bytes of the literal read (fewer than all: a whole literal is complete at once).
     Literal {
         lit: Lit,
         matched: u8,
@@ -386,7 +386,8 @@ impl PartialJsonParser {
     }
 
     /// Whether the top-level value is complete (so the sink has all of it). A bare top-level
-    /// number or literal only completes at the whitespace after it, or at `finish`.
+    /// number only completes at the whitespace after it, or at `finish`; a literal completes
+    /// with its last letter.
     #[must_use]
     pub fn is_complete(&self) -> bool {
         self.state == State::Done
@@ -436,8 +437,8 @@ impl PartialJsonParser {
         }
     }
 
-    /// Ends the document: a bare top-level number or literal is completed; anything else still
-    /// open is an error.
+    /// Ends the document: a bare top-level number is completed; anything else still open is an
+    /// error.
     ///
     /// # Errors
     /// [`ErrorKind::Incomplete`] (the parser stays usable: more input may complete the
@@ -452,11 +453,6 @@ impl PartialJsonParser {
                 let is_int = matches!(num, Num::Zero | Num::Int);
                 let raw = std::str::from_utf8(&self.buf).unwrap_or("");
                 sink.number(raw, is_int)
-            }
-            State::Literal { lit, matched }
-                if self.stack.is_empty() && usize::from(matched) == lit.text().len() =>
-            {
-                emit_literal(sink, lit)
             }
             _ => {
                 return Err(ParseError {
@@ -738,11 +734,6 @@ impl PartialJsonParser {
         let text = lit.text().as_bytes();
         while i < input.len() {
             let m = usize::from(matched);
-            if m == text.len() {
-                self.check(emit_literal(sink, lit), i)?;
-                self.value_done();
-                return Ok(i);
-            }
             if input[i] != text[m] {
                 return Err(self.error_at(
                     ErrorKind::InvalidLiteral {
@@ -754,6 +745,13 @@ impl PartialJsonParser {
             }
             matched += 1;
             i += 1;
+            if usize::from(matched) == text.len() {
+                // Nothing can extend a whole literal, so it is complete now (as in jiter);
+                // whatever follows is judged as what comes after a value.
+                self.check(emit_literal(sink, lit), i - 1)?;
+                self.value_done();
+                return Ok(i);
+            }
         }
         self.state = State::Literal { lit, matched };
         Ok(i)
@@ -1122,14 +1120,16 @@ mod unit_tests {
         assert_eq!(events(&[b"1", b"2.0"]).unwrap(), ["float:12.0"]);
         assert_eq!(events(&[b"tr", b"ue"]).unwrap(), ["true"]);
         assert_eq!(events(&[b" null "]).unwrap(), ["null"]);
+        // Nothing can extend a whole literal: it is complete with its last letter.
         let mut parser = PartialJsonParser::default();
         let mut log = Log::default();
-        parser.feed(b"true", Input::Text, &mut log).unwrap();
+        parser.feed(b"tru", Input::Text, &mut log).unwrap();
         assert!(!parser.is_complete());
         assert!(log.0.is_empty());
-        parser.feed(b"\n", Input::Text, &mut log).unwrap();
+        parser.feed(b"e", Input::Text, &mut log).unwrap();
         assert!(parser.is_complete());
         assert_eq!(log.0, ["true"]);
+        assert!(parser.feed(b"x", Input::Text, &mut log).is_err());
     }
 
     #[test]

@@ -43,6 +43,27 @@ fn dataclass_repr(obj: &Bound<'_, PyAny>, name: &str, fields: &[&str]) -> PyResu
     Ok(format!("{name}({})", parts.join(", ")))
 }
 
+/// Checks a `type=`/`content_type=` keyword given to a constructor: like the dataclass fields
+/// they mirror, they may be passed, but only with the class's fixed value.
+fn check_tag(
+    class: &str,
+    field: &str,
+    expected: &str,
+    given: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    match given {
+        Some(value) if !value.eq(expected)? => {
+            Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "{class}.{field} is always '{expected}', not {}",
+                value.repr()?
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+// Chunks the decoder makes are built as Rust structs (`Py::new`), so the keyword parsing of
+// `__new__` (and its `type=`/`content_type=` checks) costs only hand-built chunks.
 macro_rules! chunk_class {
     (
         $rust:ident, $name:literal, $type_value:literal, content_type = $content_type:literal,
@@ -53,13 +74,32 @@ macro_rules! chunk_class {
             fn content_type() -> &'static str {
                 $content_type
             }
+
+            #[new]
+            #[pyo3(signature = (*, $($field,)* r#type = None, content_type = None))]
+            fn new(
+                $($field: $fty,)*
+                r#type: Option<&Bound<'_, PyAny>>,
+                content_type: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Self> {
+                check_tag($name, "type", $type_value, r#type)?;
+                check_tag($name, "content_type", $content_type, content_type)?;
+                Ok(Self { $($field),* })
+            }
         });
     };
     (
         $rust:ident, $name:literal, $type_value:literal,
         { $($field:ident : $fty:ty),* $(,)? }
     ) => {
-        chunk_class!(@define $rust, $name, $type_value, { $($field : $fty),* }, {});
+        chunk_class!(@define $rust, $name, $type_value, { $($field : $fty),* }, {
+            #[new]
+            #[pyo3(signature = (*, $($field,)* r#type = None))]
+            fn new($($field: $fty,)* r#type: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+                check_tag($name, "type", $type_value, r#type)?;
+                Ok(Self { $($field),* })
+            }
+        });
     };
     (@define $rust:ident, $name:literal, $type_value:literal, { $($field:ident : $fty:ty),* },
         { $($extra:tt)* }) => {
@@ -70,12 +110,6 @@ macro_rules! chunk_class {
 
         #[pymethods]
         impl $rust {
-            #[new]
-            #[pyo3(signature = (*, $($field),*))]
-            fn new($($field: $fty),*) -> Self {
-                Self { $($field),* }
-            }
-
             $(
                 #[getter]
                 fn $field(&self, py: Python<'_>) -> $fty {
@@ -183,7 +217,8 @@ const USAGE_FIELDS: &[&str] = &[
 impl UsageDeltaChunk {
     #[new]
     #[pyo3(signature = (*, input_tokens = 0, output_tokens = 0, cache_read_tokens = 0,
-        cache_write_tokens = 0, reasoning_tokens = 0, provider_tool_usage = None))]
+        cache_write_tokens = 0, reasoning_tokens = 0, provider_tool_usage = None, r#type = None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         input_tokens: i64,
@@ -192,15 +227,17 @@ impl UsageDeltaChunk {
         cache_write_tokens: i64,
         reasoning_tokens: i64,
         provider_tool_usage: Option<Py<PyAny>>,
-    ) -> Self {
-        Self {
+        r#type: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        check_tag("UsageDeltaChunk", "type", "usage_delta_chunk", r#type)?;
+        Ok(Self {
             input_tokens,
             output_tokens,
             cache_read_tokens,
             cache_write_tokens,
             reasoning_tokens,
             provider_tool_usage: provider_tool_usage.unwrap_or_else(|| py.None()),
-        }
+        })
     }
 
     #[classattr]

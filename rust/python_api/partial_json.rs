@@ -456,7 +456,8 @@ impl PyPartialJsonParser {
     }
 
     /// True once the top-level value is complete (`value()` is then final). A bare top-level
-    /// number or literal completes only at the whitespace after it, or at `finish()`.
+    /// number completes only at the whitespace after it, or at `finish()`; `true`, `false` and
+    /// `null` with their last letter.
     #[getter]
     fn is_complete(&self) -> bool {
         self.core.is_complete()

@@ -274,13 +274,18 @@ class MissingAPIKeyError(Error):
     def __init__(
         self, provider_id: str, env_var: str, has_mirascope_fallback: bool = False
     ) -> None:
-        message = (
-            f"No API key found for provider '{provider_id}'. "
-            f"Set the {env_var} environment variable, or pass api_key= to "
-            "llm.register_provider()."
-        )
+        # Mirascope's wording, which callers match on ("No API key found for anthropic").
         if has_mirascope_fallback:
-            message += " Alternatively, set MIRASCOPE_API_KEY to use the Mirascope router."
+            message = (
+                f"No API key found for {provider_id}. Either:\n"
+                f"  1. Set {env_var} environment variable, or\n"
+                "  2. Set MIRASCOPE_API_KEY for cross-provider support via Mirascope Router"
+            )
+        else:
+            message = (
+                f"No API key found for {provider_id}. Set the {env_var} environment variable, "
+                "or pass api_key= to llm.register_provider()."
+            )
         super().__init__(message)
         self.provider_id = provider_id
         self.env_var = env_var

@@ -59,6 +59,11 @@ _PROVIDERS: dict[str, tuple[str, WireFormat]] = {
     "together": ("/v1", "openai-completions"),
     "openrouter": ("/v1", "openai-completions"),
     "xai": ("/v1", "openai-completions"),
+    "atlascloud": ("/v1", "openai-completions"),
+    "requesty": ("/v1", "openai-completions"),
+    "cheaperinference": ("/v1", "openai-completions"),
+    "api-route": ("/v1", "openai-completions"),
+    "minimax": ("/v1", "openai-completions"),
 }
 
 TEST_API_KEY = "sk-ferriscope-replay"

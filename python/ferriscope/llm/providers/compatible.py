@@ -16,7 +16,20 @@ from ferriscope.llm.providers.openai.model_id import wire_model_name
 from ferriscope.llm.providers.openai.model_info import ModelFeatures
 from ferriscope.llm.providers.openai.target import Target, compatible_target
 
-__all__ = ["OllamaProvider", "OpenRouterProvider", "TogetherProvider", "XAIProvider"]
+__all__ = [
+    "APIRouteProvider",
+    "AtlasCloudProvider",
+    "CheaperInferenceProvider",
+    "MiniMaxProvider",
+    "OllamaProvider",
+    "OpenRouterProvider",
+    "RequestyProvider",
+    "TogetherProvider",
+    "XAIProvider",
+]
+
+# Bare OpenAI model names (`gpt-5-mini`, `o3`): services that take them keep OpenAI's features.
+_OPENAI_NAME_PREFIXES = ("gpt-", "o1", "o3", "o4")
 
 
 def _after_scope(model_id: str) -> str:
@@ -118,3 +131,88 @@ class XAIProvider(_KeyedProvider):
 
     def target(self, model_id: str) -> Target:
         return compatible_target(self.id, model_id, _after_scope(model_id))
+
+
+def _vendor_prefixed_target(provider_id: str, model_id: str) -> Target:
+    """A router whose model names carry the vendor (`openai/gpt-4o`): the id is sent without
+    the router's own prefix, and OpenAI models keep OpenAI's known features."""
+    wire = model_id.removeprefix(f"{provider_id}/")
+    features = ModelFeatures.of(wire_model_name(wire)) if wire.startswith("openai/") else None
+    return compatible_target(provider_id, model_id, wire, features)
+
+
+def _bare_name_target(provider_id: str, model_id: str) -> Target:
+    """A service whose model names carry no vendor (`gpt-5.4-mini`, `claude-sonnet-4-6`): the
+    id is sent without the service's prefix; bare OpenAI names keep OpenAI's features."""
+    wire = model_id.removeprefix(f"{provider_id}/")
+    features = ModelFeatures.of(wire) if wire.startswith(_OPENAI_NAME_PREFIXES) else None
+    return compatible_target(provider_id, model_id, wire, features)
+
+
+class AtlasCloudProvider(_KeyedProvider):
+    """Atlas Cloud's router: `atlascloud/deepseek-ai/deepseek-v4-flash` asks for
+    `deepseek-ai/deepseek-v4-flash`; registered for `"openai/"`, `openai/gpt-4.1-mini` is sent
+    as is."""
+
+    id: ClassVar[str] = "atlascloud"
+    default_scope: ClassVar[str | list[str]] = []
+    default_base_url: ClassVar[str] = "https://api.atlascloud.ai/v1"
+    api_key_env: ClassVar[str | None] = "ATLASCLOUD_API_KEY"
+    display_name: ClassVar[str] = "Atlas Cloud"
+
+    def target(self, model_id: str) -> Target:
+        return _vendor_prefixed_target(self.id, model_id)
+
+
+class RequestyProvider(_KeyedProvider):
+    """Requesty's router: `requesty/openai/gpt-4o-mini` asks for `openai/gpt-4o-mini`. For the
+    EU region pass `base_url="https://router.eu.requesty.ai/v1"`."""
+
+    id: ClassVar[str] = "requesty"
+    default_scope: ClassVar[str | list[str]] = []
+    default_base_url: ClassVar[str] = "https://router.requesty.ai/v1"
+    api_key_env: ClassVar[str | None] = "REQUESTY_API_KEY"
+    display_name: ClassVar[str] = "Requesty"
+
+    def target(self, model_id: str) -> Target:
+        return _vendor_prefixed_target(self.id, model_id)
+
+
+class CheaperInferenceProvider(_KeyedProvider):
+    """Cheaper Inference: `cheaperinference/gpt-5.4-mini` asks for `gpt-5.4-mini`."""
+
+    id: ClassVar[str] = "cheaperinference"
+    default_scope: ClassVar[str | list[str]] = []
+    default_base_url: ClassVar[str] = "https://api.cheaperinference.com/v1"
+    api_key_env: ClassVar[str | None] = "CHEAPER_INFERENCE_API_KEY"
+    display_name: ClassVar[str] = "Cheaper Inference"
+
+    def target(self, model_id: str) -> Target:
+        return _bare_name_target(self.id, model_id)
+
+
+class APIRouteProvider(_KeyedProvider):
+    """API Route: `api-route/claude-sonnet-4-6` asks for `claude-sonnet-4-6` (only the routing
+    prefix is removed)."""
+
+    id: ClassVar[str] = "api-route"
+    default_scope: ClassVar[str | list[str]] = []
+    default_base_url: ClassVar[str] = "https://global.api-route.com/v1"
+    api_key_env: ClassVar[str | None] = "API_ROUTE_API_KEY"
+    display_name: ClassVar[str] = "API Route"
+
+    def target(self, model_id: str) -> Target:
+        return _bare_name_target(self.id, model_id)
+
+
+class MiniMaxProvider(_KeyedProvider):
+    """MiniMax: `minimax/MiniMax-M3` asks for `MiniMax-M3`."""
+
+    id: ClassVar[str] = "minimax"
+    default_scope: ClassVar[str | list[str]] = "minimax/"
+    default_base_url: ClassVar[str] = "https://api.minimax.io/v1"
+    api_key_env: ClassVar[str | None] = "MINIMAX_API_KEY"
+    display_name: ClassVar[str] = "MiniMax"
+
+    def target(self, model_id: str) -> Target:
+        return compatible_target(self.id, model_id, model_id.removeprefix("minimax/"))

@@ -35,7 +35,13 @@ _PROVIDER_CLASSES: dict[str, str] = {
     "together": "ferriscope.llm.providers.compatible:TogetherProvider",
     "openrouter": "ferriscope.llm.providers.compatible:OpenRouterProvider",
     "xai": "ferriscope.llm.providers.compatible:XAIProvider",
+    "atlascloud": "ferriscope.llm.providers.compatible:AtlasCloudProvider",
+    "requesty": "ferriscope.llm.providers.compatible:RequestyProvider",
+    "cheaperinference": "ferriscope.llm.providers.compatible:CheaperInferenceProvider",
+    "api-route": "ferriscope.llm.providers.compatible:APIRouteProvider",
+    "minimax": "ferriscope.llm.providers.compatible:MiniMaxProvider",
     "mirascope": "ferriscope.llm.providers.router:MirascopeProvider",
+    "mlx": "ferriscope.llm.providers.mlx:MLXProvider",
 }
 
 
@@ -62,6 +68,12 @@ _AUTO_REGISTER: dict[str, tuple[_AutoDefault, ...]] = {
     "together/": (_AutoDefault("together", ("TOGETHER_API_KEY",)),),
     "openrouter/": (_AutoDefault("openrouter", ("OPENROUTER_API_KEY",)),),
     "xai/": (_AutoDefault("xai", ("XAI_API_KEY",)),),
+    "api-route/": (_AutoDefault("api-route", ("API_ROUTE_API_KEY",)),),
+    "minimax/": (_AutoDefault("minimax", ("MINIMAX_API_KEY",)),),
+    "atlascloud/": (_AutoDefault("atlascloud", ("ATLASCLOUD_API_KEY",)),),
+    "requesty/": (_AutoDefault("requesty", ("REQUESTY_API_KEY",)),),
+    "cheaperinference/": (_AutoDefault("cheaperinference", ("CHEAPER_INFERENCE_API_KEY",)),),
+    "mlx-community/": (_AutoDefault("mlx", ()),),
 }
 
 _SINGLETONS: dict[tuple[Any, ...], BaseProvider] = {}

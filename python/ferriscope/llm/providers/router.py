@@ -51,10 +51,16 @@ class MirascopeProvider(BaseProvider):
         )
         if not self.api_key:
             raise ValueError(
-                "The Mirascope router needs an API key: set MIRASCOPE_API_KEY or pass api_key="
+                "Mirascope API key not found. Set MIRASCOPE_API_KEY environment variable or "
+                "pass api_key parameter."
             )
         self.scope = scope
         self._inner: dict[str, BaseProvider] = {}
+
+    @property
+    def router_base_url(self) -> str:
+        """The router's root, before the `/{family}` path (Mirascope's attribute name)."""
+        return self.base_url
 
     def _family(self, model_id: str) -> str:
         family = model_id.split("/", 1)[0]

@@ -21,6 +21,13 @@ from ferriscope.llm.responses.methods import (
     SyncToolLoop,
 )
 from ferriscope.llm.responses.usage import Usage
+from ferriscope.llm.tools.toolkit import (
+    AsyncContextToolkit,
+    AsyncToolkit,
+    ContextToolkit,
+    Toolkit,
+    ToolkitT,
+)
 
 __all__ = ["AsyncContextResponse", "AsyncResponse", "ContextResponse", "Response", "RootResponse"]
 
@@ -28,8 +35,10 @@ FormattableT = TypeVar("FormattableT")
 DepsT = TypeVar("DepsT")
 
 
-class RootResponse(Generic[FormattableT]):
-    """The content and metadata every finished response carries (API.md §3.4, §6)."""
+class RootResponse(Generic[ToolkitT, FormattableT]):
+    """The content and metadata every finished response carries (API.md §3.4, §6).
+
+    Parameterised as Mirascope's is: by the toolkit kind of its call, then the format."""
 
     provider_id: str
     model_id: str
@@ -90,23 +99,27 @@ class RootResponse(Generic[FormattableT]):
         return f"<{type(self).__name__} {self.model_id}: {self.pretty()[:80]!r}>"
 
 
-class Response(SyncToolLoop, RootResponse[FormattableT], Generic[FormattableT]):
+class Response(SyncToolLoop, RootResponse[Toolkit, FormattableT], Generic[FormattableT]):
     """The result of a sync `call()`."""
 
 
-class AsyncResponse(AsyncToolLoop, RootResponse[FormattableT], Generic[FormattableT]):
+class AsyncResponse(AsyncToolLoop, RootResponse[AsyncToolkit, FormattableT], Generic[FormattableT]):
     """The result of an async `call()`."""
 
     async def finish(self) -> None:  # type: ignore[override]
         """Nothing left to consume."""
 
 
-class ContextResponse(ContextToolLoop, RootResponse[FormattableT], Generic[DepsT, FormattableT]):
+class ContextResponse(
+    ContextToolLoop, RootResponse[ContextToolkit[DepsT], FormattableT], Generic[DepsT, FormattableT]
+):
     """The result of a sync context `call()`; tool and resume methods take `ctx` first."""
 
 
 class AsyncContextResponse(
-    AsyncContextToolLoop, RootResponse[FormattableT], Generic[DepsT, FormattableT]
+    AsyncContextToolLoop,
+    RootResponse[AsyncContextToolkit[DepsT], FormattableT],
+    Generic[DepsT, FormattableT],
 ):
     """The result of an async context `call()`."""
 

@@ -19,7 +19,7 @@ from ferriscope.llm.providers.openai.completions_encoding import encode_completi
 from ferriscope.llm.providers.openai.model_id import api_suffix
 from ferriscope.llm.providers.openai.target import Target, openai_target
 
-__all__ = ["CompletionsProvider", "OpenAICompletionsProvider"]
+__all__ = ["BaseOpenAICompletionsProvider", "CompletionsProvider", "OpenAICompletionsProvider"]
 
 
 class CompletionsProvider(BaseProvider):
@@ -52,6 +52,10 @@ class CompletionsProvider(BaseProvider):
 
     def auth_headers(self) -> dict[str, str]:
         return bearer_headers(self.bearer_token())
+
+
+BaseOpenAICompletionsProvider = CompletionsProvider
+"""Mirascope's name for the base of every Chat Completions-compatible provider."""
 
 
 class OpenAICompletionsProvider(CompletionsProvider):
