@@ -8,18 +8,48 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
+from ferriscope.llm.context import Context, DepsT
+from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.models.model import Model, use_model
 from ferriscope.llm.prompts import (
+    AsyncContextMessageTemplate,
     AsyncContextPrompt,
+    AsyncMessageTemplate,
     AsyncPrompt,
+    ContextMessageTemplate,
     ContextPrompt,
+    MessageTemplate,
     Prompt,
     prompt_class,
 )
+from ferriscope.llm.tools.tools import ToolT
+from ferriscope.llm.types import P
 
-__all__ = ["AsyncCall", "AsyncContextCall", "Call", "CallDecorator", "ContextCall", "call"]
+if TYPE_CHECKING:
+    from ferriscope.llm.formatting import FormatSpec
+    from ferriscope.llm.responses import (
+        AsyncContextResponse,
+        AsyncContextStreamResponse,
+        AsyncResponse,
+        AsyncStreamResponse,
+        ContextResponse,
+        ContextStreamResponse,
+        Response,
+        StreamResponse,
+    )
+    from ferriscope.llm.tools import ProviderTool
+
+__all__ = [
+    "AsyncCall",
+    "AsyncContextCall",
+    "Call",
+    "CallDecorator",
+    "CallT",
+    "ContextCall",
+    "call",
+]
 
 
 class _CallBase:
@@ -39,55 +69,71 @@ class _CallBase:
         return self.prompt.fn  # type: ignore[no-any-return]
 
 
-class Call(_CallBase):
-    prompt: Prompt
+CallT = TypeVar("CallT", bound=_CallBase)
+"""Any call kind (`Call`, `AsyncCall`, `ContextCall`, `AsyncContextCall`, the retry calls)."""
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+
+class Call(_CallBase, Generic[P, FormattableT]):
+    prompt: Prompt[P, FormattableT]
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Response[FormattableT]:
         return self.call(*args, **kwargs)
 
-    def call(self, *args: Any, **kwargs: Any) -> Any:
+    def call(self, *args: P.args, **kwargs: P.kwargs) -> Response[FormattableT]:
         return self.prompt.call(self.model, *args, **kwargs)
 
-    def stream(self, *args: Any, **kwargs: Any) -> Any:
+    def stream(self, *args: P.args, **kwargs: P.kwargs) -> StreamResponse[FormattableT]:
         return self.prompt.stream(self.model, *args, **kwargs)
 
 
-class AsyncCall(_CallBase):
-    prompt: AsyncPrompt
+class AsyncCall(_CallBase, Generic[P, FormattableT]):
+    prompt: AsyncPrompt[P, FormattableT]
 
-    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    async def __call__(self, *args: P.args, **kwargs: P.kwargs) -> AsyncResponse[FormattableT]:
         return await self.call(*args, **kwargs)
 
-    async def call(self, *args: Any, **kwargs: Any) -> Any:
+    async def call(self, *args: P.args, **kwargs: P.kwargs) -> AsyncResponse[FormattableT]:
         return await self.prompt.call(self.model, *args, **kwargs)
 
-    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+    async def stream(self, *args: P.args, **kwargs: P.kwargs) -> AsyncStreamResponse[FormattableT]:
         return await self.prompt.stream(self.model, *args, **kwargs)
 
 
-class ContextCall(_CallBase):
-    prompt: ContextPrompt
+class ContextCall(_CallBase, Generic[P, DepsT, FormattableT]):
+    prompt: ContextPrompt[P, DepsT, FormattableT]
 
-    def __call__(self, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    def __call__(
+        self, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> ContextResponse[DepsT, FormattableT]:
         return self.call(ctx, *args, **kwargs)
 
-    def call(self, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    def call(
+        self, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> ContextResponse[DepsT, FormattableT]:
         return self.prompt.call(self.model, ctx, *args, **kwargs)
 
-    def stream(self, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    def stream(
+        self, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> ContextStreamResponse[DepsT, FormattableT]:
         return self.prompt.stream(self.model, ctx, *args, **kwargs)
 
 
-class AsyncContextCall(_CallBase):
-    prompt: AsyncContextPrompt
+class AsyncContextCall(_CallBase, Generic[P, DepsT, FormattableT]):
+    prompt: AsyncContextPrompt[P, DepsT, FormattableT]
 
-    async def __call__(self, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    async def __call__(
+        self, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncContextResponse[DepsT, FormattableT]:
         return await self.call(ctx, *args, **kwargs)
 
-    async def call(self, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    async def call(
+        self, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncContextResponse[DepsT, FormattableT]:
         return await self.prompt.call(self.model, ctx, *args, **kwargs)
 
-    async def stream(self, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    async def stream(
+        self, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncContextStreamResponse[DepsT, FormattableT]:
         return await self.prompt.stream(self.model, ctx, *args, **kwargs)
 
 
@@ -99,14 +145,32 @@ _CALL_FOR_PROMPT: dict[type, type[_CallBase]] = {
 }
 
 
-class CallDecorator:
-    """What `llm.call(model, ...)` returns; applied to the prompt function."""
+class CallDecorator(Generic[ToolT, FormattableT]):
+    """What `llm.call(model, ...)` returns; applied to the prompt function. Its parameters are
+    the kinds of its tools and its format; the call it makes follows the function's shape."""
 
-    def __init__(self, model: Model, tools: Sequence[Any] | None, format: Any) -> None:
+    def __init__(
+        self,
+        model: Model,
+        tools: Sequence[ToolT | ProviderTool] | None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> None:
         self.model = model
         self.tools = tools
         self.format = format
 
+    @overload
+    def __call__(
+        self, fn: AsyncContextMessageTemplate[P, DepsT]
+    ) -> AsyncContextCall[P, DepsT, FormattableT]: ...
+    @overload
+    def __call__(
+        self, fn: ContextMessageTemplate[P, DepsT]
+    ) -> ContextCall[P, DepsT, FormattableT]: ...
+    @overload
+    def __call__(self, fn: AsyncMessageTemplate[P]) -> AsyncCall[P, FormattableT]: ...
+    @overload
+    def __call__(self, fn: MessageTemplate[P]) -> Call[P, FormattableT]: ...
     def __call__(self, fn: Callable[..., Any]) -> Any:
         prompt_cls = prompt_class(fn)
         prompt = prompt_cls(fn, self.tools, self.format)
@@ -116,10 +180,10 @@ class CallDecorator:
 def call(
     model: Model | str,
     *,
-    tools: Sequence[Any] | None = None,
-    format: Any = None,
+    tools: Sequence[ToolT | ProviderTool] | None = None,
+    format: FormatSpec[FormattableT] | None = None,
     **params: Any,
-) -> CallDecorator:
+) -> CallDecorator[ToolT, FormattableT]:
     """`@llm.call("openai/gpt-5-mini", tools=[...], format=Book, temperature=0.2)`."""
     if isinstance(model, Model):
         if params:

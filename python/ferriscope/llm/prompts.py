@@ -11,15 +11,37 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, cast, overload
 
-from ferriscope.llm.messages import AssistantMessage, Message, SystemMessage, UserMessage, user
+from ferriscope.llm.context import Context, DepsT
+from ferriscope.llm.formatting.types import FormattableT
+from ferriscope.llm.messages import Message, UserContent, promote_to_messages
 from ferriscope.llm.models.model import Model
+from ferriscope.llm.tools.tools import ToolT
+from ferriscope.llm.types import P
+
+if TYPE_CHECKING:
+    from ferriscope.llm.formatting import FormatSpec
+    from ferriscope.llm.responses import (
+        AsyncContextResponse,
+        AsyncContextStreamResponse,
+        AsyncResponse,
+        AsyncStreamResponse,
+        ContextResponse,
+        ContextStreamResponse,
+        Response,
+        StreamResponse,
+    )
+    from ferriscope.llm.tools import ProviderTool
 
 __all__ = [
+    "AsyncContextMessageTemplate",
     "AsyncContextPrompt",
+    "AsyncMessageTemplate",
     "AsyncPrompt",
+    "ContextMessageTemplate",
     "ContextPrompt",
+    "MessageTemplate",
     "Prompt",
     "PromptDecorator",
     "is_context_function",
@@ -27,7 +49,36 @@ __all__ = [
     "render_messages",
 ]
 
-_MESSAGES = (SystemMessage, UserMessage, AssistantMessage)
+
+class MessageTemplate(Protocol[P]):
+    """A function that writes a prompt: `@llm.prompt` makes it a `Prompt`, `@llm.call` a
+    `Call`."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> UserContent | Sequence[Message]: ...
+
+
+class AsyncMessageTemplate(Protocol[P]):
+    """An async `MessageTemplate` (→ `AsyncPrompt` / `AsyncCall`)."""
+
+    async def __call__(
+        self, *args: P.args, **kwargs: P.kwargs
+    ) -> UserContent | Sequence[Message]: ...
+
+
+class ContextMessageTemplate(Protocol[P, DepsT]):
+    """A `MessageTemplate` whose first parameter is `ctx: llm.Context[DepsT]`."""
+
+    def __call__(
+        self, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> UserContent | Sequence[Message]: ...
+
+
+class AsyncContextMessageTemplate(Protocol[P, DepsT]):
+    """An async `ContextMessageTemplate`."""
+
+    async def __call__(
+        self, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> UserContent | Sequence[Message]: ...
 
 
 def is_context_function(fn: Callable[..., Any]) -> bool:
@@ -50,12 +101,7 @@ def is_context_function(fn: Callable[..., Any]) -> bool:
 def render_messages(result: Any) -> list[Message]:
     """What a prompt function returned, as messages: a str, a part or a list of them is one
     user message; a list of Messages is used as is."""
-    if isinstance(result, Sequence) and not isinstance(result, str):
-        if len(result) == 0:
-            raise ValueError("a prompt function returned an empty list of messages")
-        if isinstance(result[0], _MESSAGES):
-            return list(result)
-    return [user(result)]
+    return list(promote_to_messages(result))
 
 
 def _as_model(model: Model | str) -> Model:
@@ -78,86 +124,110 @@ class _PromptBase:
     _tool_kind: Literal["sync", "async", "context", "async_context"] = "sync"
 
 
-class Prompt(_PromptBase):
+class Prompt(_PromptBase, Generic[P, FormattableT]):
     """A sync prompt: `prompt(model, *args)` calls, `prompt.stream(model, *args)` streams."""
 
-    def messages(self, *args: Any, **kwargs: Any) -> list[Message]:
+    def messages(self, *args: P.args, **kwargs: P.kwargs) -> list[Message]:
         return render_messages(self.fn(*args, **kwargs))
 
-    def __call__(self, model: Model | str, *args: Any, **kwargs: Any) -> Any:
+    def __call__(
+        self, model: Model | str, *args: P.args, **kwargs: P.kwargs
+    ) -> Response[FormattableT]:
         return self.call(model, *args, **kwargs)
 
-    def call(self, model: Model | str, *args: Any, **kwargs: Any) -> Any:
+    def call(self, model: Model | str, *args: P.args, **kwargs: P.kwargs) -> Response[FormattableT]:
         return _as_model(model).call(
             self.messages(*args, **kwargs), tools=self.tools, format=self.format
         )
 
-    def stream(self, model: Model | str, *args: Any, **kwargs: Any) -> Any:
+    def stream(
+        self, model: Model | str, *args: P.args, **kwargs: P.kwargs
+    ) -> StreamResponse[FormattableT]:
         return _as_model(model).stream(
             self.messages(*args, **kwargs), tools=self.tools, format=self.format
         )
 
 
-class AsyncPrompt(_PromptBase):
+class AsyncPrompt(_PromptBase, Generic[P, FormattableT]):
     """An async prompt: `await prompt(model, ...)`, `await prompt.stream(model, ...)`."""
 
     _tool_kind = "async"
 
-    async def messages(self, *args: Any, **kwargs: Any) -> list[Message]:
+    async def messages(self, *args: P.args, **kwargs: P.kwargs) -> list[Message]:
         return render_messages(await self.fn(*args, **kwargs))
 
-    async def __call__(self, model: Model | str, *args: Any, **kwargs: Any) -> Any:
+    async def __call__(
+        self, model: Model | str, *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncResponse[FormattableT]:
         return await self.call(model, *args, **kwargs)
 
-    async def call(self, model: Model | str, *args: Any, **kwargs: Any) -> Any:
+    async def call(
+        self, model: Model | str, *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncResponse[FormattableT]:
         messages = await self.messages(*args, **kwargs)
         return await _as_model(model).call_async(messages, tools=self.tools, format=self.format)
 
-    async def stream(self, model: Model | str, *args: Any, **kwargs: Any) -> Any:
+    async def stream(
+        self, model: Model | str, *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncStreamResponse[FormattableT]:
         messages = await self.messages(*args, **kwargs)
         return await _as_model(model).stream_async(messages, tools=self.tools, format=self.format)
 
 
-class ContextPrompt(_PromptBase):
+class ContextPrompt(_PromptBase, Generic[P, DepsT, FormattableT]):
     """A sync context prompt: `prompt(model, ctx, *args)`."""
 
     _tool_kind = "context"
 
-    def messages(self, ctx: Any, *args: Any, **kwargs: Any) -> list[Message]:
+    def messages(self, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs) -> list[Message]:
         return render_messages(self.fn(ctx, *args, **kwargs))
 
-    def __call__(self, model: Model | str, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    def __call__(
+        self, model: Model | str, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> ContextResponse[DepsT, FormattableT]:
         return self.call(model, ctx, *args, **kwargs)
 
-    def call(self, model: Model | str, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    def call(
+        self, model: Model | str, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> ContextResponse[DepsT, FormattableT]:
         return _as_model(model).context_call(
             self.messages(ctx, *args, **kwargs), ctx=ctx, tools=self.tools, format=self.format
         )
 
-    def stream(self, model: Model | str, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    def stream(
+        self, model: Model | str, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> ContextStreamResponse[DepsT, FormattableT]:
         return _as_model(model).context_stream(
             self.messages(ctx, *args, **kwargs), ctx=ctx, tools=self.tools, format=self.format
         )
 
 
-class AsyncContextPrompt(_PromptBase):
+class AsyncContextPrompt(_PromptBase, Generic[P, DepsT, FormattableT]):
     """An async context prompt: `await prompt(model, ctx, *args)`."""
 
     _tool_kind = "async_context"
 
-    async def messages(self, ctx: Any, *args: Any, **kwargs: Any) -> list[Message]:
+    async def messages(
+        self, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> list[Message]:
         return render_messages(await self.fn(ctx, *args, **kwargs))
 
-    async def __call__(self, model: Model | str, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    async def __call__(
+        self, model: Model | str, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncContextResponse[DepsT, FormattableT]:
         return await self.call(model, ctx, *args, **kwargs)
 
-    async def call(self, model: Model | str, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    async def call(
+        self, model: Model | str, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncContextResponse[DepsT, FormattableT]:
         messages = await self.messages(ctx, *args, **kwargs)
         return await _as_model(model).context_call_async(
             messages, ctx=ctx, tools=self.tools, format=self.format
         )
 
-    async def stream(self, model: Model | str, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+    async def stream(
+        self, model: Model | str, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncContextStreamResponse[DepsT, FormattableT]:
         messages = await self.messages(ctx, *args, **kwargs)
         return await _as_model(model).context_stream_async(
             messages, ctx=ctx, tools=self.tools, format=self.format
@@ -171,17 +241,49 @@ def prompt_class(fn: Callable[..., Any]) -> type[_PromptBase]:
     return AsyncPrompt if is_async else Prompt
 
 
-class PromptDecorator:
-    """What `llm.prompt(tools=..., format=...)` returns."""
+class PromptDecorator(Generic[ToolT, FormattableT]):
+    """What `llm.prompt(tools=..., format=...)` returns; its parameters are the kinds of its
+    tools and its format, and the prompt it makes follows the decorated function's shape."""
 
-    def __init__(self, tools: Sequence[Any] | None = None, format: Any = None) -> None:
+    def __init__(
+        self,
+        tools: Sequence[ToolT | ProviderTool] | None = None,
+        format: FormatSpec[FormattableT] | None = None,
+    ) -> None:
         self.tools = tools
         self.format = format
 
+    @overload
+    def __call__(
+        self, fn: AsyncContextMessageTemplate[P, DepsT]
+    ) -> AsyncContextPrompt[P, DepsT, FormattableT]: ...
+    @overload
+    def __call__(
+        self, fn: ContextMessageTemplate[P, DepsT]
+    ) -> ContextPrompt[P, DepsT, FormattableT]: ...
+    @overload
+    def __call__(self, fn: AsyncMessageTemplate[P]) -> AsyncPrompt[P, FormattableT]: ...
+    @overload
+    def __call__(self, fn: MessageTemplate[P]) -> Prompt[P, FormattableT]: ...
     def __call__(self, fn: Callable[..., Any]) -> Any:
         return prompt_class(fn)(fn, self.tools, self.format)
 
 
+@overload
+def prompt(fn: AsyncContextMessageTemplate[P, DepsT]) -> AsyncContextPrompt[P, DepsT, None]: ...
+@overload
+def prompt(fn: ContextMessageTemplate[P, DepsT]) -> ContextPrompt[P, DepsT, None]: ...
+@overload
+def prompt(fn: AsyncMessageTemplate[P]) -> AsyncPrompt[P, None]: ...
+@overload
+def prompt(fn: MessageTemplate[P]) -> Prompt[P, None]: ...
+@overload
+def prompt(
+    fn: None = None,
+    *,
+    tools: Sequence[ToolT | ProviderTool] | None = None,
+    format: FormatSpec[FormattableT] | None = None,
+) -> PromptDecorator[ToolT, FormattableT]: ...
 def prompt(
     fn: Callable[..., Any] | None = None,
     *,
@@ -189,5 +291,5 @@ def prompt(
     format: Any = None,
 ) -> Any:
     """`@llm.prompt` or `@llm.prompt(tools=..., format=...)`."""
-    decorator = PromptDecorator(tools=tools, format=format)
+    decorator: PromptDecorator[Any, Any] = PromptDecorator(tools=tools, format=format)
     return decorator if fn is None else decorator(fn)

@@ -20,12 +20,15 @@ from ferriscope.llm.content.media import (
     Base64ImageSource,
     Document,
     Image,
+    ImageMimeType,
     TextDocumentSource,
     URLDocumentSource,
     URLImageSource,
 )
 from ferriscope.llm.content.parts import Text, Thought, ToolCall, ToolOutput
 
+ContentPart = Text | Image | Audio | Document | ToolOutput[Any] | ToolCall | Thought
+"""Any part a message can hold."""
 AssistantContentPart = Text | ToolCall | Thought
 UserContentPart = Text | Image | Audio | Document | ToolOutput[Any]
 AssistantContentChunk = (
@@ -47,8 +50,10 @@ __all__ = [
     "Base64AudioSource",
     "Base64DocumentSource",
     "Base64ImageSource",
+    "ContentPart",
     "Document",
     "Image",
+    "ImageMimeType",
     "Text",
     "TextChunk",
     "TextDocumentSource",

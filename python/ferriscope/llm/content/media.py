@@ -20,10 +20,16 @@ __all__ = [
     "Base64ImageSource",
     "Document",
     "Image",
+    "ImageMimeType",
     "TextDocumentSource",
     "URLDocumentSource",
     "URLImageSource",
 ]
+
+ImageMimeType = Literal[
+    "image/png", "image/jpeg", "image/webp", "image/gif", "image/heic", "image/heif"
+]
+"""The image types `Image.from_bytes` recognises (and providers accept inline)."""
 
 MAX_IMAGE_SIZE = 20 * 1024 * 1024
 MAX_AUDIO_SIZE = 25 * 1024 * 1024
@@ -42,6 +48,9 @@ _AUDIO_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xf2", "audio/mp3"),
     (b"fLaC", "audio/flac"),
     (b"OggS", "audio/ogg"),
+    # Raw AAC: ADTS frame sync with MPEG-4 (0xF1) or MPEG-2 (0xF9), no CRC.
+    (b"\xff\xf1", "audio/aac"),
+    (b"\xff\xf9", "audio/aac"),
 )
 _TEXT_SUFFIXES = {
     ".txt": "text/plain",
@@ -73,9 +82,16 @@ def infer_image_type(data: bytes) -> str:
             return mime
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1"):
-        return "image/heic"
-    raise ValueError("unsupported or unrecognised image data (expected PNG, JPEG, GIF, WebP, HEIC)")
+    if data[4:8] == b"ftyp":
+        # ISO-BMFF brands, as Mirascope reads them: HEVC-coded HEIC, else generic HEIF.
+        brand = data[8:12]
+        if brand in (b"heic", b"heix"):
+            return "image/heic"
+        if brand in (b"mif1", b"msf1", b"hevc", b"hevx"):
+            return "image/heif"
+    raise ValueError(
+        "unsupported or unrecognised image data (expected PNG, JPEG, GIF, WebP, HEIC, HEIF)"
+    )
 
 
 def infer_audio_type(data: bytes) -> str:
@@ -85,9 +101,13 @@ def infer_audio_type(data: bytes) -> str:
             return mime
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         return "audio/wav"
+    if data[:4] == b"FORM" and data[8:12] == b"AIFF":
+        return "audio/aiff"
     if data[4:8] == b"ftyp":
-        return "audio/aac"
-    raise ValueError("unsupported or unrecognised audio data (expected MP3, WAV, FLAC, OGG, AAC)")
+        return "audio/aac"  # AAC in an MP4 container (.m4a)
+    raise ValueError(
+        "unsupported or unrecognised audio data (expected MP3, WAV, AIFF, FLAC, OGG, AAC)"
+    )
 
 
 @dataclass(kw_only=True)
@@ -205,10 +225,10 @@ class Document:
 
     @classmethod
     def from_url(cls, url: str, *, download: bool = False) -> Document:
-        if download:
-            response = httpx.get(url, follow_redirects=True)
-            response.raise_for_status()
-            return cls.from_bytes(response.content)
+        """A document the provider fetches by URL. `download` is accepted, as in Mirascope,
+        and does nothing: constructors never do network I/O (fetch the bytes yourself and use
+        `from_bytes` to send them inline)."""
+        del download
         return cls(source=URLDocumentSource(url=url))
 
     @classmethod

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
+from typing_extensions import TypeIs
+
 from ferriscope.llm.content import (
     AssistantContentPart,
     Audio,
@@ -27,6 +29,8 @@ __all__ = [
     "UserContent",
     "UserMessage",
     "assistant",
+    "is_messages",
+    "promote_to_messages",
     "system",
     "user",
 ]
@@ -107,3 +111,21 @@ def assistant(
         provider_model_name=provider_model_name,
         raw_message=raw_message,
     )
+
+
+def is_messages(content: UserContent | Sequence[Message]) -> TypeIs[Sequence[Message]]:
+    """Whether a prompt function's result is already a list of messages (rather than content
+    for one user message). An empty list is neither, and raises `ValueError`."""
+    if isinstance(content, Sequence) and not isinstance(content, str):
+        if len(content) == 0:
+            raise ValueError("Empty array may not be used as message content")
+        return isinstance(content[0], (SystemMessage, UserMessage, AssistantMessage))
+    return False
+
+
+def promote_to_messages(content: UserContent | Sequence[Message]) -> Sequence[Message]:
+    """A prompt function's result as messages: messages as they are, anything else (a str, a
+    part or a list of them) as one user message."""
+    if is_messages(content):
+        return content
+    return [user(content)]

@@ -46,6 +46,7 @@ from ferriscope.llm.responses.streams import (
     ThoughtStream,
     ToolCallStream,
 )
+from ferriscope.llm.responses.type_vars import ResponseT, StreamResponseT
 from ferriscope.llm.responses.usage import ProviderToolUsage, Usage
 
 StreamResponseChunk = (
@@ -96,10 +97,12 @@ __all__ = [
     "RawMessageChunk",
     "RawStreamEventChunk",
     "Response",
+    "ResponseT",
     "RootResponse",
     "Stream",
     "StreamResponse",
     "StreamResponseChunk",
+    "StreamResponseT",
     "TextChunk",
     "TextEndChunk",
     "TextStartChunk",

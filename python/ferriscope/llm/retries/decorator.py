@@ -7,15 +7,29 @@ from typing import Any, overload
 from typing_extensions import Unpack
 
 from ferriscope.llm.calls import AsyncCall, Call
+from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.prompts import AsyncPrompt, Prompt
 from ferriscope.llm.retries.calls import AsyncRetryCall, RetryCall
 from ferriscope.llm.retries.config import RetryArgs, RetryConfig
 from ferriscope.llm.retries.prompts import AsyncRetryPrompt, RetryPrompt
+from ferriscope.llm.types import P
 
 __all__ = ["RetryDecorator", "retry"]
 
-RetryTarget = Call | AsyncCall | RetryCall | AsyncRetryCall | Prompt | AsyncPrompt
-RetryResult = RetryCall | AsyncRetryCall | RetryPrompt | AsyncRetryPrompt
+RetryTarget = (
+    Call[..., Any]
+    | AsyncCall[..., Any]
+    | RetryCall[..., Any]
+    | AsyncRetryCall[..., Any]
+    | Prompt[..., Any]
+    | AsyncPrompt[..., Any]
+)
+RetryResult = (
+    RetryCall[..., Any]
+    | AsyncRetryCall[..., Any]
+    | RetryPrompt[..., Any]
+    | AsyncRetryPrompt[..., Any]
+)
 
 
 def _prompt_parts(prompt: Any) -> tuple[Any, Any, Any]:
@@ -26,10 +40,14 @@ def _wrap(target: Any, config: RetryConfig) -> RetryResult:
     """The retry version of `target`. Wrapping a retry target again replaces its policy
     rather than nesting loops, which would multiply the attempts."""
     if isinstance(target, (AsyncCall, AsyncRetryCall)):
-        prompt = AsyncRetryPrompt(*_prompt_parts(target.prompt), retry_config=config)
+        prompt: AsyncRetryPrompt[..., Any] = AsyncRetryPrompt(
+            *_prompt_parts(target.prompt), retry_config=config
+        )
         return AsyncRetryCall(prompt, target.default_model)
     if isinstance(target, (Call, RetryCall)):
-        sync_prompt = RetryPrompt(*_prompt_parts(target.prompt), retry_config=config)
+        sync_prompt: RetryPrompt[..., Any] = RetryPrompt(
+            *_prompt_parts(target.prompt), retry_config=config
+        )
         return RetryCall(sync_prompt, target.default_model)
     if isinstance(target, AsyncPrompt):
         return AsyncRetryPrompt(*_prompt_parts(target), retry_config=config)
@@ -49,25 +67,40 @@ class RetryDecorator:
         self.config = config
 
     @overload
-    def __call__(self, target: Call | RetryCall) -> RetryCall: ...
+    def __call__(
+        self, target: Call[P, FormattableT] | RetryCall[P, FormattableT]
+    ) -> RetryCall[P, FormattableT]: ...
     @overload
-    def __call__(self, target: AsyncCall | AsyncRetryCall) -> AsyncRetryCall: ...
+    def __call__(
+        self, target: AsyncCall[P, FormattableT] | AsyncRetryCall[P, FormattableT]
+    ) -> AsyncRetryCall[P, FormattableT]: ...
     @overload
-    def __call__(self, target: AsyncPrompt) -> AsyncRetryPrompt: ...
+    def __call__(
+        self, target: AsyncPrompt[P, FormattableT]
+    ) -> AsyncRetryPrompt[P, FormattableT]: ...
     @overload
-    def __call__(self, target: Prompt) -> RetryPrompt: ...
+    def __call__(self, target: Prompt[P, FormattableT]) -> RetryPrompt[P, FormattableT]: ...
     def __call__(self, target: RetryTarget) -> RetryResult:
         return _wrap(target, self.config)
 
 
 @overload
-def retry(target: Call | RetryCall, **config: Unpack[RetryArgs]) -> RetryCall: ...
+def retry(
+    target: Call[P, FormattableT] | RetryCall[P, FormattableT], **config: Unpack[RetryArgs]
+) -> RetryCall[P, FormattableT]: ...
 @overload
-def retry(target: AsyncCall | AsyncRetryCall, **config: Unpack[RetryArgs]) -> AsyncRetryCall: ...
+def retry(
+    target: AsyncCall[P, FormattableT] | AsyncRetryCall[P, FormattableT],
+    **config: Unpack[RetryArgs],
+) -> AsyncRetryCall[P, FormattableT]: ...
 @overload
-def retry(target: AsyncPrompt, **config: Unpack[RetryArgs]) -> AsyncRetryPrompt: ...
+def retry(
+    target: AsyncPrompt[P, FormattableT], **config: Unpack[RetryArgs]
+) -> AsyncRetryPrompt[P, FormattableT]: ...
 @overload
-def retry(target: Prompt, **config: Unpack[RetryArgs]) -> RetryPrompt: ...
+def retry(
+    target: Prompt[P, FormattableT], **config: Unpack[RetryArgs]
+) -> RetryPrompt[P, FormattableT]: ...
 @overload
 def retry(target: None = None, **config: Unpack[RetryArgs]) -> RetryDecorator: ...
 def retry(

@@ -1,6 +1,7 @@
 """Tools the model can call: `@llm.tool`, the tool kinds, toolkits and their schemas (§8)."""
 
 from ferriscope.llm.tools.decorator import ToolDecorator, tool
+from ferriscope.llm.tools.protocols import AsyncContextToolFn, AsyncToolFn, ContextToolFn, ToolFn
 from ferriscope.llm.tools.provider_tools import ProviderTool, WebSearchTool
 from ferriscope.llm.tools.results import tool_output_response_object, tool_output_result_text
 from ferriscope.llm.tools.schema import (
@@ -8,6 +9,7 @@ from ferriscope.llm.tools.schema import (
     AnyToolSchema,
     ToolParameterSchema,
     ToolSchema,
+    ToolSchemaT,
 )
 from ferriscope.llm.tools.toolkit import (
     AsyncContextToolkit,
@@ -17,7 +19,14 @@ from ferriscope.llm.tools.toolkit import (
     Toolkit,
     ToolkitT,
 )
-from ferriscope.llm.tools.tools import AnyTool, AsyncContextTool, AsyncTool, ContextTool, Tool
+from ferriscope.llm.tools.tools import (
+    AnyTool,
+    AsyncContextTool,
+    AsyncTool,
+    ContextTool,
+    Tool,
+    ToolT,
+)
 from ferriscope.llm.tools.types import (
     AnyToolFn,
     AnyTools,
@@ -39,20 +48,26 @@ __all__ = [
     "AnyToolSchema",
     "AnyTools",
     "AsyncContextTool",
+    "AsyncContextToolFn",
     "AsyncContextToolkit",
     "AsyncContextTools",
     "AsyncTool",
+    "AsyncToolFn",
     "AsyncToolkit",
     "AsyncTools",
     "BaseToolkit",
     "ContextTool",
+    "ContextToolFn",
     "ContextToolkit",
     "ContextTools",
     "ProviderTool",
     "Tool",
     "ToolDecorator",
+    "ToolFn",
     "ToolParameterSchema",
     "ToolSchema",
+    "ToolSchemaT",
+    "ToolT",
     "Toolkit",
     "ToolkitKind",
     "ToolkitT",

@@ -23,7 +23,13 @@ from ferriscope.llm.content import ToolCall
 from ferriscope.llm.context import first_param_is_context
 from ferriscope.llm.tools.docstrings import param_descriptions
 
-__all__ = ["FORMAT_TOOL_NAME", "AnyToolSchema", "ToolParameterSchema", "ToolSchema"]
+__all__ = [
+    "FORMAT_TOOL_NAME",
+    "AnyToolSchema",
+    "ToolParameterSchema",
+    "ToolSchema",
+    "ToolSchemaT",
+]
 
 FnT = TypeVar("FnT", bound=Callable[..., Any], covariant=True, default=Callable[..., Any])
 
@@ -252,3 +258,6 @@ class ToolSchema(Generic[FnT]):
 
 AnyToolSchema = ToolSchema[Callable[..., Any]]
 """A tool schema of any kind of tool function."""
+
+ToolSchemaT = TypeVar("ToolSchemaT", bound=AnyToolSchema, covariant=True)
+"""A tool schema of some kind (Mirascope's name)."""

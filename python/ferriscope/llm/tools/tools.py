@@ -18,7 +18,7 @@ from ferriscope.llm.context import Context, DepsT
 from ferriscope.llm.exceptions import ToolExecutionError
 from ferriscope.llm.tools.schema import ToolSchema
 
-__all__ = ["AnyTool", "AsyncContextTool", "AsyncTool", "ContextTool", "Tool"]
+__all__ = ["AnyTool", "AsyncContextTool", "AsyncTool", "ContextTool", "Tool", "ToolT"]
 
 P = ParamSpec("P", default=...)
 R = TypeVar("R", covariant=True, default=Any)
@@ -101,3 +101,11 @@ AnyTool = (
     | AsyncContextTool[Any, Any, ...]
 )
 """Any of the four tool kinds."""
+
+ToolT = TypeVar(
+    "ToolT",
+    bound="Tool[..., Any] | AsyncTool[..., Any] | ContextTool[Any, Any, ...] "
+    "| AsyncContextTool[Any, Any, ...]",
+    covariant=True,
+)
+"""A tool of one of the four kinds (what a call decorator's `tools=` holds)."""
