@@ -104,7 +104,7 @@ def test_fixture_format_definitions(name: str, case: dict[str, Any]) -> None:
     assert made.name == recorded["name"]
     assert made.description == recorded["description"]
     assert made.mode == recorded["mode"]
-    assert made.formatting_instructions() == recorded["formatting_instructions"]
+    assert made.formatting_instructions == recorded["formatting_instructions"]
     expected = _without(recorded["schema"], {"additionalProperties", "propertyOrdering"})
     schema = made.schema
     if case["provider_api"] == "google" and made.mode == "strict" and "$defs" in schema:
@@ -137,7 +137,7 @@ def test_fixture_instructions_in_requests(name: str, case: dict[str, Any]) -> No
     prompt = [user(m["text"]) for m in case["call"]["messages"]]
     assert all(m["role"] == "user" for m in case["call"]["messages"])
     messages = with_formatting_instructions(prompt, made)
-    instructions = made.formatting_instructions()
+    instructions = made.formatting_instructions
     if instructions is None:
         assert messages == prompt
     else:
@@ -253,8 +253,8 @@ def test_format_modes_and_resolution() -> None:
     assert resolve_format(json_format, default_mode="tool") is json_format
     assert resolve_format(Book, default_mode="tool").mode == "tool"  # type: ignore[union-attr]
     assert resolve_format(None, default_mode="tool") is None
-    assert format(Book, mode="strict").formatting_instructions() is None  # type: ignore[union-attr]
-    assert format(Book, mode="tool").formatting_instructions() == (  # type: ignore[union-attr]
+    assert format(Book, mode="strict").formatting_instructions is None  # type: ignore[union-attr]
+    assert format(Book, mode="tool").formatting_instructions == (  # type: ignore[union-attr]
         "Always respond to the user's query using the __mirascope_formatted_output_tool__ "
         "tool for structured output."
     )
@@ -283,13 +283,13 @@ def test_formatting_instructions_classmethod_wins() -> None:
             return None
 
     for mode in ("json", "tool", "strict"):
-        assert format(Custom, mode=mode).formatting_instructions() == "Write x."  # type: ignore[union-attr]
-        assert format(Silent, mode=mode).formatting_instructions() is None  # type: ignore[union-attr]
+        assert format(Custom, mode=mode).formatting_instructions == "Write x."  # type: ignore[union-attr]
+        assert format(Silent, mode=mode).formatting_instructions is None  # type: ignore[union-attr]
 
 
 def test_with_formatting_instructions_placement() -> None:
     made = format(LuckyNumber, mode="tool")
-    instructions = made.formatting_instructions()  # type: ignore[union-attr]
+    instructions = made.formatting_instructions  # type: ignore[union-attr]
     assert instructions is not None
     prompt = [system("Be brief."), user("Pick a number")]
     once = with_formatting_instructions(prompt, made)
@@ -555,7 +555,7 @@ def test_output_parser() -> None:
         {},
         "parser",
     )
-    assert made.formatting_instructions() == "Answer as <title>...</title>"
+    assert made.formatting_instructions == "Answer as <title>...</title>"
     assert parse(made, "", response=FakeResponse("<title>Dune</title>")) == "Dune"
     with pytest.raises(ParseError, match="OutputParser failed: no title tag") as failure:
         parse(made, "", response=FakeResponse("Dune"))

@@ -15,6 +15,7 @@ from ferriscope.llm import (
     responses,
     retries,
     tools,
+    types,
 )
 from ferriscope.llm.calls import AsyncCall, AsyncContextCall, Call, CallDecorator, ContextCall, call
 from ferriscope.llm.content import (
@@ -355,6 +356,7 @@ __all__ = [
     "retry_model",
     "tool",
     "tools",
+    "types",
     "use_model",
 ]
 

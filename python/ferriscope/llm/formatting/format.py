@@ -68,8 +68,10 @@ class Format(Generic[FormattableT]):
     mode: FormattingMode
     formattable: type[FormattableT] | OutputParser[FormattableT]
 
+    @property
     def formatting_instructions(self) -> str | None:
-        """The text appended to the system prompt, or None to leave the prompt alone.
+        """The text appended to the system prompt, or None to leave the prompt alone (a
+        property, as in Mirascope).
 
         A parser's own instructions, or a `formatting_instructions()` classmethod on the
         type, always win (returning None there disables instructions in every mode).

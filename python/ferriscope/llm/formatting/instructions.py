@@ -32,7 +32,7 @@ def with_formatting_instructions(
     messages: Sequence[Message], format: Format[Any] | None
 ) -> list[Message]:
     """`messages` as sent with `format`: its instructions added, if it has any."""
-    instructions = format.formatting_instructions() if format is not None else None
+    instructions = format.formatting_instructions if format is not None else None
     if not instructions:
         return list(messages)
     return add_system_instructions(messages, instructions)

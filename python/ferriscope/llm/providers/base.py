@@ -11,14 +11,20 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic
 
 import httpx
+from typing_extensions import TypeVar
 
 from ferriscope.llm.messages import Message
 from ferriscope.llm.providers.transport import HTTPRequest, Transport
 
-__all__ = ["BaseProvider", "Encoded", "Provider"]
+__all__ = ["BaseProvider", "Encoded", "Provider", "ProviderClientT"]
+
+ProviderClientT = TypeVar("ProviderClientT", default=None)
+"""Mirascope parameterises providers by their SDK client; ferriscope's providers share one
+HTTP transport and have none, so it defaults to None and only keeps `BaseProvider[...]`
+annotations valid."""
 
 
 @dataclass
@@ -39,7 +45,7 @@ class Encoded:
     provider_model_name: str
 
 
-class BaseProvider(ABC):
+class BaseProvider(ABC, Generic[ProviderClientT]):
     """Configuration of one provider endpoint and the HTTP client pool that goes with it."""
 
     id: ClassVar[str]

@@ -13,12 +13,13 @@ re-made (`ChunkCache.span`). It looks at the cache again only when it has read t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from ferriscope._core import TextChunk, TextEndChunk
 from ferriscope.llm import exceptions
 from ferriscope.llm.messages import Message
 from ferriscope.llm.responses.base_stream_response import BaseStreamResponse
+from ferriscope.llm.responses.chunk_order import checked_async_chunks, checked_chunks
 from ferriscope.llm.responses.methods import (
     AsyncContextToolLoop,
     AsyncToolLoop,
@@ -41,6 +42,7 @@ __all__ = [
 
 FormattableT = TypeVar("FormattableT")
 DepsT = TypeVar("DepsT")
+ToolkitKind = Literal["sync", "async", "context", "async_context"]
 
 BatchSource = Iterator[Sequence[Any]]
 AsyncBatchSource = AsyncIterator[Sequence[Any]]
@@ -54,6 +56,19 @@ def _singletons(chunks: Iterator[Any]) -> Iterator[Sequence[Any]]:
 async def _asingletons(chunks: AsyncIterator[Any]) -> AsyncIterator[Sequence[Any]]:
     async for chunk in chunks:
         yield (chunk,)
+
+
+async def _no_chunks() -> AsyncIterator[Any]:
+    return
+    yield
+
+
+def _toolkit(tools: Any, kind: ToolkitKind) -> Any:
+    """`tools=` as the toolkit of the response's kind (an empty one for None), as Mirascope
+    normalises it; a toolkit of the right kind (what providers pass) is kept as is."""
+    from ferriscope.llm.tools.types import normalize_tools
+
+    return normalize_tools(tools, kind=kind)
 
 
 def _interrupted(exc: BaseException, provider: str) -> exceptions.ConnectionError:
@@ -78,6 +93,7 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
     """A streaming response consumed with plain `for` loops."""
 
     _streaming = True
+    _tool_kind: ClassVar[ToolkitKind] = "sync"
 
     def __init__(
         self,
@@ -92,24 +108,23 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
         chunk_iterator: Iterator[Any] | None = None,
         batches: Callable[[], BatchSource] | None = None,
     ) -> None:
-        """`chunk_iterator` yields single chunks (the public form); providers pass `batches`,
-        a factory of the source, so that the request starts at the first pull (Δ2)."""
+        """`chunk_iterator` yields single chunks (the public form, checked for order; None is
+        an empty stream); providers pass `batches`, a factory of the source, so that the
+        request starts at the first pull (Δ2)."""
         super().__init__(
             provider_id=provider_id,
             model_id=model_id,
             provider_model_name=provider_model_name,
             params=params,
-            toolkit=tools,
+            toolkit=_toolkit(tools, self._tool_kind),
             format=format,
             input_messages=input_messages,
         )
         if batches is None:
-            if chunk_iterator is None:
-                raise TypeError("StreamResponse needs a chunk_iterator")
-            source = chunk_iterator
+            source = () if chunk_iterator is None else chunk_iterator
 
             def batches() -> BatchSource:
-                return _singletons(iter(source))
+                return _singletons(checked_chunks(source))
 
         self._open_source = batches
         self._source: BatchSource | None = None
@@ -245,6 +260,7 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
     """A streaming response consumed with `async for`."""
 
     _streaming = True
+    _tool_kind: ClassVar[ToolkitKind] = "async"
 
     def __init__(
         self,
@@ -264,17 +280,15 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
             model_id=model_id,
             provider_model_name=provider_model_name,
             params=params,
-            toolkit=tools,
+            toolkit=_toolkit(tools, self._tool_kind),
             format=format,
             input_messages=input_messages,
         )
         if batches is None:
-            if chunk_iterator is None:
-                raise TypeError("AsyncStreamResponse needs a chunk_iterator")
-            source = chunk_iterator
+            source = _no_chunks() if chunk_iterator is None else chunk_iterator
 
             def batches() -> AsyncBatchSource:
-                return _asingletons(source)
+                return _asingletons(checked_async_chunks(source))
 
         self._open_source = batches
         self._source: AsyncBatchSource | None = None
@@ -399,6 +413,7 @@ class ContextStreamResponse(  # type: ignore[misc]
     """A `StreamResponse` of a context call: its tool and resume methods take `ctx` first."""
 
     _streaming = True
+    _tool_kind: ClassVar[ToolkitKind] = "context"
 
 
 class AsyncContextStreamResponse(  # type: ignore[misc]
@@ -407,3 +422,4 @@ class AsyncContextStreamResponse(  # type: ignore[misc]
     """An `AsyncStreamResponse` of a context call."""
 
     _streaming = True
+    _tool_kind: ClassVar[ToolkitKind] = "async_context"
