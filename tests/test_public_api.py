@@ -266,3 +266,30 @@ def test_interleaved_tool_calls_alone_are_accepted() -> None:
     response.finish()
     assert sorted(o.result for o in response.execute_tools()) == [5, 6]
     assert response.texts[0].text == "hi"
+
+
+def test_error_messages_keep_mirascopes_key_phrases() -> None:
+    from ferriscope.llm.retries import RetryFailure
+
+    plain = llm.MissingAPIKeyError("together", "TOGETHER_API_KEY")
+    assert str(plain).startswith(
+        "No API key found for together. Set the TOGETHER_API_KEY environment variable"
+    )
+    routed = llm.MissingAPIKeyError("openai", "OPENAI_API_KEY", has_mirascope_fallback=True)
+    assert str(routed).startswith(
+        "No API key found for openai. Either:\n  1. Set OPENAI_API_KEY environment variable, or"
+        "\n  2. Set MIRASCOPE_API_KEY for cross-provider support via Mirascope Router"
+    )
+    failures = [
+        RetryFailure(model=llm.Model("openai/a"), exception=ValueError("first")),
+        RetryFailure(model=llm.Model("anthropic/b"), exception=ValueError("second")),
+    ]
+    exhausted = llm.RetriesExhausted(failures)
+    assert str(exhausted).startswith(
+        "All retries exhausted after 2 attempt(s) across models: ['openai/a', 'anthropic/b']"
+    )
+    assert "second" in str(exhausted) and exhausted.__cause__ is failures[1].exception
+    assert str(llm.StreamRestarted(failures[0])).startswith("Stream restarted due to: first")
+    assert str(llm.NoRegisteredProviderError("x/y")).startswith(
+        "No provider registered for model 'x/y'."
+    )

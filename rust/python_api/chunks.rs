@@ -62,7 +62,7 @@ fn check_tag(
     }
 }
 
-// Chunks the decoder makes are built as Rust structs (`Py::new`), so the keyword parsing of
+// Chunks the decoder makes are built as Rust structs (`Bound::new`), so the keyword parsing of
 // `__new__` (and its `type=`/`content_type=` checks) costs only hand-built chunks.
 macro_rules! chunk_class {
     (

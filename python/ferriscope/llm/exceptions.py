@@ -298,7 +298,12 @@ class RetriesExhausted(Error):
 
     def __init__(self, failures: list[RetryFailure]) -> None:
         last = failures[-1].exception if failures else None
-        super().__init__(f"All {len(failures)} attempts failed" + (f": {last}" if last else ""))
+        # Mirascope's wording first (callers match on it), then the last error.
+        models = [f.model.model_id for f in failures]
+        super().__init__(
+            f"All retries exhausted after {len(failures)} attempt(s) across models: {models}"
+            + (f"; last error: {last}" if last else "")
+        )
         self.failures = failures
         if last is not None:
             self.__cause__ = last
@@ -311,7 +316,7 @@ class StreamRestarted(Error):
 
     def __init__(self, failure: RetryFailure) -> None:
         super().__init__(
-            f"Stream restarted after a failure: {failure.exception}. "
+            f"Stream restarted due to: {failure.exception}. "
             "Re-iterate the response to consume the new attempt."
         )
         self.failure = failure
