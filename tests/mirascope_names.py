@@ -2,12 +2,14 @@
 ferriscope's namespaces offer them without importing Mirascope.
 
 `ALL` is each namespace's `__all__` in Mirascope 2.8.2 (private `_utils` entries left out;
-`mirascope.llm.providers.base` is internal and not listed). `GENERICS` is, for every generic
+`mirascope.llm.providers.base` is internal and not listed; `llm.mcp` read from its source,
+since importing it needs the MCP SDK). `GENERICS` is, for every generic
 in those `__all__` lists, the kinds of its type parameters in order (`P` a ParamSpec, `T` a
 TypeVar): the arity a subscription such as `llm.Call[[str], Book]` must accept.
 """
 
 ALL: dict[str, list[str]] = {
+    "llm.mcp": ["MCPClient", "sse_client", "stdio_client", "streamable_http_client"],
     "llm": [
         "APIError",
         "AnyResponse",
