@@ -77,14 +77,26 @@ def reusable_raw(
     if not isinstance(content, (str, list)) or _has_format_tool_call(content):
         return None
     if isinstance(content, list):
-        # The beta SDK's parsed form adds `parsed_output` to text blocks; the API rejects it.
-        content = [
-            {k: v for k, v in block.items() if k != "parsed_output"}
-            if isinstance(block, dict)
-            else block
-            for block in content
-        ]
+        content = [_resent_block(block) for block in content if not _is_server_tool_block(block)]
     return {"role": "assistant", "content": content}
+
+
+# Blocks of a search the API ran itself. Mirascope 2.8.2 leaves them (and the citations on
+# text) out of a streamed turn it sends back, so the next request is the text the model wrote,
+# not the search results again; ferriscope sends the same request. `raw_message` keeps them.
+_SERVER_TOOL_BLOCKS = frozenset({"server_tool_use", "web_search_tool_result"})
+# `parsed_output`: the beta SDK's parsed form adds it to text blocks; the API rejects it.
+_NOT_RESENT_KEYS = frozenset({"parsed_output", "citations"})
+
+
+def _is_server_tool_block(block: Any) -> bool:
+    return isinstance(block, dict) and block.get("type") in _SERVER_TOOL_BLOCKS
+
+
+def _resent_block(block: Any) -> Any:
+    if not isinstance(block, dict) or not _NOT_RESENT_KEYS.intersection(block):
+        return block
+    return {k: v for k, v in block.items() if k not in _NOT_RESENT_KEYS}
 
 
 def encode_messages(

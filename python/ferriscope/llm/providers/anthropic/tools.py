@@ -14,11 +14,14 @@ from typing import Any
 
 from ferriscope.llm.exceptions import FeatureNotSupportedError
 from ferriscope.llm.providers.anthropic.schema import strict_tool_schema
-from ferriscope.llm.tools import FORMAT_TOOL_NAME, AnyToolSchema, ProviderTool
+from ferriscope.llm.tools import FORMAT_TOOL_NAME, AnyToolSchema, ProviderTool, WebSearchTool
 
 __all__ = ["EPHEMERAL", "check_strict_tools", "format_tool_choice", "tool_definitions"]
 
 EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
+
+# Anthropic's server-side web search, the version Mirascope 2.8.2 requests.
+WEB_SEARCH: dict[str, str] = {"type": "web_search_20250305", "name": "web_search"}
 
 
 @lru_cache(maxsize=256)
@@ -58,16 +61,16 @@ def tool_definitions(
 ) -> list[dict[str, Any]]:
     """The `tools` field: one entry per tool, the last marked as a prompt-cache breakpoint.
 
-    On the beta path every tool states `strict` (None → whether the model supports it).
+    On the beta path every function tool states `strict` (None → whether the model supports
+    it). `WebSearchTool` becomes Anthropic's server tool; the API runs the searches itself.
     """
     definitions: list[dict[str, Any]] = []
     for tool in tools:
+        if isinstance(tool, WebSearchTool):
+            definitions.append(dict(WEB_SEARCH))
+            continue
         if isinstance(tool, ProviderTool):
-            raise FeatureNotSupportedError(
-                f"Provider tool {tool.name}",
-                "anthropic",
-                message=f"Provider tool {tool.name!r} is not supported by ferriscope yet.",
-            )
+            raise FeatureNotSupportedError(f"Provider tool {tool.name}", "anthropic")
         definitions.append(dict(_definition(tool, beta, model_strict)))
     if definitions:
         definitions[-1]["cache_control"] = dict(EPHEMERAL)
