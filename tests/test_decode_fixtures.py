@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.decoding import decode, fold, include_thoughts, load_cases, splits
+from tests.e2e_cases import INPUT_TOKENS_2_8_2
 
 CASES = [
     (name, i, case)
@@ -52,4 +53,6 @@ def test_recorded_stream(name: str, turn: int, case: dict[str, Any], how: str) -
             for k, v in expected["usage"].items()
             if k not in ("total_tokens", "provider_tool_usage")
         }
+        if name in INPUT_TOKENS_2_8_2:  # the snapshot predates 2.8.2's input count
+            want["input_tokens"] = INPUT_TOKENS_2_8_2[name]
         assert got.usage == want

@@ -15,7 +15,10 @@ a user writes them (see `e2e_cases.run_sync` / `run_async`), and then:
   recorded feature, provider and model, before any request is sent.
 
 Usage promise: for `max_tokens/openai_gpt_4o_responses` ferriscope reports the usage that
-`response.incomplete` carries (14 in, 50 out) where Mirascope's snapshot has null.
+`response.incomplete` carries (14 in, 50 out) where Mirascope's snapshot has null. The
+web-search snapshots predate Mirascope counting Anthropic's cache tokens and Gemini's tool-use
+prompt tokens into `input_tokens`; ferriscope counts them, as 2.8.2 does (see
+`e2e_cases.expected_usage`).
 
 All cases run sync; the async path (`async def` prompt and tools, awaited steps) runs on a
 subset covering every provider API and every kind of step.
@@ -60,8 +63,8 @@ CASES = load_cases()
 KNOWN_BUGS: dict[str, str] = {}
 
 # The async subset: each provider API, the tool loop, resume under a model override,
-# validate() with a retry, structured output in every mode, max_tokens, a refusal and
-# errors raised before sending.
+# validate() with a retry, structured output in every mode, max_tokens, a refusal,
+# provider-native web search and errors raised before sending.
 ASYNC_CASES = {
     "call/openai_gpt_4o_completions",
     "call/google_gemini_2_5_flash",
@@ -87,6 +90,10 @@ ASYNC_CASES = {
     "validation_retry/google_gemini_2_5_flash",
     "validation_retry/openai_gpt_4o_completions",
     "validation_retry/openai_gpt_4o_responses",
+    "web_search_tool/anthropic_beta_claude_sonnet_4_0",
+    "web_search_tool/google_gemini_2_5_flash",
+    "web_search_tool/openai_gpt_4o_completions",
+    "web_search_tool/openai_gpt_4o_responses",
 }
 
 
@@ -119,9 +126,9 @@ def _fresh_registry() -> Iterator[None]:
 
 
 def test_every_case_is_here() -> None:
-    assert len(CASES) == 83
-    assert sum(1 for case in CASES if case.raises) == 9
-    assert sum(len(case.interactions) for case in CASES) == 108
+    assert len(CASES) == 88
+    assert sum(1 for case in CASES if case.raises) == 10
+    assert sum(len(case.interactions) for case in CASES) == 116
     assert {case.name for case in CASES} >= ASYNC_CASES
 
 

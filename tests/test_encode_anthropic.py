@@ -41,7 +41,7 @@ from ferriscope.llm.providers.anthropic import AnthropicBetaProvider, AnthropicP
 from ferriscope.llm.providers.anthropic.schema import output_format_schema, strict_tool_schema
 from ferriscope.llm.providers.base import BaseProvider, Encoded
 from ferriscope.llm.providers.registry import provider_class
-from ferriscope.llm.tools import FORMAT_TOOL_NAME, Toolkit, WebSearchTool, tool
+from ferriscope.llm.tools import FORMAT_TOOL_NAME, ProviderTool, Toolkit, WebSearchTool, tool
 from tests.decoding import decode, load_cases
 from tests.fixture_models import Author, Book, BookSummary, FentanylHandbook, LuckyNumber
 
@@ -165,7 +165,10 @@ REFUSED = [(n, c) for n, c in CASES if c["expected"].get("raises") == "FeatureNo
 
 def _encode_first(case: dict[str, Any]) -> tuple[BaseProvider, Encoded, Any, Any]:
     call = case["call"]
-    toolkit = Toolkit([_make_tool(t) for t in call.get("tools", [])])
+    toolkit = Toolkit(
+        [_make_tool(t) for t in call.get("tools", [])]
+        + [WebSearchTool() for _ in call.get("provider_tools", [])]
+    )
     format: Any = None
     if call.get("format"):
         cls = _format_class(call["format"])
@@ -196,7 +199,7 @@ def _assert_matches(provider: BaseProvider, encoded: Encoded, recorded: dict[str
 
 
 def test_fixture_set_is_complete() -> None:
-    assert len(CASES) == 39
+    assert len(CASES) == 41
     assert len(RECORDED) + len(REFUSED) == len(CASES)
 
 
@@ -814,10 +817,44 @@ def test_parser_format_only_adds_instructions() -> None:
         assert "tools" not in body and "output_format" not in body
 
 
-def test_provider_tools_are_refused() -> None:
+def test_web_search_is_the_server_tool_and_other_provider_tools_are_refused() -> None:
+    body = _body([user("hi")], tools=[lookup, WebSearchTool()])
+    assert [t.get("type") for t in body["tools"]] == [None, "web_search_20250305"]
+    assert body["tools"][1] == {
+        "type": "web_search_20250305",
+        "name": "web_search",
+        "cache_control": EPHEMERAL,
+    }
+    assert "cache_control" not in body["tools"][0]
     with pytest.raises(FeatureNotSupportedError) as info:
-        _encode([user("hi")], tools=[WebSearchTool()])
-    assert info.value.feature == "Provider tool web_search"
+        _encode([user("hi")], tools=[ProviderTool(name="code_execution")])
+    assert info.value.feature == "Provider tool code_execution"
+    assert info.value.provider_id == "anthropic"
+
+
+def test_a_resumed_search_turn_leaves_server_blocks_and_citations_out() -> None:
+    cited = {"type": "web_search_result_location", "url": "https://a", "cited_text": "x"}
+    raw = {
+        "role": "assistant",
+        "content": [
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}},
+            {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": []},
+            {"type": "text", "text": "It is 7.", "citations": [cited]},
+        ],
+    }
+    turn = AssistantMessage(
+        content=[Text(text="It is 7.")],
+        provider_id="anthropic",
+        model_id="anthropic/claude-sonnet-4-0",
+        provider_model_name="claude-sonnet-4-0",
+        raw_message=raw,
+    )
+    body = _body([user("hi"), turn, user("and?")], tools=[WebSearchTool()])
+    assert body["messages"][1] == {
+        "role": "assistant",
+        "content": [{"type": "text", "text": "It is 7."}],
+    }
+    assert raw["content"][2]["citations"] == [cited], "the stored turn is left as it was"
 
 
 def test_tool_definitions_are_not_shared_between_requests() -> None:

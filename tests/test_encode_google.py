@@ -42,7 +42,7 @@ from ferriscope.llm.providers.registry import (
     register_provider,
     reset_provider_registry,
 )
-from ferriscope.llm.tools import FORMAT_TOOL_NAME, Toolkit, WebSearchTool, tool
+from ferriscope.llm.tools import FORMAT_TOOL_NAME, ProviderTool, Toolkit, WebSearchTool, tool
 from tests.decoding import decode, load_cases
 from tests.fixture_models import (
     BOOK_DB,
@@ -99,7 +99,10 @@ def initial_messages(case: dict[str, Any]) -> list[Message]:
 
 
 def toolkit_of(case: dict[str, Any]) -> Toolkit:
-    return Toolkit([TOOLS[t["name"]] for t in case["call"].get("tools") or []])
+    return Toolkit(
+        [TOOLS[t["name"]] for t in case["call"].get("tools") or []]
+        + [WebSearchTool() for _ in case["call"].get("provider_tools") or []]
+    )
 
 
 def format_of(case: dict[str, Any]) -> Any:
@@ -192,8 +195,8 @@ INTERACTIONS = [
 
 
 def test_every_google_fixture_is_covered() -> None:
-    assert (len(CASES), len(SENT), len(REFUSED)) == (15, 13, 2)
-    assert len(INTERACTIONS) == 18
+    assert (len(CASES), len(SENT), len(REFUSED)) == (16, 14, 2)
+    assert len(INTERACTIONS) == 20
 
 
 @pytest.mark.parametrize(("case", "turn"), INTERACTIONS)
@@ -596,8 +599,27 @@ def test_strict_and_provider_tools_are_refused() -> None:
         encode(tools=[strict_tool])
     assert err.value.feature == "strict tools"
     with pytest.raises(FeatureNotSupportedError) as err:
-        encode(tools=[WebSearchTool()])
-    assert err.value.feature == "provider tool web_search"
+        encode(tools=[ProviderTool(name="code_execution")])
+    assert err.value.feature == "Provider tool code_execution"
+
+
+def test_web_search_is_google_search_after_the_functions() -> None:
+    assert body(tools=[WebSearchTool()])["tools"] == [{"googleSearch": {}}]
+    sent = body(tools=[WebSearchTool(), secret_retrieval_tool])["tools"]
+    assert [list(entry) for entry in sent] == [["functionDeclarations"], ["googleSearch"]]
+    assert [d["name"] for d in sent[0]["functionDeclarations"]] == ["secret_retrieval_tool"]
+
+
+def test_web_search_counts_as_a_tool_for_the_format_mode() -> None:
+    # gemini-2.5-flash cannot combine json output with tools, Google Search included (as in
+    # Mirascope 2.8.2): the default mode becomes `tool`, and only the format tool is allowed
+    # when no function tool is given.
+    sent = body(tools=[WebSearchTool()], format=Book)
+    assert sent["tools"][-1] == {"googleSearch": {}}
+    assert sent["toolConfig"] == {"functionCallingConfig": {"mode": "ANY"}}
+    with pytest.raises(FeatureNotSupportedError) as err:
+        encode(tools=[WebSearchTool()], format=make_format(Book, mode="json"))
+    assert err.value.feature == "formatting_mode:json with tools"
 
 
 class Pet(BaseModel):

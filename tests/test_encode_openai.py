@@ -50,7 +50,7 @@ from ferriscope.llm.providers.registry import (
     register_provider,
     reset_provider_registry,
 )
-from ferriscope.llm.tools import FORMAT_TOOL_NAME, Toolkit, WebSearchTool, tool
+from ferriscope.llm.tools import FORMAT_TOOL_NAME, ProviderTool, Toolkit, WebSearchTool, tool
 from tests.decoding import decode, load_cases
 from tests.fixture_models import (
     BOOK_DB,
@@ -93,7 +93,8 @@ def openai_cases() -> list[tuple[str, dict[str, Any]]]:
     return [(name, case) for name, case in load_cases() if case["provider_api"] in OPENAI_APIS]
 
 
-CASES = openai_cases()
+CASES = [(n, c) for n, c in openai_cases() if not c["expected"].get("raises")]
+REFUSED = [(n, c) for n, c in openai_cases() if c["expected"].get("raises")]
 
 
 def provider_for(case: dict[str, Any]) -> BaseProvider:
@@ -109,7 +110,10 @@ def initial_messages(case: dict[str, Any]) -> list[Message]:
 
 
 def toolkit_of(case: dict[str, Any]) -> Toolkit:
-    return Toolkit([TOOLS[t["name"]] for t in case["call"].get("tools") or []])
+    return Toolkit(
+        [TOOLS[t["name"]] for t in case["call"].get("tools") or []]
+        + [WebSearchTool() for _ in case["call"].get("provider_tools") or []]
+    )
 
 
 def format_of(case: dict[str, Any]) -> Any:
@@ -207,8 +211,20 @@ INTERACTIONS = [
 
 
 def test_every_openai_fixture_is_covered() -> None:
-    assert len(CASES) == 29
-    assert len(INTERACTIONS) == 42
+    assert len(CASES) == 30
+    assert len(REFUSED) == 1
+    assert len(INTERACTIONS) == 44
+
+
+@pytest.mark.parametrize(("name", "case"), REFUSED, ids=[n for n, _ in REFUSED])
+def test_unsupported_combination_raises(name: str, case: dict[str, Any]) -> None:
+    with pytest.raises(FeatureNotSupportedError) as err:
+        encode_turn(case, 0)
+    expected = case["expected"]["exception"]
+    assert err.value.feature == expected["feature"]
+    assert err.value.provider_id == expected["provider_id"]
+    assert err.value.model_id == expected["model_id"]
+    assert repr(err.value.args) == expected["args"]
 
 
 @pytest.mark.parametrize(("case", "turn"), INTERACTIONS)
@@ -590,11 +606,27 @@ def test_tool_strictness() -> None:
     assert tools[1]["function"]["parameters"]["required"] == ["a", "b"]
 
 
-def test_provider_tools_are_refused() -> None:
-    with pytest.raises(FeatureNotSupportedError):
+def test_web_search_is_a_responses_tool_only() -> None:
+    with pytest.raises(FeatureNotSupportedError) as err:
         completions(tools=[WebSearchTool()])
-    with pytest.raises(FeatureNotSupportedError):
-        responses(tools=[WebSearchTool()])
+    assert (err.value.feature, err.value.provider_id) == ("WebSearchTool", "openai:completions")
+    body = responses(tools=[secret_retrieval_tool, WebSearchTool()]).body
+    assert [t["type"] for t in body["tools"]] == ["function", "web_search"]
+    assert body["tools"][1] == {"type": "web_search"}
+    for encode in (completions, responses):
+        with pytest.raises(FeatureNotSupportedError) as err:
+            encode(tools=[ProviderTool(name="code_execution")])
+        assert err.value.feature == "Provider tool code_execution"
+
+
+def test_web_search_is_left_out_of_the_required_tools_of_tool_mode() -> None:
+    body = responses(tools=[WebSearchTool()], format=make_format(Book, mode="tool")).body
+    assert body["tools"][0] == {"type": "web_search"}
+    assert body["tool_choice"] == {
+        "type": "allowed_tools",
+        "mode": "required",
+        "tools": [{"type": "function", "name": FORMAT_TOOL_NAME}],
+    }
 
 
 def test_suffix_mismatch_is_refused() -> None:

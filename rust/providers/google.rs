@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
-use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::error::Category;
 use serde_json::{Map, Value};
@@ -37,7 +37,9 @@ struct Response {
 struct Candidate {
     content: Option<Content>,
     finish_reason: Option<String>,
-    grounding_metadata: Option<GroundingMetadata>,
+    /// Kept whole (only grounded answers have it): the raw message carries the last non-empty
+    /// one, whose `groundingSupports` and `groundingChunks` are the answer's citations.
+    grounding_metadata: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -120,13 +122,6 @@ impl Visitor<'_> for PartKeyVisitor {
             _ => Cow::Owned(key.to_owned()),
         }))
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GroundingMetadata {
-    /// Only the number of queries matters (one web search each).
-    web_search_queries: Option<Vec<IgnoredAny>>,
 }
 
 #[derive(Deserialize)]
@@ -215,6 +210,8 @@ pub struct Decoder {
     usage_seen: bool,
     /// The web search count last reported, so an unchanged count is not repeated.
     web_searches: usize,
+    /// The last non-empty `groundingMetadata` of the candidate (Google Search grounding).
+    grounding: Option<Value>,
 }
 
 impl Decoder {
@@ -228,6 +225,7 @@ impl Decoder {
             totals: [0; 4],
             usage_seen: false,
             web_searches: 0,
+            grounding: None,
         }
     }
 
@@ -245,12 +243,8 @@ impl Decoder {
             return Err(Chunk::Error(in_stream_error(error)));
         }
         let mut candidates = response.candidates.unwrap_or_default().into_iter();
-        let candidate = candidates.next();
-        let web_searches = candidate
-            .as_ref()
-            .and_then(|c| c.grounding_metadata.as_ref())
-            .and_then(|g| g.web_search_queries.as_ref())
-            .map_or(0, Vec::len);
+        let mut candidate = candidates.next();
+        let web_searches = self.grounded(candidate.as_mut());
         if self.phase == Phase::Streaming {
             if let Some(candidate) = candidate {
                 self.candidate(candidate, out)?;
@@ -261,6 +255,23 @@ impl Decoder {
         }
         self.usage(response.usage_metadata.as_ref(), web_searches, out);
         Ok(())
+    }
+
+    /// Takes the candidate's grounding metadata (kept when non-empty) and returns its number
+    /// of web search queries (one search each, as Mirascope counts them).
+    fn grounded(&mut self, candidate: Option<&mut Candidate>) -> usize {
+        let Some(Value::Object(grounding)) = candidate.and_then(|c| c.grounding_metadata.take())
+        else {
+            return 0;
+        };
+        let searches = grounding
+            .get("webSearchQueries")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        if !grounding.is_empty() {
+            self.grounding = Some(Value::Object(grounding));
+        }
+        searches
     }
 
     /// Parses the event's JSON once; with raw events on, as a `Value` kept for the raw event
@@ -385,6 +396,9 @@ impl Decoder {
                 .map(RawPart::into_value)
                 .collect(),
         );
+        if let Some(grounding) = self.grounding.take() {
+            message.insert("groundingMetadata".to_owned(), grounding);
+        }
         Value::Object(message)
     }
 }
@@ -1087,6 +1101,30 @@ mod tests {
             ..Usage::default()
         };
         assert!(chunks.contains(&Chunk::Usage(want)), "{chunks:?}");
+    }
+
+    #[test]
+    fn the_last_non_empty_grounding_metadata_rides_on_the_raw_message() {
+        let grounding = json!({"webSearchQueries": ["q"],
+            "groundingChunks": [{"web": {"uri": "https://a", "title": "a.com"}}],
+            "groundingSupports": [{"segment": {"endIndex": 1, "text": "a"}, "groundingChunkIndices": [0]}]});
+        let mut first = parts(json!([{"text": "a"}]));
+        first["candidates"][0]["groundingMetadata"] = json!({});
+        let mut last = finished(json!([{"text": "b"}]), "STOP");
+        last["candidates"][0]["groundingMetadata"] = grounding.clone();
+        let mut late = parts(json!([]));
+        late["candidates"][0]["groundingMetadata"] = json!({});
+        let chunks = decode(PLAIN, &[first, last, late]);
+        assert_eq!(
+            chunks.last(),
+            Some(&Chunk::RawMessage(json!({"role": "model",
+                "parts": [{"text": "a"}, {"text": "b"}], "groundingMetadata": grounding})))
+        );
+        let plain = decode(PLAIN, &[finished(json!([{"text": "a"}]), "STOP")]);
+        assert_eq!(
+            plain.last(),
+            Some(&Chunk::RawMessage(json!({"role": "model", "parts": [{"text": "a"}]})))
+        );
     }
 
     #[test]

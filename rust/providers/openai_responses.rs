@@ -519,7 +519,7 @@ impl Decoder {
             out.push(Chunk::Usage(usage));
         }
         out.push(Chunk::RawMessage(Value::Array(
-            output.into_iter().map(without_nulls).collect(),
+            output.into_iter().map(as_sdk_dump).collect(),
         )));
         self.ended = true;
         Ok(())
@@ -717,12 +717,21 @@ fn usage(response: &Value, web_searches: i64) -> Option<Usage> {
     })
 }
 
-/// The reference stores output items as the SDK's dump minus `None` fields; the same items
-/// are what a resumed conversation re-sends.
-fn without_nulls(item: Value) -> Value {
+/// The reference stores output items as the SDK's dump minus top-level `None` fields; the
+/// same items are what a resumed conversation re-sends. The SDK's model of a web search's
+/// `search` action declares `sources`, so its dump has `"sources": null` where the wire has
+/// no key (the recorded resumes send it so).
+fn as_sdk_dump(item: Value) -> Value {
     match item {
         Value::Object(mut fields) => {
             fields.retain(|_, value| !value.is_null());
+            if fields.get("type").and_then(Value::as_str) == Some("web_search_call") {
+                if let Some(Value::Object(action)) = fields.get_mut("action") {
+                    if action.get("type").and_then(Value::as_str) == Some("search") {
+                        action.entry("sources").or_insert(Value::Null);
+                    }
+                }
+            }
             Value::Object(fields)
         }
         other => other,
@@ -1243,6 +1252,23 @@ mod tests {
                 name: "web_search".into(),
                 call_count: 2
             }])
+        );
+    }
+
+    #[test]
+    fn web_search_actions_carry_sources_as_the_sdk_dumps_them() {
+        let search = json!({"id": "ws_1", "type": "web_search_call", "status": "completed",
+                            "action": {"type": "search", "query": "rust"}});
+        let listed = json!({"id": "ws_2", "type": "web_search_call", "status": "completed",
+                            "action": {"type": "search", "query": "rust", "sources": [{"type": "url", "url": "u"}]}});
+        let opened = json!({"id": "ws_3", "type": "web_search_call", "status": "completed",
+                            "action": {"type": "open_page", "url": "u"}});
+        let chunks = decode(PLAIN, &[completed(&json!([search, listed, opened]))]);
+        let mut filled = search.clone();
+        filled["action"]["sources"] = Value::Null;
+        assert_eq!(
+            chunks.last(),
+            Some(&Chunk::RawMessage(json!([filled, listed, opened])))
         );
     }
 

@@ -30,8 +30,13 @@ from ferriscope.llm.providers.google.model_id import PROVIDER_ID, stream_path, w
 from ferriscope.llm.providers.google.model_info import supports_json_output_with_tools
 from ferriscope.llm.providers.google.params import read_params
 from ferriscope.llm.providers.google.schema import response_schema
-from ferriscope.llm.providers.google.tools import function_declaration, function_tools
-from ferriscope.llm.tools import FORMAT_TOOL_NAME, AnyToolSchema
+from ferriscope.llm.providers.google.tools import (
+    GOOGLE_SEARCH,
+    function_declaration,
+    function_tools,
+    has_web_search,
+)
+from ferriscope.llm.tools import FORMAT_TOOL_NAME
 
 __all__ = ["HEADERS", "WIRE_FORMAT", "encode_request"]
 
@@ -43,13 +48,14 @@ JSON_MIME_TYPE = "application/json"
 class _Request:
     """The pieces of one request body while it is assembled."""
 
-    def __init__(self, model_id: str, generation: dict[str, Any]) -> None:
+    def __init__(self, model_id: str, generation: dict[str, Any], *, web_search: bool) -> None:
         self.model_id = model_id
         self.generation = generation
         self.declarations: list[dict[str, Any]] = []
         self.tool_config: dict[str, Any] | None = None
+        self.web_search = web_search
 
-    def apply_format(self, fmt: Format[Any], user_tools: Sequence[AnyToolSchema]) -> None:
+    def apply_format(self, fmt: Format[Any], has_tools: bool) -> None:
         if fmt.mode == "strict":
             self.generation["responseMimeType"] = JSON_MIME_TYPE
             self.generation["responseSchema"] = response_schema(fmt.schema, model_id=self.model_id)
@@ -59,7 +65,7 @@ class _Request:
             format_tool = fmt.create_tool_schema()
             self.declarations.append(function_declaration(format_tool, model_id=self.model_id))
             calling: dict[str, Any] = {"mode": "ANY"}
-            if not user_tools:
+            if not has_tools:
                 calling["allowedFunctionNames"] = [FORMAT_TOOL_NAME]
             self.tool_config = {"functionCallingConfig": calling}
 
@@ -67,8 +73,13 @@ class _Request:
         body: dict[str, Any] = {"contents": contents}
         if system is not None:
             body["systemInstruction"] = system
+        tools: list[dict[str, Any]] = []
         if self.declarations:
-            body["tools"] = [{"functionDeclarations": self.declarations}]
+            tools.append({"functionDeclarations": self.declarations})
+        if self.web_search:
+            tools.append(dict(GOOGLE_SEARCH))
+        if tools:
+            body["tools"] = tools
         if self.tool_config is not None:
             body["toolConfig"] = self.tool_config
         if len(body) > 1 or self.generation:
@@ -76,13 +87,12 @@ class _Request:
         return body
 
 
-def _resolve(
-    format: Any, user_tools: Sequence[AnyToolSchema], wire_model: str, model_id: str
-) -> Format[Any] | None:
+def _resolve(format: Any, has_tools: bool, wire_model: str, model_id: str) -> Format[Any] | None:
+    """The format and its mode; Google Search counts as a tool here, as in Mirascope 2.8.2."""
     combines = supports_json_output_with_tools(wire_model)
-    default_mode: FormattingMode = "tool" if user_tools and not combines else "strict"
+    default_mode: FormattingMode = "tool" if has_tools and not combines else "strict"
     fmt = resolve_format(format, default_mode=default_mode)
-    if fmt is not None and fmt.mode in ("strict", "json") and user_tools and not combines:
+    if fmt is not None and fmt.mode in ("strict", "json") and has_tools and not combines:
         raise FeatureNotSupportedError(
             f"formatting_mode:{fmt.mode} with tools", PROVIDER_ID, model_id
         )
@@ -102,11 +112,13 @@ def encode_request(
     path = stream_path(wire_model)
     generation = read_params(params, model_id=model_id, wire_model=wire_model)
     user_tools = function_tools(toolkit, model_id=model_id)
-    request = _Request(model_id, dict(generation.config))
-    fmt = _resolve(format, user_tools, wire_model, model_id)
+    web_search = has_web_search(toolkit)
+    has_tools = bool(user_tools) or web_search
+    request = _Request(model_id, dict(generation.config), web_search=web_search)
+    fmt = _resolve(format, has_tools, wire_model, model_id)
     sent_messages = list(messages)
     if fmt is not None:
-        request.apply_format(fmt, user_tools)
+        request.apply_format(fmt, has_tools)
         sent_messages = with_formatting_instructions(sent_messages, fmt)
     request.declarations.extend(function_declaration(t, model_id=model_id) for t in user_tools)
     conversation = encode_conversation(

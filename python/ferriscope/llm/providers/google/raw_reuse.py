@@ -23,6 +23,10 @@ __all__ = ["reusable_raw"]
 
 _URL_SAFE = str.maketrans("+/", "-_")
 
+# What the raw turn carries beside its `Content`: the candidate's grounding (the citations of
+# a Google Search answer), which is not part of the conversation.
+_NOT_CONTENT = frozenset({"groundingMetadata"})
+
 
 def _calls_format_tool(part: dict[str, Any]) -> bool:
     call = part.get("functionCall")
@@ -60,6 +64,6 @@ def reusable_raw(
     if any(isinstance(p, dict) and _calls_format_tool(p) for p in parts):
         return None
     return {
-        **raw,
+        **{k: v for k, v in raw.items() if k not in _NOT_CONTENT},
         "parts": [_url_safe_part(p) if isinstance(p, dict) else p for p in parts],
     }

@@ -23,7 +23,7 @@ from ferriscope.llm.providers.openai.params import ParamReader, ThinkingOptions
 from ferriscope.llm.providers.openai.schema import strict_schema
 from ferriscope.llm.providers.openai.target import Target
 from ferriscope.llm.providers.openai.tool_defs import function_definition, toolkit_tools
-from ferriscope.llm.tools import AnyToolSchema, ProviderTool
+from ferriscope.llm.tools import AnyToolSchema, ProviderTool, WebSearchTool
 
 __all__ = ["HEADERS", "PATH", "WIRE_FORMAT", "encode_completions"]
 
@@ -52,6 +52,16 @@ def _apply_params(body: dict[str, Any], reader: ParamReader, target: Target) -> 
 
 
 def _tool(tool: AnyToolSchema | ProviderTool, target: Target) -> dict[str, Any]:
+    if isinstance(tool, WebSearchTool):
+        # Named as Mirascope 2.8.2 names it, whichever server speaks Chat Completions.
+        raise FeatureNotSupportedError(
+            "WebSearchTool",
+            "openai:completions",
+            message=(
+                "Web search is only available in the OpenAI Responses API. Use a model with "
+                ":responses suffix (e.g., 'openai/gpt-4o:responses')."
+            ),
+        )
     definition = function_definition(tool, provider_id=target.provider_id, model_id=target.model_id)
     return {"type": "function", "function": definition}
 

@@ -24,7 +24,7 @@ from ferriscope.llm.providers.openai.responses_messages import encode_input
 from ferriscope.llm.providers.openai.schema import strict_schema
 from ferriscope.llm.providers.openai.target import Target
 from ferriscope.llm.providers.openai.tool_defs import function_definition, toolkit_tools
-from ferriscope.llm.tools import AnyToolSchema, ProviderTool
+from ferriscope.llm.tools import AnyToolSchema, ProviderTool, WebSearchTool
 
 __all__ = ["HEADERS", "PATH", "REASONING_EFFORT", "WIRE_FORMAT", "encode_responses"]
 
@@ -69,6 +69,8 @@ def _apply_params(
 
 
 def _tool(tool: AnyToolSchema | ProviderTool, target: Target) -> dict[str, Any]:
+    if isinstance(tool, WebSearchTool):
+        return {"type": "web_search"}  # run by OpenAI; its calls come back as output items
     definition = function_definition(tool, provider_id=target.provider_id, model_id=target.model_id)
     return {"type": "function", **definition}
 
@@ -106,7 +108,11 @@ def _apply_format(
             body["tool_choice"] = {
                 "type": "allowed_tools",
                 "mode": "required",
-                "tools": [{"type": "function", "name": tool["name"]} for tool in tools],
+                "tools": [
+                    {"type": "function", "name": tool["name"]}
+                    for tool in tools
+                    if tool["type"] == "function"  # a provider tool cannot be required
+                ],
             }
         else:
             body["tool_choice"] = {"type": "function", "name": format_tool.name}

@@ -28,7 +28,7 @@ def function_definition(
     """`name`, `description`, `parameters`, `strict` of one function tool."""
     if isinstance(tool, ProviderTool):
         raise FeatureNotSupportedError(
-            f"provider tool {tool.name}",
+            f"Provider tool {tool.name}",
             provider_id,
             model_id,
             message=(
