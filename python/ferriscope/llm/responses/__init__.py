@@ -22,6 +22,7 @@ from ferriscope._core import (
     ToolCallStartChunk,
     UsageDeltaChunk,
 )
+from ferriscope.llm.responses.citations import Citation
 from ferriscope.llm.responses.finish_reason import FinishReason
 from ferriscope.llm.responses.response import (
     AsyncContextResponse,
@@ -89,6 +90,7 @@ __all__ = [
     "AsyncThoughtStream",
     "AsyncToolCallStream",
     "ChunkIterator",
+    "Citation",
     "ContextResponse",
     "ContextStreamResponse",
     "FinishReason",

@@ -8,10 +8,11 @@ convention differs: sync or async, with or without a leading `ctx`, streaming or
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferriscope.llm.exceptions import ParseError
+from ferriscope.llm.responses.citations import Citation, citations_in
 
 if TYPE_CHECKING:
     from ferriscope.llm.content import ToolOutput
@@ -27,13 +28,14 @@ __all__ = [
 
 
 class ParseMixin:
-    """`parse()` and the `model` property, shared by every response kind."""
+    """`parse()` and the `model` and `citations` properties, shared by every response kind."""
 
     model_id: str
     params: Any
     format: Any
     toolkit: Any
     tool_calls: Any
+    messages: list[Any]
 
     if TYPE_CHECKING:
 
@@ -48,6 +50,13 @@ class ParseMixin:
         from ferriscope.llm.models.model import use_model
 
         return use_model(self.model_id, **self.params)
+
+    @property
+    def citations(self) -> Sequence[Citation]:
+        """The web sources the provider cited for this answer (a ferriscope addition: Mirascope
+        drops them). Read from the finished turn's raw message, so a stream has none until it
+        has been consumed; empty without a web search."""
+        return citations_in(getattr(self.messages[-1], "raw_message", None))
 
     # A stream's incremental partial parsing: [the `_partial_state` it follows, format,
     # `stream_partial_parser(format)`, JSON parser and text length at the last call, result].
