@@ -1646,7 +1646,7 @@ mod tests {
         };
         prop_oneof![
             1 => (0i64..50, 0i64..5).prop_map(move |(i, o)| named(message_start(i, o))),
-            2 => (index.clone(), 0..6u8, any::<bool>()).prop_map(move |(i, kind, format)| {
+            2 => (index.clone(), 0..7u8, any::<bool>()).prop_map(move |(i, kind, format)| {
                 let name = if format { FORMAT_TOOL_NAME } else { "tool" };
                 named(match kind {
                     0 => text_start(i),
@@ -1654,22 +1654,26 @@ mod tests {
                     2 => tool_start(i, &format!("toolu_{i}"), name),
                     3 => start(i, &json!({"type": "redacted_thinking", "data": "x"})),
                     4 => start(i, &json!({"type": "server_tool_use", "id": "s", "name": "web_search", "input": {}})),
+                    5 => start(i, &search_result("s")),
                     _ => start(i, &json!({"type": "mystery"})),
                 })
             }),
-            4 => (index.clone(), 0..6u8, piece()).prop_map(move |(i, kind, s)| {
+            4 => (index.clone(), 0..7u8, piece()).prop_map(move |(i, kind, s)| {
                 named(match kind {
                     0 => text(i, &s),
                     1 => thinking(i, &s),
                     2 => args(i, &s),
                     3 => signature(i, &s),
                     4 => args(i, if s.len() % 2 == 0 { "{}" } else { "" }),
-                    _ => delta(i, &json!({"type": "citations_delta", "citation": {"n": s}})),
+                    5 => delta(i, &json!({"type": "citations_delta", "citation": {"n": s}})),
+                    _ => delta(i, &json!({"type": "citations_delta", "citation": citation(&s)})),
                 })
             }),
             2 => index.prop_map(move |i| named(stop(i))),
             1 => (prop::sample::select(vec!["end_turn", "max_tokens", "refusal", "tool_use"]), 0i64..100)
                 .prop_map(move |(r, o)| named(message_delta(r, &json!({"output_tokens": o})))),
+            1 => (0i64..4).prop_map(move |n| named(message_delta("end_turn",
+                &json!({"output_tokens": 3, "server_tool_use": {"web_search_requests": n}})))),
             1 => Just(named(message_stop())),
             1 => Just(("ping".to_owned(), "{\"type\": \"ping\"}".to_owned())),
             1 => Just(named(json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}))),
@@ -1691,6 +1695,17 @@ mod tests {
         out
     }
 
+    fn search_result(id: &str) -> Value {
+        json!({"type": "web_search_tool_result", "tool_use_id": id, "content": [
+            {"type": "web_search_result", "title": "T", "url": "https://t.example",
+             "encrypted_content": "RW5j", "page_age": null}]})
+    }
+
+    fn citation(cited: &str) -> Value {
+        json!({"type": "web_search_result_location", "cited_text": cited,
+               "url": "https://t.example", "title": "T", "encrypted_index": "aQ=="})
+    }
+
     /// A block of a well-formed message, for the round-trip property.
     #[derive(Debug, Clone)]
     enum Spec {
@@ -1698,6 +1713,11 @@ mod tests {
         Thinking(Vec<String>),
         /// A tool call whose argument JSON is cut at the given (char-boundary) points.
         Tool(String, Vec<usize>),
+        /// A web search the API runs: a `server_tool_use` block whose query streams as
+        /// `input_json_delta`s cut at these points, then its `web_search_tool_result`.
+        Search(String, Vec<usize>),
+        /// A text block whose pieces are followed by this many `citations_delta`s.
+        Cited(Vec<String>, usize),
     }
 
     fn spec() -> impl Strategy<Value = Spec> {
@@ -1706,6 +1726,10 @@ mod tests {
             proptest::collection::vec(piece(), 0..5).prop_map(Spec::Thinking),
             (piece(), proptest::collection::vec(any::<usize>(), 0..4))
                 .prop_map(|(value, cuts)| Spec::Tool(value, cuts)),
+            (piece(), proptest::collection::vec(any::<usize>(), 0..4))
+                .prop_map(|(query, cuts)| Spec::Search(query, cuts)),
+            (proptest::collection::vec(piece(), 0..4), 0..3usize)
+                .prop_map(|(pieces, n)| Spec::Cited(pieces, n)),
         ]
     }
 
@@ -1724,24 +1748,35 @@ mod tests {
             .collect()
     }
 
-    /// The body of a well-formed message of `specs`, with the content and chunk count a
-    /// response must fold it into.
-    fn well_formed(specs: &[Spec], show_thoughts: bool) -> (String, Vec<Value>, usize) {
+    /// A well-formed message of `specs`.
+    struct WellFormed {
+        body: String,
+        /// What a response must fold it into.
+        content: Vec<Value>,
+        n_chunks: usize,
+        /// The blocks of its raw message, as the API would return them non-streamed.
+        raw: Vec<Value>,
+        searches: i64,
+    }
+
+    fn well_formed(specs: &[Spec], show_thoughts: bool) -> WellFormed {
         let mut events = vec![message_start(7, 1)];
-        let mut content = Vec::new();
-        let mut n_chunks = 0;
-        for (i, spec) in (0u64..).zip(specs) {
+        let (mut content, mut raw) = (Vec::new(), Vec::new());
+        let (mut n_chunks, mut searches, mut i) = (0, 0, 0u64);
+        for spec in specs {
             match spec {
                 Spec::Text(pieces) => {
                     events.push(text_start(i));
                     events.extend(pieces.iter().map(|p| text(i, p)));
                     content.push(json!({"type": "text", "text": pieces.concat()}));
+                    raw.push(json!({"type": "text", "text": pieces.concat()}));
                     n_chunks += pieces.len() + 2;
                 }
                 Spec::Thinking(pieces) => {
                     events.push(thinking_start(i));
                     events.extend(pieces.iter().map(|p| thinking(i, p)));
                     events.push(signature(i, "sig"));
+                    raw.push(json!({"type": "thinking", "thinking": pieces.concat(), "signature": "sig"}));
                     if show_thoughts {
                         content.push(json!({"type": "thought", "thought": pieces.concat()}));
                         n_chunks += pieces.len() + 2;
@@ -1757,14 +1792,60 @@ mod tests {
                     content.push(
                         json!({"type": "tool_call", "id": id, "name": "tool", "args": arguments}),
                     );
+                    raw.push(json!({"type": "tool_use", "id": id, "name": "tool", "input": {"v": value}}));
                     n_chunks += pieces.len() + 3;
+                }
+                Spec::Search(query, cuts) => {
+                    let id = format!("srvtoolu_{i}");
+                    let input = json!({"query": query});
+                    let server = json!({"type": "server_tool_use", "id": id, "name": "web_search", "input": {}});
+                    events.push(start(i, &server));
+                    events.push(args(i, ""));
+                    events.extend(cut_str(&input.to_string(), cuts).iter().map(|p| args(i, p)));
+                    events.push(stop(i));
+                    i += 1;
+                    events.push(start(i, &search_result(&id)));
+                    raw.push(json!({"type": "server_tool_use", "id": id, "name": "web_search", "input": input}));
+                    raw.push(search_result(&id));
+                    searches += 1;
+                }
+                Spec::Cited(pieces, n) => {
+                    events.push(start(
+                        i,
+                        &json!({"citations": [], "type": "text", "text": ""}),
+                    ));
+                    let cites: Vec<Value> = (0..*n).map(|k| citation(&k.to_string())).collect();
+                    events.extend(
+                        cites
+                            .iter()
+                            .map(|c| delta(i, &json!({"type": "citations_delta", "citation": c}))),
+                    );
+                    events.extend(pieces.iter().map(|p| text(i, p)));
+                    content.push(json!({"type": "text", "text": pieces.concat()}));
+                    let mut block = json!({"type": "text", "text": pieces.concat()});
+                    if *n > 0 {
+                        block["citations"] = Value::Array(cites);
+                    }
+                    raw.push(block);
+                    n_chunks += pieces.len() + 2;
                 }
             }
             events.push(stop(i));
+            i += 1;
         }
-        events.push(message_delta("end_turn", &json!({"output_tokens": 10})));
+        let mut usage = json!({"output_tokens": 10});
+        if searches > 0 {
+            usage["server_tool_use"] = json!({"web_search_requests": searches});
+        }
+        events.push(message_delta("end_turn", &usage));
         events.push(message_stop());
-        (body(&events), content, n_chunks)
+        WellFormed {
+            body: body(&events),
+            content,
+            n_chunks,
+            raw,
+            searches,
+        }
     }
 
     proptest! {
@@ -1803,15 +1884,25 @@ mod tests {
             options in options(),
             cuts in proptest::collection::vec(any::<usize>(), 0..10),
         ) {
-            let (input, content, n_chunks) = well_formed(&specs, options.include_thoughts);
-            let chunks = decode_split(options, input.as_bytes(), &cuts);
+            let want = well_formed(&specs, options.include_thoughts);
+            let chunks = decode_split(options, want.body.as_bytes(), &cuts);
             check_contract(&chunks, options)?;
             let folded = fold(&chunks).map_err(TestCaseError::fail)?;
             prop_assert_eq!(folded.error, None);
-            prop_assert_eq!(folded.content, content);
-            prop_assert_eq!(folded.n_chunks, n_chunks);
+            prop_assert_eq!(folded.content, want.content);
+            prop_assert_eq!(folded.n_chunks, want.n_chunks);
             prop_assert_eq!(folded.usage, Some([7, 10, 0, 0, 0]));
             prop_assert_eq!(folded.raw_messages, 1);
+            prop_assert_eq!(raw_message(&chunks), &json!({"role": "assistant", "content": want.raw}));
+            let tool_usage = chunks.iter().rev().find_map(|c| match c {
+                Chunk::Usage(u) => u.provider_tool_usage.clone(),
+                _ => None,
+            });
+            let searches = (want.searches > 0).then(|| vec![ToolUsage {
+                name: "web_search".into(),
+                call_count: want.searches,
+            }]);
+            prop_assert_eq!(tool_usage, searches);
         }
     }
 }

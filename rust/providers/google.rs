@@ -1123,7 +1123,9 @@ mod tests {
         let plain = decode(PLAIN, &[finished(json!([{"text": "a"}]), "STOP")]);
         assert_eq!(
             plain.last(),
-            Some(&Chunk::RawMessage(json!({"role": "model", "parts": [{"text": "a"}]})))
+            Some(&Chunk::RawMessage(
+                json!({"role": "model", "parts": [{"text": "a"}]})
+            ))
         );
     }
 
@@ -1512,6 +1514,24 @@ mod tests {
         ]
     }
 
+    /// None, the empty object Gemini sends mid-answer, a full one, or an odd shape.
+    fn grounding() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            3 => Just(Value::Null),
+            2 => Just(json!({})),
+            2 => (0..3usize).prop_map(|n| full_grounding(n, "a")),
+            1 => json_value(),
+        ]
+    }
+
+    fn full_grounding(queries: usize, cited: &str) -> Value {
+        json!({"webSearchQueries": vec!["q"; queries],
+            "groundingChunks": [{"web": {"uri": "https://t.example", "title": "t.example"}}],
+            "groundingSupports": [{"segment": {"endIndex": cited.len(), "text": cited},
+                                   "groundingChunkIndices": [0]}],
+            "searchEntryPoint": {"renderedContent": "<div></div>"}})
+    }
+
     fn payload() -> impl Strategy<Value = String> {
         let reason = prop_oneof![
             Just(Value::Null),
@@ -1524,13 +1544,17 @@ mod tests {
             (0..50i64, 0..50i64, 0..5i64)
                 .prop_map(|(p, c, t)| json!({"promptTokenCount": p, "candidatesTokenCount": c, "thoughtsTokenCount": t})),
         );
-        let event = (prop::collection::vec(part(), 0..4), reason, usage).prop_map(
-            |(parts, reason, usage)| {
-                json!({"candidates": [{"content": {"parts": parts}, "finishReason": reason}],
-                    "usageMetadata": usage})
+        let event = (
+            prop::collection::vec(part(), 0..4),
+            reason,
+            usage,
+            grounding(),
+        )
+            .prop_map(|(parts, reason, usage, grounding)| {
+                json!({"candidates": [{"content": {"parts": parts}, "finishReason": reason,
+                    "groundingMetadata": grounding}], "usageMetadata": usage})
                 .to_string()
-            },
-        );
+            });
         prop_oneof![
             6 => event,
             1 => Just(r#"{"promptFeedback": {"blockReason": "SAFETY"}}"#.to_owned()),
@@ -1560,6 +1584,49 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn grounded_answers_keep_their_text_and_their_grounding(
+            options in options(),
+            pieces in prop::collection::vec(".{1,8}", 1..6),
+            queries in 0..3usize,
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+        ) {
+            // As Gemini sends a grounded answer: `{}` on every event, the metadata with the
+            // finish reason, then usage only.
+            let text = pieces.concat();
+            let mut events: Vec<Value> = pieces.iter().map(|p| {
+                let mut event = parts(json!([{"text": p}]));
+                event["candidates"][0]["groundingMetadata"] = json!({});
+                event
+            }).collect();
+            let grounding = full_grounding(queries, &text);
+            let mut last = finished(json!([]), "STOP");
+            last["candidates"][0]["groundingMetadata"] = grounding.clone();
+            last["usageMetadata"] = json!({"promptTokenCount": 3, "candidatesTokenCount": 2,
+                "toolUsePromptTokenCount": 5});
+            events.push(last);
+            let body = body(&events);
+            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(body.len() + 1)).collect();
+            cuts.sort_unstable();
+            let chunks = decode_at(options, body.as_bytes(), &cuts);
+            check_contract(&chunks)?;
+            let folded = fold(&chunks).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(folded.content, vec![json!({"type": "text", "text": text})]);
+            prop_assert_eq!(folded.usage, Some([8, 2, 0, 0, 0]));
+            let searches = chunks.iter().find_map(|c| match c {
+                Chunk::Usage(u) => Some(u.provider_tool_usage.clone()),
+                _ => None,
+            });
+            let want = (queries > 0).then(|| vec![ToolUsage {
+                name: "web_search".into(),
+                call_count: i64::try_from(queries).unwrap(),
+            }]);
+            prop_assert_eq!(searches, Some(want));
+            let raw_parts: Vec<Value> = pieces.iter().map(|p| json!({"text": p})).collect();
+            prop_assert_eq!(chunks.last(), Some(&Chunk::RawMessage(json!({"role": "model",
+                "parts": raw_parts, "groundingMetadata": grounding}))));
+        }
+
         #[test]
         fn arbitrary_bytes_never_panic(
             options in options(),

@@ -1594,6 +1594,8 @@ mod tests {
             1 => (item(), index(), arb_text()).prop_map(|(i, c, d)| json!({
                 "type": "response.reasoning_text.delta", "item_id": i, "content_index": c,
                 "delta": d})),
+            1 => (0..5u8).prop_map(|step| search_event("ws_1", step)),
+            1 => (item(), index(), arb_text()).prop_map(|(i, c, t)| annotation(i, c, 0, 1, &t)),
         ]
     }
 
@@ -1601,6 +1603,7 @@ mod tests {
         prop_oneof![
             4 => arb_content_event().prop_map(|e| e.to_string()),
             1 => Just(completed(&json!([])).to_string()),
+            1 => Just(completed(&json!([search_item("ws_1", "q")])).to_string()),
             1 => prop::sample::select(vec!["max_output_tokens", "content_filter"]).prop_map(
                 |r| response("response.incomplete", &json!([]),
                              &json!({"incomplete_details": {"reason": r}})).to_string()),
@@ -1703,7 +1706,109 @@ mod tests {
         Ok(())
     }
 
+    fn search_item(id: &str, query: &str) -> Value {
+        json!({"id": id, "type": "web_search_call", "status": "completed",
+               "action": {"type": "search", "query": query, "queries": [query]}})
+    }
+
+    /// One of the five events of a web search call, in the order the API sends them.
+    fn search_event(id: &str, step: u8) -> Value {
+        match step {
+            0 => json!({"type": "response.output_item.added", "output_index": 0,
+                "item": {"id": id, "type": "web_search_call", "status": "in_progress",
+                         "action": {"type": "search"}}}),
+            1 => {
+                json!({"type": "response.web_search_call.in_progress", "item_id": id, "output_index": 0})
+            }
+            2 => {
+                json!({"type": "response.web_search_call.searching", "item_id": id, "output_index": 0})
+            }
+            3 => {
+                json!({"type": "response.web_search_call.completed", "item_id": id, "output_index": 0})
+            }
+            _ => json!({"type": "response.output_item.done", "output_index": 0,
+                "item": search_item(id, "q")}),
+        }
+    }
+
+    fn annotation(item: &str, content: u64, start: usize, end: usize, title: &str) -> Value {
+        json!({"type": "response.output_text.annotation.added", "item_id": item,
+               "output_index": 1, "content_index": content, "annotation_index": 0,
+               "annotation": {"type": "url_citation", "start_index": start, "end_index": end,
+                              "title": title, "url": "https://t.example"}})
+    }
+
+    /// A searched answer as the API streams it: `searches` web search calls, then one message
+    /// whose text arrives in `pieces` with a `url_citation` annotation event after each piece
+    /// listed in `cited`, then `response.completed` holding every item.
+    fn searched_answer(searches: usize, pieces: &[String], cited: &[usize]) -> (Vec<Value>, Value) {
+        let mut events = Vec::new();
+        let mut output = Vec::new();
+        for n in 0..searches {
+            let id = format!("ws_{n}");
+            events.extend((0..5).map(|step| search_event(&id, step)));
+            output.push(search_item(&id, "q"));
+        }
+        events.push(json!({"type": "response.output_item.added", "output_index": searches,
+            "item": {"id": "msg_1", "type": "message", "status": "in_progress", "content": [], "role": "assistant"}}));
+        events.push(part_added("msg_1", "output_text"));
+        let text = pieces.concat();
+        let (mut annotations, mut seen) = (Vec::new(), 0);
+        for (k, piece) in pieces.iter().enumerate() {
+            events.push(text_delta("msg_1", piece));
+            let before = seen;
+            seen += piece.chars().count();
+            if cited.contains(&k) {
+                let note = annotation("msg_1", 0, before, seen, &k.to_string());
+                annotations.push(note["annotation"].clone());
+                events.push(note);
+            }
+        }
+        events.push(text_done("msg_1"));
+        events.push(json!({"type": "response.content_part.done", "item_id": "msg_1", "output_index": searches,
+            "content_index": 0, "part": {"type": "output_text", "text": text, "annotations": annotations}}));
+        output.push(json!({"id": "msg_1", "type": "message", "status": "completed", "role": "assistant",
+            "content": [{"type": "output_text", "text": text, "annotations": annotations, "logprobs": []}]}));
+        events.push(completed(&Value::Array(output.clone())));
+        (events, Value::Array(output))
+    }
+
     proptest! {
+        #[test]
+        fn searched_answers_keep_their_text_count_their_searches_and_keep_every_item(
+            searches in 0..3usize,
+            pieces in prop::collection::vec(arb_text(), 1..6),
+            cited in prop::collection::vec(0..6usize, 0..4),
+            options in (any::<bool>(), any::<bool>()).prop_map(|(include_thoughts, raw_events)|
+                DecodeOptions { include_thoughts, raw_events }),
+            cuts in prop::collection::vec(any::<usize>(), 0..8),
+        ) {
+            let (events, output) = searched_answer(searches, &pieces, &cited);
+            let body = sse(&events);
+            let chunks = decode_pieces(options, body.as_bytes(), &cuts);
+            check_contract(options, &chunks)?;
+            let folded = fold(&chunks).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(folded.content, vec![json!({"type": "text", "text": pieces.concat()})]);
+            let shown = pieces.iter().filter(|p| !p.is_empty()).count();
+            prop_assert_eq!(folded.n_chunks, shown + 2);
+            let tool_usage = chunks.iter().find_map(|c| match c {
+                Chunk::Usage(u) => Some(u.provider_tool_usage.clone()),
+                _ => None,
+            });
+            let want = (searches > 0).then(|| vec![ToolUsage {
+                name: "web_search".into(),
+                call_count: i64::try_from(searches).unwrap(),
+            }]);
+            prop_assert_eq!(tool_usage, Some(want));
+            let mut resent = output;
+            for item in resent.as_array_mut().into_iter().flatten() {
+                if item["type"] == "web_search_call" {
+                    item["action"]["sources"] = Value::Null;
+                }
+            }
+            prop_assert_eq!(chunks.last(), Some(&Chunk::RawMessage(resent)));
+        }
+
         #[test]
         fn arbitrary_bytes_never_panic_and_end_cleanly(
             body in prop::collection::vec(any::<u8>(), 0..512),
