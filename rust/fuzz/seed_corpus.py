@@ -7,6 +7,7 @@ means "no cuts, default options", so a recorded body prefixed with b"\\0" is fed
 - provider targets (openai_completions, openai_responses, anthropic, google): each response body
   of the target's wire format, raw (control 0, and with include_thoughts, bit 3) and as the
   structure-aware variant (bit 4: one event data per line; bits 4+5: `name<TAB>data` lines);
+  plus a short web-search answer per format, written out below, in the same four forms;
 - sse: every response body of every wire format, plus the same with a small line limit
   (bit 3, limit 256) and a few cuts;
 - partial_json: JSON values from the request bodies (the body and each nested container) and
@@ -82,6 +83,204 @@ def json_values(value, out: list) -> None:
                 pass
 
 
+def web_search_streams() -> dict[str, list[dict]]:
+    """Short web-search answers per wire format, written out here: the recorded ones carry
+    tens of kilobytes of encrypted search results, slow to mutate. Each has a search call,
+    its result and cited text, so the search event types are in every target's corpus."""
+    cite = {
+        "type": "web_search_result_location",
+        "url": "https://t.example",
+        "title": "T",
+        "cited_text": "7 apples",
+        "encrypted_index": "aQ==",
+    }
+    anthropic = [
+        {"type": "message_start", "message": {"usage": {"input_tokens": 9, "output_tokens": 1}}},
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {
+                "type": "server_tool_use",
+                "id": "srvtoolu_1",
+                "name": "web_search",
+                "input": {},
+            },
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "input_json_delta", "partial_json": ""},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "input_json_delta", "partial_json": '{"query": "app'},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "input_json_delta", "partial_json": 'les"}'},
+        },
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "content_block_start",
+            "index": 1,
+            "content_block": {
+                "type": "web_search_tool_result",
+                "tool_use_id": "srvtoolu_1",
+                "content": [
+                    {
+                        "type": "web_search_result",
+                        "url": "https://t.example",
+                        "title": "T",
+                        "encrypted_content": "RW5j",
+                        "page_age": None,
+                    }
+                ],
+            },
+        },
+        {"type": "content_block_stop", "index": 1},
+        {
+            "type": "content_block_start",
+            "index": 2,
+            "content_block": {"citations": [], "type": "text", "text": ""},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 2,
+            "delta": {"type": "citations_delta", "citation": cite},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 2,
+            "delta": {"type": "text_delta", "text": "There are 7 ap"},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 2,
+            "delta": {"type": "text_delta", "text": "ples."},
+        },
+        {"type": "content_block_stop", "index": 2},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {"output_tokens": 12, "server_tool_use": {"web_search_requests": 1}},
+        },
+        {"type": "message_stop"},
+    ]
+    search = {
+        "id": "ws_1",
+        "type": "web_search_call",
+        "status": "completed",
+        "action": {"type": "search", "query": "apples", "queries": ["apples"]},
+    }
+    note = {
+        "type": "url_citation",
+        "start_index": 0,
+        "end_index": 5,
+        "title": "T",
+        "url": "https://t.example",
+    }
+    message = {
+        "id": "msg_1",
+        "type": "message",
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": "7 ap les", "annotations": [note]}],
+    }
+    responses = [
+        {"type": "response.created", "response": {"id": "resp_1", "output": []}},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {
+                "id": "ws_1",
+                "type": "web_search_call",
+                "status": "in_progress",
+                "action": {"type": "search"},
+            },
+        },
+        {"type": "response.web_search_call.in_progress", "item_id": "ws_1", "output_index": 0},
+        {"type": "response.web_search_call.searching", "item_id": "ws_1", "output_index": 0},
+        {"type": "response.web_search_call.completed", "item_id": "ws_1", "output_index": 0},
+        {"type": "response.output_item.done", "output_index": 0, "item": search},
+        {
+            "type": "response.content_part.added",
+            "item_id": "msg_1",
+            "output_index": 1,
+            "content_index": 0,
+            "part": {"type": "output_text", "text": ""},
+        },
+        {
+            "type": "response.output_text.delta",
+            "item_id": "msg_1",
+            "output_index": 1,
+            "content_index": 0,
+            "delta": "7 ap",
+        },
+        {
+            "type": "response.output_text.annotation.added",
+            "item_id": "msg_1",
+            "output_index": 1,
+            "content_index": 0,
+            "annotation_index": 0,
+            "annotation": note,
+        },
+        {
+            "type": "response.output_text.delta",
+            "item_id": "msg_1",
+            "output_index": 1,
+            "content_index": 0,
+            "delta": " les",
+        },
+        {
+            "type": "response.output_text.done",
+            "item_id": "msg_1",
+            "output_index": 1,
+            "content_index": 0,
+            "text": "7 ap les",
+        },
+        {
+            "type": "response.completed",
+            "response": {
+                "id": "resp_1",
+                "output": [search, message],
+                "usage": {"input_tokens": 5, "output_tokens": 3},
+            },
+        },
+    ]
+    grounding = {
+        "webSearchQueries": ["apples"],
+        "groundingChunks": [{"web": {"uri": "https://t.example", "title": "t.example"}}],
+        "groundingSupports": [
+            {"segment": {"endIndex": 8, "text": "7 apples"}, "groundingChunkIndices": [0]}
+        ],
+        "searchEntryPoint": {"renderedContent": "<div></div>"},
+    }
+    google = [
+        {
+            "candidates": [
+                {"content": {"parts": [{"text": "7 ap"}], "role": "model"}, "groundingMetadata": {}}
+            ]
+        },
+        {
+            "candidates": [
+                {
+                    "content": {"parts": [{"text": "ples"}], "role": "model"},
+                    "finishReason": "STOP",
+                    "groundingMetadata": grounding,
+                }
+            ],
+            "usageMetadata": {
+                "promptTokenCount": 3,
+                "candidatesTokenCount": 2,
+                "toolUsePromptTokenCount": 4,
+            },
+        },
+    ]
+    return {"anthropic": anthropic, "openai_responses": responses, "google": google}
+
+
 def include_thoughts(case: dict) -> bool:
     thinking = (case.get("call") or {}).get("thinking") or {}
     return bool(thinking.get("include_thoughts"))
@@ -133,6 +332,20 @@ def main() -> None:
         parsed = (case.get("expected") or {}).get("parsed")
         if parsed is not None:
             json_values(parsed, json_docs)
+
+    for target, events in web_search_streams().items():
+        named = [(e["type"] if "type" in e else "", json.dumps(e)) for e in events]
+        line_end = "\r\n" if target == "google" else "\n"
+        raw = "".join(
+            (f"event: {name}{line_end}" if name else "") + f"data: {data}{line_end}{line_end}"
+            for name, data in named
+        ).encode()
+        add(target, b"\0" + raw)
+        add(target, with_cuts(0, [len(raw) // 3, len(raw) // 2], raw))
+        add(target, bytes([BIT_EVENTS]) + "\n".join(data for _, data in named).encode())
+        lines = "\n".join(f"{name}\t{data}" if name else data for name, data in named)
+        add(target, bytes([BIT_EVENTS | BIT_NAMED]) + lines.encode())
+        add("sse", b"\0" + raw)
 
     seen = set()
     for value in json_docs:

@@ -1,8 +1,8 @@
-"""Provider-native tools (API.md §1, [L]): configuration the provider runs server-side.
+"""Provider-native tools: configuration of a tool the provider runs server-side.
 
-They are accepted in `tools=` so code written for Mirascope imports and type-checks, but no
-ferriscope provider encodes them yet: using one raises `FeatureNotSupportedError` at
-`.stream()`. They never appear in `Toolkit.tools_dict` because no local code executes them.
+`WebSearchTool` is encoded for Anthropic, OpenAI Responses and Gemini (docs/providers.md,
+"Web search"); Chat Completions and any other `ProviderTool` raise `FeatureNotSupportedError`
+at `.stream()`. They never appear in `Toolkit.tools_dict` because no local code executes them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class ProviderTool:
 
 @dataclass(frozen=True)
 class WebSearchTool(ProviderTool):
-    """Lets the model search the web through the provider."""
+    """Lets the model search the web through the provider; the sources it cites are in
+    `response.citations`."""
 
     name: str = field(default="web_search", init=False)
