@@ -231,3 +231,13 @@ def test_google_supports_fan_out_to_each_source_and_bad_indices_are_skipped() ->
 )
 def test_turns_without_web_citations_have_none(raw: Any) -> None:
     assert citations_in(raw) == []
+
+
+def test_a_plain_call_response_has_them_too() -> None:
+    case = next(c for c in SEARCHES if c.provider_api == "anthropic")
+    with ReplayServer(load_recording(case.path), piece_size=64) as server:
+        register(case, server.url)
+        fn, args = sync_call(case)
+        response = fn(*args)
+    assert isinstance(response, llm.Response)
+    assert _got(response.citations) == _wire_citations(case, 0)
