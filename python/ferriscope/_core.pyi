@@ -1,11 +1,14 @@
 """Type stubs for the Rust extension `ferriscope._core` (checked by `mypy.stubtest`)."""
 
+from collections.abc import Sequence
 from typing import Any, ClassVar, Literal, final
 
 __version__: str
 __all__ = [
     "ChunkedBodyDecoder",
     "FinishReasonChunk",
+    "HttpProtocolError",
+    "HttpStream",
     "PartialJSONError",
     "PartialJSONParser",
     "RawMessageChunk",
@@ -25,6 +28,7 @@ __all__ = [
     "ToolCallStartChunk",
     "UsageDeltaChunk",
     "__version__",
+    "encode_request",
     "parse_partial",
 ]
 
@@ -315,3 +319,43 @@ class ChunkedBodyDecoder:
     @property
     def trailers(self) -> list[bytes]: ...
     def take_leftover(self) -> bytes: ...
+
+# ---- http1 --------------------------------------------------------------------------------
+
+def encode_request(
+    method: str, target: str, host: str, headers: Sequence[tuple[str, str]], body: bytes
+) -> bytes: ...
+
+class HttpProtocolError(Exception): ...
+
+@final
+class HttpStream:
+    def __new__(
+        cls,
+        wire_format: str,
+        *,
+        include_thoughts: bool = False,
+        raw_events: bool = False,
+        max_line_bytes: int = 67108864,
+        max_error_body: int = 65536,
+    ) -> HttpStream: ...
+    def feed(self, data: bytes) -> list[_Chunk]: ...
+    def eof(self) -> list[_Chunk]: ...
+    @property
+    def status(self) -> int | None: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    @property
+    def head_complete(self) -> bool: ...
+    @property
+    def body_complete(self) -> bool: ...
+    @property
+    def complete(self) -> bool: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def reusable(self) -> bool: ...
+    @property
+    def error_body(self) -> bytes: ...

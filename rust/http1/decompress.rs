@@ -69,7 +69,7 @@ enum State {
     Identity,
     /// A deflate body before its first two bytes, which tell zlib from raw deflate.
     Sniffing(Vec<u8>),
-    Inflating(Box<dyn Inflate + Send>),
+    Inflating(Box<dyn Inflate + Send + Sync>),
     Ended,
 }
 
@@ -125,7 +125,7 @@ impl ContentDecoder {
                 return Ok(());
             }
             let head = std::mem::take(head);
-            let mut inflater: Box<dyn Inflate + Send> = if is_zlib_header(head[0], head[1]) {
+            let mut inflater: Box<dyn Inflate + Send + Sync> = if is_zlib_header(head[0], head[1]) {
                 Box::new(ZlibDecoder::new(Vec::new()))
             } else {
                 Box::new(DeflateDecoder::new(Vec::new()))

@@ -4,6 +4,7 @@
 mod chunked;
 mod chunks;
 mod decoder;
+mod http;
 mod json;
 mod partial_json;
 mod sse;
@@ -19,5 +20,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     chunks::register(m)?;
     decoder::register(m)?;
     chunked::register(m)?;
+    http::register(m)?;
     Ok(())
 }
