@@ -10,6 +10,9 @@ means "no cuts, default options", so a recorded body prefixed with b"\\0" is fed
   plus a short web-search answer per format, written out below, in the same four forms;
 - sse: every response body of every wire format, plus the same with a small line limit
   (bit 3, limit 256) and a few cuts;
+- http1: the first six Anthropic response bodies as HTTP/1.1 responses (raw mode: Content-Length,
+  chunked and close-delimited, identity and gzip, and a 100 Continue before one), and the same
+  bodies as payloads of the structured mode (bit 3, each framing and coding);
 - partial_json: JSON values from the request bodies (the body and each nested container) and
   from the text of structured outputs and tool-call arguments in the expected turns, compact
   and pretty, plus each one cut in half (a partial document).
@@ -19,10 +22,12 @@ Files are named by content hash, so re-running only adds what is new. Usage:
     python3 rust/fuzz/seed_corpus.py            # from the repository root or anywhere
 """
 
+import gzip
 import hashlib
 import json
 import pathlib
 import struct
+import zlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "streams"
@@ -286,6 +291,34 @@ def include_thoughts(case: dict) -> bool:
     return bool(thinking.get("include_thoughts"))
 
 
+def http_response(payload: bytes, framing: str, coding: str = "") -> bytes:
+    body = {"gzip": gzip.compress, "deflate": zlib.compress}.get(coding, bytes)(payload)
+    head = ["HTTP/1.1 200 OK", "Content-Type: text/event-stream"]
+    if coding:
+        head.append(f"Content-Encoding: {coding}")
+    if framing == "length":
+        head.append(f"Content-Length: {len(body)}")
+    elif framing == "chunked":
+        head.append("Transfer-Encoding: chunked")
+        pieces = [body[i : i + 300] for i in range(0, len(body), 300)]
+        body = b"".join(b"%x;n=1\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\nX-T: 1\r\n\r\n"
+    return "\r\n".join(head).encode() + b"\r\n\r\n" + body
+
+
+def http1_seeds(raw: bytes) -> list[bytes]:
+    seeds = []
+    for framing in ("length", "chunked", "close"):
+        for coding in ("", "gzip", "deflate"):
+            wire = http_response(raw, framing, coding)
+            seeds.append(with_cuts(0, [len(wire) // 3, len(wire) // 2], wire))
+    seeds.append(b"\0HTTP/1.1 100 Continue\r\n\r\n" + http_response(raw, "length"))
+    for framing in range(4):
+        for coding in range(4):
+            control = BIT_THOUGHTS | (framing << 4) | (coding << 6) | 2
+            seeds.append(with_cuts(control, [len(raw) // 4, len(raw) // 2], raw))
+    return seeds
+
+
 def main() -> None:
     counts: dict[str, int] = {}
     json_docs: list = []
@@ -307,6 +340,9 @@ def main() -> None:
             raw = body.encode()
             add("sse", b"\0" + raw)
             add("sse", with_cuts(BIT_THOUGHTS | (5 << 5), [len(raw) // 3, len(raw) // 2], raw))
+            if target == "anthropic" and counts.get("http1", 0) < 6 * 26:
+                for seed in http1_seeds(raw):
+                    add("http1", seed)
             if target is None:
                 continue
             control = BIT_THOUGHTS if include_thoughts(case) else 0

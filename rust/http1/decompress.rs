@@ -363,6 +363,27 @@ mod tests {
     }
 
     #[test]
+    fn the_payload_before_a_fault_does_not_depend_on_the_split() {
+        let text = sample();
+        for (coding, mut wire) in [
+            (ContentCoding::Gzip, gzip(&text)),
+            (ContentCoding::Deflate, zlib(&text)),
+            (ContentCoding::Deflate, raw_deflate(&text)),
+        ] {
+            let at = wire.len() / 2;
+            wire[at] ^= 0x5a;
+            let (whole, result) = run(coding, &[&wire]);
+            // Raw deflate has no checksum: a damaged stream may still decode (to other bytes).
+            assert!(result.is_err() || coding == ContentCoding::Deflate, "{coding:?}");
+            for cut in (0..=wire.len()).step_by(7) {
+                let (out, split_result) = run(coding, &[&wire[..cut], &wire[cut..]]);
+                assert_eq!(split_result.is_err(), result.is_err());
+                assert_eq!(out, whole, "{coding:?} cut at {cut}");
+            }
+        }
+    }
+
+    #[test]
     fn an_empty_body_is_empty_for_every_coding() {
         for coding in [
             ContentCoding::Gzip,
