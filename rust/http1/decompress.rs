@@ -374,7 +374,10 @@ mod tests {
             wire[at] ^= 0x5a;
             let (whole, result) = run(coding, &[&wire]);
             // Raw deflate has no checksum: a damaged stream may still decode (to other bytes).
-            assert!(result.is_err() || coding == ContentCoding::Deflate, "{coding:?}");
+            assert!(
+                result.is_err() || coding == ContentCoding::Deflate,
+                "{coding:?}"
+            );
             for cut in (0..=wire.len()).step_by(7) {
                 let (out, split_result) = run(coding, &[&wire[..cut], &wire[cut..]]);
                 assert_eq!(split_result.is_err(), result.is_err());
