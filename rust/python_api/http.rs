@@ -126,7 +126,10 @@ impl PyHttpStream {
         })
     }
 
-    /// Takes one network read and returns the chunks it completed (see `_core.pyi`).
+    /// Takes one network read and returns the chunks it completed: none until the head is
+    /// complete or for a non-2xx status (whose body goes to `error_body`); the decoder's
+    /// finish is included once the body or the provider stream ends. Raises
+    /// HttpProtocolError only for a bad head; a later failure is the last chunk.
     fn feed<'py>(&mut self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
         self.run(py, data.len() >= DETACH_THRESHOLD, |ex, out| {
             ex.feed(data, out)
