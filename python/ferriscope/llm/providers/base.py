@@ -11,13 +11,21 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
-import httpx
 from typing_extensions import TypeVar
 
 from ferriscope.llm.messages import Message
-from ferriscope.llm.providers.transport import HTTPRequest, Transport
+from ferriscope.llm.providers.transport import (
+    DEFAULT_STREAM_IDLE_TIMEOUT,
+    HTTPRequest,
+    Limits,
+    Timeouts,
+    Transport,
+)
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["BaseProvider", "Encoded", "Provider", "ProviderClientT"]
 
@@ -61,11 +69,18 @@ class BaseProvider(ABC, Generic[ProviderClientT]):
         api_key: str | None = None,
         base_url: str | None = None,
         max_retries: int = 2,
-        timeout: float | httpx.Timeout | None = None,
-        limits: httpx.Limits | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
+        timeout: float | httpx.Timeout | Timeouts | None = None,
+        limits: httpx.Limits | Limits | None = None,
+        http_client: httpx.Client | Any | None = None,
+        async_http_client: httpx.AsyncClient | Any | None = None,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        http: str | None = None,
     ) -> None:
+        """`timeout`: seconds, `httpx.Timeout` or `Timeouts`; `limits`: `httpx.Limits` or
+        `Limits`; `http_client` / `async_http_client`: an httpx or httpx2 client to send
+        through instead of the own transport; `stream_idle_timeout`: seconds a stream may
+        go without content (keepalives do not count), None for no limit; `http="httpx"`
+        sends every request through httpx (docs/transport.md)."""
         if api_key is None and self.api_key_env:
             api_key = os.environ.get(self.api_key_env)
         if base_url is None and self.base_url_env:
@@ -79,6 +94,8 @@ class BaseProvider(ABC, Generic[ProviderClientT]):
             limits=limits,
             http_client=http_client,
             async_http_client=async_http_client,
+            stream_idle_timeout=stream_idle_timeout,
+            http=http,
         )
 
     def __repr__(self) -> str:

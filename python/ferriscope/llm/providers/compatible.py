@@ -7,14 +7,16 @@ capabilities, so formats default to the format tool and sampling params are sent
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, ClassVar
 
 from ferriscope.llm.providers.openai.completions import CompletionsProvider
 from ferriscope.llm.providers.openai.model_id import wire_model_name
 from ferriscope.llm.providers.openai.model_info import ModelFeatures
 from ferriscope.llm.providers.openai.target import Target, compatible_target
+from ferriscope.llm.providers.transport import DEFAULT_STREAM_IDLE_TIMEOUT
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "APIRouteProvider",
@@ -70,6 +72,8 @@ class _KeyedProvider(CompletionsProvider):
         limits: httpx.Limits | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        http: str | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -79,6 +83,8 @@ class _KeyedProvider(CompletionsProvider):
             limits=limits,
             http_client=http_client,
             async_http_client=async_http_client,
+            stream_idle_timeout=stream_idle_timeout,
+            http=http,
         )
         if not self.api_key:
             raise ValueError(

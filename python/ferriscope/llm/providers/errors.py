@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
-
-import httpx
 
 from ferriscope.llm import exceptions
 
-__all__ = ["error_from_http", "error_from_transport", "retry_after_seconds"]
+__all__ = [
+    "TransportTimeout",
+    "error_from_http",
+    "error_from_transport",
+    "retry_after_seconds",
+]
+
+
+class TransportTimeout(Exception):
+    """One of the transport's own timeouts fired; the message names which one."""
+
+    def __init__(self, which: str, seconds: float | None, detail: str = "") -> None:
+        self.which = which
+        self.seconds = seconds
+        text = f"{which} timeout ({seconds:g} s)" if seconds is not None else f"{which} timeout"
+        super().__init__(f"{text}: {detail}" if detail else text)
+
 
 _BY_STATUS: dict[int, type[exceptions.APIError]] = {
     400: exceptions.BadRequestError,
@@ -38,8 +53,9 @@ def _error_object(body: Any) -> dict[str, Any] | None:
     return None
 
 
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """`Retry-After` (seconds or an HTTP date) or `retry-after-ms`, when present."""
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """`Retry-After` (seconds or an HTTP date) or `retry-after-ms`, when present. `headers`
+    is any mapping with lower-case names (a dict, or httpx's case-insensitive `Headers`)."""
     ms = headers.get("retry-after-ms")
     if ms is not None:
         try:
@@ -65,9 +81,10 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
 
 
 def error_from_http(
-    status: int, content: bytes, headers: httpx.Headers, provider: str
+    status: int, content: bytes, headers: Mapping[str, str], provider: str
 ) -> exceptions.APIError:
-    """The error for a non-2xx response whose (bounded, decoded) body is `content`."""
+    """The error for a non-2xx response whose (bounded, decoded) body is `content`; the
+    same for every HTTP path, so `headers` is a plain mapping with lower-case names."""
     text = content.decode("utf-8", errors="replace")
     body: Any
     try:
@@ -100,13 +117,25 @@ def error_from_http(
     return cls(message, provider, status, body=body)
 
 
+def _named_in_mro(error: BaseException, name: str) -> bool:
+    """Whether an httpx or httpx2 exception class of this name is among the error's bases:
+    both libraries share one hierarchy, and neither is imported to check it."""
+    return any(
+        cls.__name__ == name and cls.__module__.split(".")[0] in ("httpx", "httpx2")
+        for cls in type(error).__mro__
+    )
+
+
 def error_from_transport(error: Exception, provider: str) -> exceptions.ProviderError:
-    """httpx failures: timeouts → TimeoutError, a body whose content-encoding cannot be undone
-    (corrupt gzip/deflate) → ResponseValidationError, everything else → ConnectionError."""
+    """Transport failures on any path: timeouts → TimeoutError, a body whose content-encoding
+    cannot be undone (corrupt gzip/deflate) → ResponseValidationError, everything else
+    (refused, reset, TLS, malformed response) → ConnectionError."""
+    if isinstance(error, TransportTimeout):
+        return exceptions.TimeoutError(str(error), provider, error)
     detail = str(error) or type(error).__name__
     message = f"{type(error).__name__}: {detail}"
-    if isinstance(error, httpx.TimeoutException):
+    if isinstance(error, TimeoutError) or _named_in_mro(error, "TimeoutException"):
         return exceptions.TimeoutError(message, provider, error)
-    if isinstance(error, httpx.DecodingError):
+    if _named_in_mro(error, "DecodingError"):
         return exceptions.ResponseValidationError(message, provider, error)
     return exceptions.ConnectionError(message, provider, error)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import importlib
 import os
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ferriscope.llm.exceptions import MissingAPIKeyError, NoRegisteredProviderError
 from ferriscope.llm.providers.base import BaseProvider
+from ferriscope.llm.providers.transport.via_httpx import is_http_client
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "PROVIDER_REGISTRY",
@@ -90,8 +92,9 @@ def provider_class(provider_id: str) -> type[BaseProvider]:
 
 
 def _config_key(value: Any) -> Any:
-    # Clients are keyed by identity; everything else by value.
-    return id(value) if isinstance(value, (httpx.Client, httpx.AsyncClient)) else repr(value)
+    # Clients (httpx or httpx2) are keyed by identity; everything else by value.
+    client = is_http_client(value, asynchronous=False) or is_http_client(value, asynchronous=True)
+    return id(value) if client else repr(value)
 
 
 def _singleton(provider_id: str, **config: Any) -> BaseProvider:
@@ -114,6 +117,8 @@ def register_provider(
     limits: httpx.Limits | None = None,
     http_client: httpx.Client | None = None,
     async_http_client: httpx.AsyncClient | None = None,
+    stream_idle_timeout: float | None = None,
+    http: str | None = None,
 ) -> BaseProvider:
     """Routes model ids starting with `scope` (default: the provider's own scopes) to a
     provider, given as an id (instances are cached per configuration) or an instance."""
@@ -125,6 +130,8 @@ def register_provider(
             "limits": limits,
             "http_client": http_client,
             "async_http_client": async_http_client,
+            "stream_idle_timeout": stream_idle_timeout,
+            "http": http,
         }
         config.update({k: v for k, v in extras.items() if v is not None})
         instance = _singleton(provider, **config)

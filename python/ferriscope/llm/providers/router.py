@@ -9,12 +9,14 @@ report the family (`"anthropic"`, …) as their provider id, as the reference do
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ferriscope.llm.messages import Message
 from ferriscope.llm.providers.base import BaseProvider, Encoded
+from ferriscope.llm.providers.transport import DEFAULT_STREAM_IDLE_TIMEOUT
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["MirascopeProvider"]
 
@@ -39,6 +41,8 @@ class MirascopeProvider(BaseProvider):
         limits: httpx.Limits | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        http: str | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -48,6 +52,8 @@ class MirascopeProvider(BaseProvider):
             limits=limits,
             http_client=http_client,
             async_http_client=async_http_client,
+            stream_idle_timeout=stream_idle_timeout,
+            http=http,
         )
         if not self.api_key:
             raise ValueError(

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ferriscope.llm.exceptions import MissingAPIKeyError
 from ferriscope.llm.messages import Message
 from ferriscope.llm.providers.base import BaseProvider, Encoded
 from ferriscope.llm.providers.google.encoding import encode_request
 from ferriscope.llm.providers.google.model_id import PROVIDER_ID
+from ferriscope.llm.providers.transport import DEFAULT_STREAM_IDLE_TIMEOUT
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["GoogleProvider"]
 
@@ -43,6 +45,8 @@ class GoogleProvider(BaseProvider):
         limits: httpx.Limits | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        http: str | None = None,
     ) -> None:
         if api_key is None:
             api_key = next((os.environ[v] for v in API_KEY_ENVS if os.environ.get(v)), None)
@@ -54,6 +58,8 @@ class GoogleProvider(BaseProvider):
             limits=limits,
             http_client=http_client,
             async_http_client=async_http_client,
+            stream_idle_timeout=stream_idle_timeout,
+            http=http,
         )
 
     def encode(

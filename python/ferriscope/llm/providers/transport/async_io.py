@@ -1,0 +1,374 @@
+"""The asyncio driver: each connection is an `asyncio.Protocol` whose `data_received` feeds
+the Rust `HttpStream` and queues the batches it completes; the consumer pops them, waiting
+on one future per wait (no cancel scope per read). Works on any loop that implements
+asyncio's protocol interface (the default loops, uvloop).
+
+Flow control: once the unconsumed batches stand for more than `HIGH_WATER` bytes read, the
+transport stops reading, so a consumer that falls behind leaves the rest in the kernel (and
+the sender's window) rather than in this process; reading resumes once it has caught up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from ferriscope._core import HttpProtocolError, HttpStream
+from ferriscope.llm.providers.errors import TransportTimeout
+from ferriscope.llm.providers.transport.config import Limits, Timeouts
+from ferriscope.llm.providers.transport.origin import Origin, tls_context
+
+__all__ = ["HIGH_WATER", "AsyncConnection", "AsyncPool", "start_exchange"]
+
+HIGH_WATER = 256 * 1024
+LOW_WATER = HIGH_WATER // 4
+
+
+def _expire(waiter: asyncio.Future[bool]) -> None:
+    if not waiter.done():
+        waiter.set_result(False)
+
+
+class AsyncConnection(asyncio.Protocol):
+    """One connection, and the exchange it carries (if any)."""
+
+    def __init__(self, origin: Origin, loop: asyncio.AbstractEventLoop) -> None:
+        self.origin = origin
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.stream: HttpStream | None = None
+        self.queue: deque[tuple[list[Any], int]] = deque()
+        self.queued = 0
+        self.paused = False
+        self.waiter: asyncio.Future[bool] | None = None
+        self.write_ready: asyncio.Future[None] | None = None
+        self.error: BaseException | None = None
+        self.closed = False
+        self.at_eof = False
+        self.received = False
+        self.stale = False
+        self.idle_since = 0.0
+
+    # ---- called by the event loop ------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        stream = self.stream
+        if stream is None or stream.done:
+            self.stale = True  # bytes nobody asked for: this connection cannot be reused
+            return
+        self.received = True
+        try:
+            batch = stream.feed(data)
+        except HttpProtocolError as error:
+            self.error = error
+        else:
+            if batch:
+                self.queue.append((batch, len(data)))
+                self.queued += len(data)
+                if self.queued > HIGH_WATER and not self.paused and not stream.done:
+                    self.paused = True
+                    assert self.transport is not None
+                    self.transport.pause_reading()
+        self._wake(True)
+
+    def eof_received(self) -> bool | None:
+        self.at_eof = True
+        self._end()
+        return None  # let the transport close
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if exc is not None and self.error is None and self.stream is not None:
+            stream = self.stream
+            if not stream.done and not stream.complete:
+                self.error = exc
+        self._end()
+        ready = self.write_ready
+        if ready is not None and not ready.done():
+            ready.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.write_ready = self.loop.create_future()
+
+    def resume_writing(self) -> None:
+        ready, self.write_ready = self.write_ready, None
+        if ready is not None and not ready.done():
+            ready.set_result(None)
+
+    def _end(self) -> None:
+        """The peer is gone: the stream learns it (ending a close-delimited body, or
+        reporting a cut one), unless it already has all it needs."""
+        stream = self.stream
+        if stream is None:
+            self.stale = True
+        elif not stream.done and self.error is None:
+            try:
+                batch = stream.eof()
+            except HttpProtocolError as error:
+                self.error = error
+            else:
+                if batch:
+                    self.queue.append((batch, 0))
+        self._wake(True)
+
+    def _wake(self, value: bool) -> None:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(value)
+
+    # ---- called by the consumer ----------------------------------------------------------------
+
+    async def wait(self, deadline: float | None) -> bool:
+        """Until the loop delivers something for this connection (True) or the deadline
+        (loop time) passes (False)."""
+        waiter = self.loop.create_future()
+        self.waiter = waiter
+        handle = None if deadline is None else self.loop.call_at(deadline, _expire, waiter)
+        try:
+            return await waiter
+        finally:
+            if handle is not None:
+                handle.cancel()
+            self.waiter = None
+
+    def pop(self) -> list[Any]:
+        batch, size = self.queue.popleft()
+        self.queued -= size
+        if self.paused and self.queued <= LOW_WATER:
+            self.paused = False
+            if self.transport is not None and not self.closed:
+                self.transport.resume_reading()
+        return batch
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more will arrive for this exchange (the stream is done or the peer gone)."""
+        stream = self.stream
+        return stream is None or stream.done or self.closed or self.at_eof
+
+    async def send(self, payload: bytes, timeout: float | None) -> None:
+        assert self.transport is not None
+        self.transport.write(payload)
+        ready = self.write_ready
+        if ready is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(ready), timeout)
+        except asyncio.TimeoutError as error:
+            raise TransportTimeout("write", timeout, "the request could not be sent") from error
+        if self.closed:
+            raise ConnectionResetError("the connection closed while the request was sent")
+
+    async def next_batch(
+        self, read: float | None, idle_deadline: float | None, idle: float | None
+    ) -> list[Any] | None:
+        """The next batch of chunks; None when the exchange has nothing more. Raises
+        `TransportTimeout` when the read wait or the idle deadline (loop time) runs out."""
+        while True:
+            if self.queue:
+                return self.pop()
+            if self.error is not None:
+                raise self.error
+            if self.finished:
+                return None
+            which, seconds = "read", read
+            deadline = None if read is None else self.loop.time() + read
+            if idle_deadline is not None and (deadline is None or idle_deadline < deadline):
+                deadline, which, seconds = idle_deadline, "stream idle", idle
+            if not await self.wait(deadline) and not self.queue:
+                detail = (
+                    "no content chunk arrived (keepalives do not count)"
+                    if which == "stream idle"
+                    else "the server sent nothing more"
+                )
+                raise TransportTimeout(which, seconds, detail)
+
+    def is_usable(self) -> bool:
+        transport = self.transport
+        return not (
+            self.stale or self.closed or self.at_eof or transport is None or transport.is_closing()
+        )
+
+    def close(self) -> None:
+        self.stream = None
+        if self.transport is not None:
+            self.transport.close()
+
+
+class AsyncPool:
+    """The keep-alive connections of one provider on one event loop."""
+
+    def __init__(self, limits: Limits, loop: asyncio.AbstractEventLoop) -> None:
+        self.limits = limits
+        self.loop = loop
+        self._idle: dict[Origin, list[AsyncConnection]] = {}
+        self._idle_count = 0
+        self._open = 0
+        self._freed: asyncio.Event | None = None
+
+    @property
+    def open_connections(self) -> int:
+        return self._open
+
+    async def acquire(self, origin: Origin, timeouts: Timeouts) -> tuple[AsyncConnection, bool]:
+        limit = self.limits.max_connections
+        deadline = None if timeouts.pool is None else time.monotonic() + timeouts.pool
+        while True:
+            conn = self._take_idle(origin)
+            if conn is not None:
+                return conn, True
+            if limit is None or self._open < limit:
+                break
+            if self._evict_idle():
+                continue
+            if self._freed is None:
+                self._freed = asyncio.Event()
+            remaining = None if deadline is None else deadline - time.monotonic()
+            try:
+                await asyncio.wait_for(self._freed.wait(), remaining)
+            except asyncio.TimeoutError:
+                raise TransportTimeout(
+                    "pool", timeouts.pool, f"all {limit} connections stayed busy"
+                ) from None
+            self._freed.clear()
+        self._open += 1
+        try:
+            return await self._connect(origin, timeouts.connect), False
+        except BaseException:
+            self._forget()
+            raise
+
+    async def _connect(self, origin: Origin, timeout: float | None) -> AsyncConnection:
+        loop = self.loop
+        context = tls_context() if origin.tls else None
+        try:
+            _, conn = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: AsyncConnection(origin, loop),
+                    origin.host,
+                    origin.port,
+                    ssl=context,
+                    server_hostname=origin.host if context is not None else None,
+                ),
+                timeout,
+            )
+        except asyncio.TimeoutError as error:
+            raise TransportTimeout(
+                "connect", timeout, f"no connection to {origin.host}:{origin.port}"
+            ) from error
+        return conn
+
+    def _take_idle(self, origin: Origin) -> AsyncConnection | None:
+        conns = self._idle.get(origin)
+        expiry = self.limits.keepalive_expiry
+        now = self.loop.time()
+        while conns:
+            conn = conns.pop()
+            self._idle_count -= 1
+            if (expiry is not None and now - conn.idle_since > expiry) or not conn.is_usable():
+                conn.close()
+                self._forget()
+                continue
+            return conn
+        return None
+
+    def _evict_idle(self) -> bool:
+        oldest: AsyncConnection | None = None
+        for conns in self._idle.values():
+            if conns and (oldest is None or conns[0].idle_since < oldest.idle_since):
+                oldest = conns[0]
+        if oldest is None:
+            return False
+        self._idle[oldest.origin].remove(oldest)
+        self._idle_count -= 1
+        oldest.close()
+        self._forget()
+        return True
+
+    def _forget(self) -> None:
+        self._open -= 1
+        if self._freed is not None:
+            self._freed.set()
+
+    def release(self, conn: AsyncConnection, reusable: bool) -> None:
+        keep = self.limits.max_keepalive_connections
+        stream = conn.stream
+        conn.stream = None
+        if (
+            reusable
+            and stream is not None
+            and stream.reusable
+            and not conn.queue
+            and conn.is_usable()
+            and (keep is None or self._idle_count < keep)
+        ):
+            conn.received = False
+            conn.idle_since = self.loop.time()
+            if conn.paused:
+                conn.paused = False
+                assert conn.transport is not None
+                conn.transport.resume_reading()
+            self._idle.setdefault(conn.origin, []).append(conn)
+            self._idle_count += 1
+            if self._freed is not None:
+                self._freed.set()
+            return
+        conn.close()
+        self._forget()
+
+    def close(self) -> None:
+        for conns in self._idle.values():
+            for conn in conns:
+                conn.close()
+                self._open -= 1
+        self._idle.clear()
+        self._idle_count = 0
+
+
+async def start_exchange(
+    pool: AsyncPool,
+    origin: Origin,
+    payload: bytes,
+    new_stream: Callable[[], HttpStream],
+    timeouts: Timeouts,
+) -> AsyncConnection:
+    """Sends the request and waits for the response head; the connection carries the
+    exchange (`conn.stream`, chunks already queued). One transparent resend on a new
+    connection when a pooled one fails before any byte of the response came back."""
+    may_resend = True
+    loop = pool.loop
+    while True:
+        conn, reused = await pool.acquire(origin, timeouts)
+        conn.stream = stream = new_stream()
+        conn.received = False
+        conn.error = None
+        try:
+            await conn.send(payload, timeouts.write)
+            deadline = None if timeouts.first_byte is None else loop.time() + timeouts.first_byte
+            while not stream.head_complete:
+                if conn.error is not None:
+                    raise conn.error
+                if conn.finished:
+                    raise HttpProtocolError("connection closed before a response")
+                if not await conn.wait(deadline) and not stream.head_complete:
+                    raise TransportTimeout("first byte", timeouts.first_byte, "no response head")
+        except (OSError, HttpProtocolError) as error:
+            received = conn.received
+            pool.release(conn, False)
+            if reused and may_resend and not received and not isinstance(error, TimeoutError):
+                may_resend = False
+                continue
+            raise
+        except BaseException:
+            pool.release(conn, False)
+            raise
+        return conn

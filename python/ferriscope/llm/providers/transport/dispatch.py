@@ -1,0 +1,660 @@
+"""`Transport`: the HTTP side of one provider. It picks the path for each request (the own
+transport, or an httpx/httpx2 client), applies the retry policy to everything that fails
+before the first batch reaches the user, and maps every failure to the same `llm.Error`.
+
+Each network read becomes one batch of chunk objects, so the Python work per read is one
+call into Rust; the batches are what a stream response pulls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import weakref
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from ferriscope import __version__
+from ferriscope._core import HttpProtocolError, HttpStream, StreamDecoder, encode_request
+from ferriscope.llm import exceptions
+from ferriscope.llm.providers.errors import (
+    TransportTimeout,
+    error_from_http,
+    error_from_transport,
+    retry_after_seconds,
+)
+from ferriscope.llm.providers.transport import async_io, via_httpx
+from ferriscope.llm.providers.transport.config import (
+    DEFAULT_STREAM_IDLE_TIMEOUT,
+    Limits,
+    Timeouts,
+    with_overrides,
+)
+from ferriscope.llm.providers.transport.origin import UnsupportedURL, proxy_for, split_url
+from ferriscope.llm.providers.transport.request import (
+    Attempts,
+    HTTPRequest,
+    is_connection_failure,
+    redact,
+    retryable_status,
+    screened,
+)
+from ferriscope.llm.providers.transport.sync_io import SyncPool, read_batch, start_exchange
+
+__all__ = ["HTTP_ENV", "MAX_ERROR_BODY", "MAX_LINE_BYTES", "Transport"]
+
+HTTP_ENV = "FERRISCOPE_HTTP"
+"""`FERRISCOPE_HTTP=httpx` sends every request through httpx (the opt-out switch)."""
+_HTTP_CHOICES = ("auto", "httpx")
+MAX_ERROR_BODY = 64 * 1024
+LOOP_TURN_SECONDS = 0.001
+# Bound once: giving the loop a turn is not a backoff wait (tests that stub the backoff
+# sleeps must not see it).
+_pass_turn = asyncio.sleep
+# The longest SSE line (or one event's data) a provider stream may send. The SSE decoder's own
+# default (64 MiB) would buffer a whole 50 MB garbage line before failing at EOF; no text
+# event comes near 16 MiB (a `response.completed` repeating a 128k-token answer is < 1 MiB),
+# and a refused line stops the download at once, so memory stays bounded by this figure.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+_DEFAULT_HEADERS = (
+    ("accept", "*/*"),
+    ("accept-encoding", "gzip, deflate"),
+    ("user-agent", f"ferriscope/{__version__}"),
+)
+# What the own transport raises for a failed exchange (timeouts are ours; OSError covers
+# refused, reset and TLS failures).
+_FAILURES = (OSError, HttpProtocolError, TransportTimeout)
+
+
+def _choice(value: str | None, source: str) -> str:
+    choice = (value or "auto").strip().lower()
+    if choice not in _HTTP_CHOICES:
+        raise ValueError(f"{source} must be one of {', '.join(_HTTP_CHOICES)}, got {value!r}")
+    return choice
+
+
+class Transport:
+    """The HTTP side of one provider instance."""
+
+    def __init__(
+        self,
+        *,
+        provider_id: str,
+        max_retries: int = 2,
+        timeout: Any = None,
+        limits: Any = None,
+        http_client: Any = None,
+        async_http_client: Any = None,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        http: str | None = None,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+        if stream_idle_timeout is not None and not stream_idle_timeout > 0:
+            raise ValueError(
+                f"stream_idle_timeout must be positive or None, got {stream_idle_timeout!r}"
+            )
+        if http_client is not None and not via_httpx.is_http_client(
+            http_client, asynchronous=False
+        ):
+            raise TypeError(f"http_client must be an httpx or httpx2 Client, got {http_client!r}")
+        if async_http_client is not None and not via_httpx.is_http_client(
+            async_http_client, asynchronous=True
+        ):
+            raise TypeError(
+                "async_http_client must be an httpx or httpx2 AsyncClient, "
+                f"got {async_http_client!r}"
+            )
+        self.provider_id = provider_id
+        self.max_retries = max_retries
+        self.timeout = Timeouts.coerce(timeout, stream_idle_timeout)
+        self.limits = Limits.coerce(limits)
+        self.http = _choice(http, "http")
+        self.max_line_bytes = MAX_LINE_BYTES
+        """The SSE line limit of this provider's streams (lower it, or raise it for providers
+        that send huge events); a longer line fails the stream with ResponseValidationError."""
+        self._client = http_client
+        self._user_async_client = async_http_client
+        self._pool: SyncPool | None = None
+        # Connections and an httpx AsyncClient's pool belong to the event loop they were
+        # opened on: one of each per loop.
+        self._async_pools: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, async_io.AsyncPool
+        ] = weakref.WeakKeyDictionary()
+        self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __repr__(self) -> str:
+        return f"Transport(provider_id={self.provider_id!r}, http={self.http!r})"
+
+    # ---- which path --------------------------------------------------------------------------
+
+    def uses_httpx(self, url: str, *, asynchronous: bool = False) -> bool:
+        """Whether a request to `url` goes through an httpx client: the user gave one, asked
+        for httpx (`http="httpx"` or `FERRISCOPE_HTTP=httpx`), or a proxy applies to the URL
+        (the own transport does not speak to proxies, and a proxy is never skipped)."""
+        user = self._user_async_client if asynchronous else self._client
+        if user is not None or self.http == "httpx":
+            return True
+        if _choice(os.environ.get(HTTP_ENV), HTTP_ENV) == "httpx":
+            return True
+        return proxy_for(url) is not None
+
+    @property
+    def client(self) -> Any:
+        """The sync httpx client of the httpx path (the user's, or one made on first use)."""
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.Client(
+                timeout=self.timeout.as_httpx(httpx), limits=self.limits.as_httpx(httpx)
+            )
+        return self._client
+
+    @property
+    def async_client(self) -> Any:
+        if self._user_async_client is not None:
+            return self._user_async_client
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
+            import httpx
+
+            client = httpx.AsyncClient(
+                timeout=self.timeout.as_httpx(httpx), limits=self.limits.as_httpx(httpx)
+            )
+            self._async_clients[loop] = client
+        return client
+
+    @property
+    def pool(self) -> SyncPool:
+        """The own transport's blocking connection pool."""
+        if self._pool is None:
+            self._pool = SyncPool(self.limits)
+        return self._pool
+
+    def async_pool(self) -> async_io.AsyncPool:
+        """The own transport's pool on the running event loop."""
+        loop = asyncio.get_running_loop()
+        pool = self._async_pools.get(loop)
+        if pool is None:
+            pool = self._async_pools[loop] = async_io.AsyncPool(self.limits, loop)
+        return pool
+
+    def _timeouts(self, request: HTTPRequest) -> Timeouts:
+        return with_overrides(self.timeout, request.timeout_overrides)
+
+    def _decoder(self, request: HTTPRequest) -> StreamDecoder:
+        return StreamDecoder(
+            request.wire_format,
+            include_thoughts=request.include_thoughts,
+            raw_events=request.raw_events,
+            max_line_bytes=self.max_line_bytes,
+        )
+
+    def _prepare(self, request: HTTPRequest) -> tuple[Any, bytes, Any]:
+        """Origin, request bytes and the `HttpStream` factory of an own-transport request."""
+        try:
+            origin, target, host = split_url(request.url)
+        except UnsupportedURL as error:
+            raise exceptions.ConnectionError(str(error), self.provider_id, error) from None
+        names = {name.lower() for name in request.headers}
+        headers = [(n, v) for n, v in _DEFAULT_HEADERS if n not in names]
+        headers.extend(request.headers.items())
+        try:
+            payload = encode_request("POST", target, host, headers, request.content)
+        except ValueError as error:
+            # Never echo the value: it may be the key.
+            raise exceptions.ConnectionError(
+                f"invalid request header: {error}", self.provider_id, error
+            ) from None
+        max_line_bytes = self.max_line_bytes
+
+        def new_stream() -> HttpStream:
+            return HttpStream(
+                request.wire_format,
+                include_thoughts=request.include_thoughts,
+                raw_events=request.raw_events,
+                max_line_bytes=max_line_bytes,
+                max_error_body=MAX_ERROR_BODY,
+            )
+
+        return origin, payload, new_stream
+
+    def _http_error(self, stream: HttpStream, request: HTTPRequest) -> exceptions.APIError:
+        assert stream.status is not None
+        headers = {name.lower(): value for name, value in stream.headers}
+        body = redact(stream.error_body[:MAX_ERROR_BODY], request)
+        return error_from_http(stream.status, body, headers, self.provider_id)
+
+    def _fail(self, error: Exception) -> exceptions.ProviderError:
+        return error_from_transport(error, self.provider_id)
+
+    # ---- sync --------------------------------------------------------------------------------
+
+    def stream_batches(self, request: HTTPRequest) -> Iterator[Sequence[Any]]:
+        """Sends the request and yields one batch of chunks per network read."""
+        if self.uses_httpx(request.url):
+            return self._httpx_batches(request)
+        return self._own_batches(request)
+
+    def _own_batches(self, request: HTTPRequest) -> Iterator[Sequence[Any]]:
+        origin, payload, new_stream = self._prepare(request)
+        timeouts = self._timeouts(request)
+        pool = self.pool
+        attempts = Attempts(self.max_retries)
+        while True:
+            try:
+                conn, stream, batch = start_exchange(pool, origin, payload, new_stream, timeouts)
+            except _FAILURES as error:
+                delay = attempts.next_delay(True)
+                if delay is None:
+                    raise self._fail(error) from error
+                time.sleep(delay)
+                continue
+            status = stream.status or 0
+            if not 200 <= status < 300:
+                self._drain_error(conn, stream, timeouts)
+                failure = self._http_error(stream, request)
+                delay = attempts.next_delay(
+                    retryable_status(status), retry_after_seconds(failure_headers(stream))
+                )
+                if delay is None:
+                    raise failure
+                time.sleep(delay)
+                continue
+            # Until the first batch nothing has reached the user: a connection dropped or
+            # stalled before the first event is retried like a failed request (API.md §11.0).
+            idle = timeouts.stream_idle
+            idle_deadline = None if idle is None else time.monotonic() + idle
+            try:
+                while not batch and not stream.done:
+                    batch = read_batch(conn, stream, timeouts, idle_deadline)
+            except _FAILURES as error:
+                pool.release(conn, False)
+                delay = attempts.next_delay(True)
+                if delay is None:
+                    raise self._fail(error) from error
+                time.sleep(delay)
+                continue
+            except BaseException:
+                pool.release(conn, False)
+                raise
+            if batch and is_connection_failure(batch) and not stream.complete:
+                delay = attempts.next_delay(True)
+                if delay is not None:
+                    pool.release(conn, False)
+                    time.sleep(delay)
+                    continue
+            break
+        # The connection goes back as soon as the exchange is over, before the last batch
+        # is handed out: a consumer that stops pulling after the final chunk (as a response
+        # does) must not cost the pool a reusable connection.
+        released = False
+        try:
+            while True:
+                if stream.done:
+                    released = True
+                    pool.release(conn, stream.reusable)
+                if batch:
+                    yield screened(batch, request)
+                if released:
+                    return
+                batch = read_batch(conn, stream, timeouts, idle_deadline)
+                if batch and idle is not None:
+                    idle_deadline = time.monotonic() + idle
+        except _FAILURES as error:
+            raise self._fail(error) from error
+        finally:
+            if not released:
+                pool.release(conn, False)
+
+    def _drain_error(self, conn: Any, stream: HttpStream, timeouts: Timeouts) -> None:
+        """Reads an error response's body (bounded) and gives the connection back."""
+        try:
+            while not stream.done and len(stream.error_body) < MAX_ERROR_BODY:
+                read_batch(conn, stream, timeouts, None)
+        except _FAILURES:
+            pass
+        finally:
+            self.pool.release(conn, stream.done and stream.reusable)
+
+    # ---- sync, httpx ---------------------------------------------------------------------
+
+    def _httpx_request(self, client: Any, module: Any, request: HTTPRequest) -> Any:
+        extra = {}
+        if request.timeout_overrides:
+            extra["timeout"] = self._timeouts(request).as_httpx(module)
+        return client.build_request(
+            "POST", request.url, headers=request.headers, content=request.content, **extra
+        )
+
+    def send(self, request: HTTPRequest, attempts: Attempts | None = None) -> Any:
+        """Sends the request through the httpx path, retrying connection failures and
+        retryable statuses (API.md §11.0); a non-2xx answer is raised as its `llm.Error`.
+        Returns the streaming httpx response."""
+        if attempts is None:
+            attempts = Attempts(self.max_retries)
+        client = self.client
+        module = via_httpx.client_module(client)
+        while True:
+            try:
+                response = client.send(self._httpx_request(client, module, request), stream=True)
+            except module.HTTPError as error:
+                delay = attempts.next_delay(via_httpx.retryable_error(module, error))
+                if delay is None:
+                    raise self._fail(error) from error
+                time.sleep(delay)
+                continue
+            if response.status_code < 400:
+                return response
+            failure = self._read_error(response, request)
+            delay = attempts.next_delay(
+                retryable_status(response.status_code),
+                retry_after_seconds(via_httpx.lower_headers(response.headers)),
+            )
+            if delay is None:
+                raise failure
+            time.sleep(delay)
+
+    def _read_error(self, response: Any, request: HTTPRequest) -> exceptions.APIError:
+        module = via_httpx.client_module(response)
+        content = b""
+        try:
+            for data in response.iter_bytes():
+                content += data
+                if len(content) >= MAX_ERROR_BODY:
+                    break
+        except module.HTTPError:
+            pass
+        finally:
+            response.close()
+        return error_from_http(
+            response.status_code,
+            redact(content[:MAX_ERROR_BODY], request),
+            via_httpx.lower_headers(response.headers),
+            self.provider_id,
+        )
+
+    def _httpx_batches(self, request: HTTPRequest) -> Iterator[Sequence[Any]]:
+        client = self.client
+        module = via_httpx.client_module(client)
+        idle = self._timeouts(request).stream_idle
+        attempts = Attempts(self.max_retries)
+        while True:
+            response = self.send(request, attempts)
+            decoder = self._decoder(request)
+            clock = via_httpx.IdleClock(idle)
+            reads = response.iter_bytes()
+            batch: Sequence[Any] = []
+            try:
+                for data in reads:
+                    batch = decoder.feed(data)
+                    clock.tick(batch)
+                    if batch:
+                        break
+                else:
+                    batch = decoder.finish()
+            except (module.HTTPError, TransportTimeout) as error:
+                response.close()
+                retryable = isinstance(error, TransportTimeout) or via_httpx.retryable_error(
+                    module, error
+                )
+                delay = attempts.next_delay(retryable)
+                if delay is None:
+                    raise self._fail(error) from error
+                time.sleep(delay)
+                continue
+            except BaseException:
+                response.close()
+                raise
+            break
+        try:
+            if batch:
+                yield screened(batch, request)
+            try:
+                if not decoder.complete:
+                    for data in reads:
+                        batch = decoder.feed(data)
+                        clock.tick(batch)
+                        if batch:
+                            yield screened(batch, request)
+                        if decoder.complete:
+                            break
+                batch = decoder.finish()
+            except module.HTTPError as error:
+                batch = self._finish_after(error, decoder)
+            except TransportTimeout as error:
+                raise self._fail(error) from error
+            if batch:
+                yield screened(batch, request)
+        finally:
+            response.close()
+
+    def _finish_after(self, error: Exception, decoder: StreamDecoder) -> Sequence[Any]:
+        """The last batch when the body broke off after its terminal event (a server or
+        proxy that drops the connection once it has said everything: nothing was lost);
+        otherwise the transport failure as its `llm.Error`."""
+        if not decoder.complete:
+            raise self._fail(error) from error
+        return decoder.finish()
+
+    # ---- async -------------------------------------------------------------------------------
+
+    def astream_batches(self, request: HTTPRequest) -> AsyncIterator[Sequence[Any]]:
+        if self.uses_httpx(request.url, asynchronous=True):
+            return self._ahttpx_batches(request)
+        return self._aown_batches(request)
+
+    async def _aown_batches(self, request: HTTPRequest) -> AsyncIterator[Sequence[Any]]:
+        origin, payload, new_stream = self._prepare(request)
+        timeouts = self._timeouts(request)
+        pool = self.async_pool()
+        loop = pool.loop
+        attempts = Attempts(self.max_retries)
+        idle = timeouts.stream_idle
+        read = timeouts.read
+        while True:
+            try:
+                conn = await async_io.start_exchange(pool, origin, payload, new_stream, timeouts)
+            except _FAILURES as error:
+                delay = attempts.next_delay(True)
+                if delay is None:
+                    raise self._fail(error) from error
+                await asyncio.sleep(delay)
+                continue
+            stream = conn.stream
+            assert stream is not None
+            status = stream.status or 0
+            if not 200 <= status < 300:
+                await self._adrain_error(pool, conn, stream, timeouts)
+                failure = self._http_error(stream, request)
+                delay = attempts.next_delay(
+                    retryable_status(status), retry_after_seconds(failure_headers(stream))
+                )
+                if delay is None:
+                    raise failure
+                await asyncio.sleep(delay)
+                continue
+            idle_deadline = None if idle is None else loop.time() + idle
+            try:
+                batch = await conn.next_batch(read, idle_deadline, idle)
+            except _FAILURES as error:
+                pool.release(conn, False)
+                delay = attempts.next_delay(True)
+                if delay is None:
+                    raise self._fail(error) from error
+                await asyncio.sleep(delay)
+                continue
+            except BaseException:
+                pool.release(conn, False)
+                raise
+            if batch and is_connection_failure(batch) and not stream.complete:
+                delay = attempts.next_delay(True)
+                if delay is not None:
+                    pool.release(conn, False)
+                    await asyncio.sleep(delay)
+                    continue
+            break
+        released = False
+        try:
+            turn = time.perf_counter()
+            while True:
+                if conn.error is None and conn.finished and not conn.queue:
+                    released = True
+                    pool.release(conn, stream.reusable)
+                if batch:
+                    yield screened(batch, request)
+                if released:
+                    return
+                # Batches already queued never wait on the socket, so this task would keep
+                # the loop for the whole backlog: hand it back every millisecond, so many
+                # streams on one loop keep each other's lag low.
+                now = time.perf_counter()
+                if now - turn >= LOOP_TURN_SECONDS:
+                    await _pass_turn(0)
+                    turn = time.perf_counter()
+                if idle is not None:
+                    idle_deadline = loop.time() + idle
+                batch = await conn.next_batch(read, idle_deadline, idle)
+                if batch is None:
+                    batch = []
+        except _FAILURES as error:
+            raise self._fail(error) from error
+        finally:
+            if not released:
+                pool.release(conn, False)
+
+    async def _adrain_error(
+        self, pool: async_io.AsyncPool, conn: Any, stream: HttpStream, timeouts: Timeouts
+    ) -> None:
+        try:
+            while not conn.finished and len(stream.error_body) < MAX_ERROR_BODY:
+                deadline = None if timeouts.read is None else pool.loop.time() + timeouts.read
+                if not await conn.wait(deadline):
+                    break
+                if conn.error is not None:
+                    break
+        finally:
+            pool.release(conn, stream.done and stream.reusable)
+
+    # ---- async, httpx --------------------------------------------------------------------
+
+    async def asend(self, request: HTTPRequest, attempts: Attempts | None = None) -> Any:
+        if attempts is None:
+            attempts = Attempts(self.max_retries)
+        client = self.async_client
+        module = via_httpx.client_module(client)
+        while True:
+            try:
+                response = await client.send(
+                    self._httpx_request(client, module, request), stream=True
+                )
+            except module.HTTPError as error:
+                delay = attempts.next_delay(via_httpx.retryable_error(module, error))
+                if delay is None:
+                    raise self._fail(error) from error
+                await asyncio.sleep(delay)
+                continue
+            if response.status_code < 400:
+                return response
+            failure = await self._aread_error(response, request)
+            delay = attempts.next_delay(
+                retryable_status(response.status_code),
+                retry_after_seconds(via_httpx.lower_headers(response.headers)),
+            )
+            if delay is None:
+                raise failure
+            await asyncio.sleep(delay)
+
+    async def _aread_error(self, response: Any, request: HTTPRequest) -> exceptions.APIError:
+        module = via_httpx.client_module(response)
+        content = b""
+        try:
+            async for data in response.aiter_bytes():
+                content += data
+                if len(content) >= MAX_ERROR_BODY:
+                    break
+        except module.HTTPError:
+            pass
+        finally:
+            await response.aclose()
+        return error_from_http(
+            response.status_code,
+            redact(content[:MAX_ERROR_BODY], request),
+            via_httpx.lower_headers(response.headers),
+            self.provider_id,
+        )
+
+    async def _ahttpx_batches(self, request: HTTPRequest) -> AsyncIterator[Sequence[Any]]:
+        client = self.async_client
+        module = via_httpx.client_module(client)
+        idle = self._timeouts(request).stream_idle
+        attempts = Attempts(self.max_retries)
+        while True:
+            response = await self.asend(request, attempts)
+            decoder = self._decoder(request)
+            clock = via_httpx.IdleClock(idle)
+            reads = response.aiter_bytes()
+            batch: Sequence[Any] = []
+            try:
+                async for data in reads:
+                    batch = decoder.feed(data)
+                    clock.tick(batch)
+                    if batch:
+                        break
+                else:
+                    batch = decoder.finish()
+            except (module.HTTPError, TransportTimeout) as error:
+                await response.aclose()
+                retryable = isinstance(error, TransportTimeout) or via_httpx.retryable_error(
+                    module, error
+                )
+                delay = attempts.next_delay(retryable)
+                if delay is None:
+                    raise self._fail(error) from error
+                await asyncio.sleep(delay)
+                continue
+            except BaseException:
+                await response.aclose()
+                raise
+            break
+        try:
+            if batch:
+                yield screened(batch, request)
+            try:
+                if not decoder.complete:
+                    turn = time.perf_counter()
+                    async for data in reads:
+                        batch = decoder.feed(data)
+                        clock.tick(batch)
+                        if batch:
+                            yield screened(batch, request)
+                        if decoder.complete:
+                            break
+                        now = time.perf_counter()
+                        if now - turn >= LOOP_TURN_SECONDS:
+                            await _pass_turn(0)
+                            turn = time.perf_counter()
+                batch = decoder.finish()
+            except module.HTTPError as error:
+                batch = self._finish_after(error, decoder)
+            except TransportTimeout as error:
+                raise self._fail(error) from error
+            if batch:
+                yield screened(batch, request)
+        finally:
+            await response.aclose()
+
+    def close(self) -> None:
+        """Closes the idle connections of the sync pool and the sync httpx client."""
+        if self._pool is not None:
+            self._pool.close()
+        if self._client is not None:
+            self._client.close()
+
+
+def failure_headers(stream: HttpStream) -> dict[str, str]:
+    return {name.lower(): value for name, value in stream.headers}

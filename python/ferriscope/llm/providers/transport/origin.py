@@ -1,0 +1,93 @@
+"""Where a request goes: origin, request target and Host header of a URL, whether a proxy
+applies to it, and the TLS context that verifies the server."""
+
+from __future__ import annotations
+
+import functools
+import os
+import ssl
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+__all__ = ["Origin", "proxy_for", "split_url", "tls_context"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The pool key: one keep-alive pool per scheme, host and port."""
+
+    scheme: str
+    host: str
+    port: int
+
+    @property
+    def tls(self) -> bool:
+        return self.scheme == "https"
+
+
+class UnsupportedURL(ValueError):
+    """A URL the own transport cannot send to (a scheme other than http/https, no host)."""
+
+
+def split_url(url: str) -> tuple[Origin, str, str]:
+    """The origin, the request target (path and query) and the Host header value."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise UnsupportedURL(f"unsupported URL scheme {parts.scheme!r} in {url!r}")
+    host = parts.hostname
+    if not host:
+        raise UnsupportedURL(f"no host in URL {url!r}")
+    try:
+        port = parts.port or _DEFAULT_PORTS[scheme]
+    except ValueError as error:  # a port that is not a number or out of range
+        raise UnsupportedURL(f"invalid port in URL {url!r}") from error
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    shown = f"[{host}]" if ":" in host else host
+    host_header = shown if port == _DEFAULT_PORTS[scheme] else f"{shown}:{port}"
+    return Origin(scheme, host, port), target, host_header
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY, or the
+    system's settings where Python reads them) names for `url`, or None. Read per request:
+    the environment may change while a process runs, and a proxy must never be skipped."""
+    proxies = urllib.request.getproxies()
+    if not proxies:
+        return None
+    parts = urlsplit(url)
+    proxy = proxies.get(parts.scheme.lower()) or proxies.get("all")
+    if not proxy:
+        return None
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    if urllib.request.proxy_bypass(netloc) or urllib.request.proxy_bypass(host):
+        return None
+    return proxy
+
+
+def tls_context() -> ssl.SSLContext:
+    """The client TLS context: the system store, or the file/directory that SSL_CERT_FILE /
+    SSL_CERT_DIR name; certifi's bundle instead of the system store when certifi is there
+    and neither variable is set (as httpx does). SNI and hostname checks are on."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    if cert_file or cert_dir:
+        context = ssl.create_default_context(cafile=cert_file or None, capath=cert_dir or None)
+    else:
+        try:
+            import certifi
+        except ImportError:
+            context = ssl.create_default_context()
+        else:
+            context = ssl.create_default_context(cafile=certifi.where())
+    context.set_alpn_protocols(["http/1.1"])
+    return context

@@ -1,0 +1,270 @@
+"""The blocking driver: one socket per connection, a keep-alive pool per provider, and the
+loop that moves each `recv` into the Rust `HttpStream`."""
+
+from __future__ import annotations
+
+import select
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ferriscope._core import HttpProtocolError, HttpStream
+from ferriscope.llm.providers.errors import TransportTimeout
+from ferriscope.llm.providers.transport.config import Limits, Timeouts
+from ferriscope.llm.providers.transport.origin import Origin, tls_context
+
+__all__ = ["READ_SIZE", "SyncConnection", "SyncPool", "read_batch", "start_exchange"]
+
+READ_SIZE = 256 * 1024
+"""Bytes asked of one `recv`: a busy stream's backlog is taken in few calls into Rust."""
+
+_POLL = getattr(select, "poll", None)
+
+
+class SyncConnection:
+    """One open socket (plain or TLS) to an origin."""
+
+    __slots__ = ("idle_since", "origin", "sock")
+
+    def __init__(self, sock: socket.socket, origin: Origin) -> None:
+        self.sock = sock
+        self.origin = origin
+        self.idle_since = 0.0
+
+    @classmethod
+    def connect(cls, origin: Origin, timeout: float | None) -> SyncConnection:
+        try:
+            sock = socket.create_connection((origin.host, origin.port), timeout=timeout)
+        except TimeoutError as error:
+            raise TransportTimeout(
+                "connect", timeout, f"no connection to {origin.host}:{origin.port}"
+            ) from error
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if origin.tls:
+                sock = tls_context().wrap_socket(sock, server_hostname=origin.host)
+        except TimeoutError as error:
+            sock.close()
+            raise TransportTimeout("connect", timeout, "TLS handshake did not finish") from error
+        except BaseException:
+            sock.close()
+            raise
+        return cls(sock, origin)
+
+    def send(self, data: bytes, timeout: float | None) -> None:
+        self.sock.settimeout(timeout)
+        try:
+            self.sock.sendall(data)
+        except TimeoutError as error:
+            raise TransportTimeout("write", timeout, "the request could not be sent") from error
+
+    def recv(self, timeout: float | None) -> bytes:
+        """The next bytes, b"" at the peer's EOF; `socket.timeout` when none came in time."""
+        self.sock.settimeout(timeout)
+        return self.sock.recv(READ_SIZE)
+
+    def is_stale(self) -> bool:
+        """An idle connection that has become readable was closed by the server (or sent
+        bytes nobody asked for): either way it cannot carry another request."""
+        fd = self.sock.fileno()
+        if fd < 0:
+            return True
+        if _POLL is not None:
+            poller = _POLL()
+            poller.register(fd, select.POLLIN)
+            return bool(poller.poll(0))
+        readable, _, _ = select.select([fd], [], [], 0)
+        return bool(readable)
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:  # pragma: no cover - closing never matters to the caller
+            pass
+
+
+class SyncPool:
+    """Keep-alive connections of one provider, per origin, shared by threads."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._cond = threading.Condition()
+        self._idle: dict[Origin, list[SyncConnection]] = {}
+        self._idle_count = 0
+        self._open = 0
+        self._closed = False
+
+    @property
+    def open_connections(self) -> int:
+        return self._open
+
+    def acquire(self, origin: Origin, timeouts: Timeouts) -> tuple[SyncConnection, bool]:
+        """A connection to `origin` and whether it was reused from the pool."""
+        limit = self.limits.max_connections
+        deadline = None if timeouts.pool is None else time.monotonic() + timeouts.pool
+        with self._cond:
+            while True:
+                conn = self._take_idle(origin)
+                if conn is not None:
+                    return conn, True
+                if limit is None or self._open < limit:
+                    self._open += 1
+                    break
+                if self._evict_idle():
+                    continue
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise TransportTimeout(
+                        "pool", timeouts.pool, f"all {limit} connections stayed busy"
+                    )
+                self._cond.wait(remaining)
+        try:
+            return SyncConnection.connect(origin, timeouts.connect), False
+        except BaseException:
+            self._forget()
+            raise
+
+    def _take_idle(self, origin: Origin) -> SyncConnection | None:
+        conns = self._idle.get(origin)
+        expiry = self.limits.keepalive_expiry
+        now = time.monotonic()
+        while conns:
+            conn = conns.pop()
+            self._idle_count -= 1
+            if (expiry is not None and now - conn.idle_since > expiry) or conn.is_stale():
+                conn.close()
+                self._open -= 1
+                continue
+            return conn
+        return None
+
+    def _evict_idle(self) -> bool:
+        """Closes the longest-idle connection of any origin to make room; False if none."""
+        oldest: SyncConnection | None = None
+        for conns in self._idle.values():
+            if conns and (oldest is None or conns[0].idle_since < oldest.idle_since):
+                oldest = conns[0]
+        if oldest is None:
+            return False
+        self._idle[oldest.origin].remove(oldest)
+        self._idle_count -= 1
+        self._open -= 1
+        oldest.close()
+        return True
+
+    def _forget(self) -> None:
+        with self._cond:
+            self._open -= 1
+            self._cond.notify()
+
+    def release(self, conn: SyncConnection, reusable: bool) -> None:
+        """Back to the pool when the exchange left it reusable and there is room; closed
+        otherwise."""
+        keep = self.limits.max_keepalive_connections
+        with self._cond:
+            if reusable and not self._closed and (keep is None or self._idle_count < keep):
+                conn.idle_since = time.monotonic()
+                self._idle.setdefault(conn.origin, []).append(conn)
+                self._idle_count += 1
+                self._cond.notify()
+                return
+            self._open -= 1
+            self._cond.notify()
+        conn.close()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            idle = [conn for conns in self._idle.values() for conn in conns]
+            self._idle.clear()
+            self._open -= len(idle)
+            self._idle_count = 0
+        for conn in idle:
+            conn.close()
+
+
+def start_exchange(
+    pool: SyncPool,
+    origin: Origin,
+    payload: bytes,
+    new_stream: Callable[[], HttpStream],
+    timeouts: Timeouts,
+) -> tuple[SyncConnection, HttpStream, list[Any]]:
+    """Sends the request and reads the response head. Returns the connection, its stream
+    and the chunks that came in the same read as the head.
+
+    A pooled connection that fails before any byte of the response came back was closed by
+    the server while idle (a race no check can rule out): the request is sent once more on
+    a new connection, without counting as a retry."""
+    may_resend = True
+    while True:
+        conn, reused = pool.acquire(origin, timeouts)
+        stream = new_stream()
+        received = False
+        try:
+            conn.send(payload, timeouts.write)
+            deadline = _deadline(timeouts.first_byte)
+            batch: list[Any] = []
+            while not stream.head_complete:
+                try:
+                    data = conn.recv(_remaining(deadline))
+                except TimeoutError as error:
+                    raise TransportTimeout(
+                        "first byte", timeouts.first_byte, "no response head"
+                    ) from error
+                if not data:
+                    stream.eof()  # raises: closed before a response
+                    raise HttpProtocolError("connection closed before a response")
+                received = True
+                batch = stream.feed(data)
+        except (OSError, HttpProtocolError) as error:
+            pool.release(conn, False)
+            if reused and may_resend and not received and not isinstance(error, socket.timeout):
+                may_resend = False
+                continue
+            raise
+        except BaseException:
+            pool.release(conn, False)
+            raise
+        return conn, stream, batch
+
+
+def _deadline(seconds: float | None) -> float | None:
+    return None if seconds is None else time.monotonic() + seconds
+
+
+def _remaining(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    # Never 0: a zero timeout would make the socket non-blocking instead of timing out.
+    return max(deadline - time.monotonic(), 0.001)
+
+
+def read_batch(
+    conn: SyncConnection, stream: HttpStream, timeouts: Timeouts, idle_deadline: float | None
+) -> list[Any]:
+    """One `recv` into the stream: the chunks it completed (often none). The wait is the
+    read timeout, cut short by the stream idle deadline when that comes first."""
+    wait, which, seconds = timeouts.read, "read", timeouts.read
+    if idle_deadline is not None:
+        left = idle_deadline - time.monotonic()
+        if wait is None or left < wait:
+            wait, which, seconds = max(left, 0.001), "stream idle", timeouts.stream_idle
+    try:
+        data = conn.recv(wait)
+    except TimeoutError as error:
+        detail = (
+            "no content chunk arrived (keepalives do not count)"
+            if which == "stream idle"
+            else "the server sent nothing more"
+        )
+        raise TransportTimeout(which, seconds, detail) from error
+    except OSError:
+        if stream.complete:  # dropped after its terminal event: nothing was lost
+            return stream.eof()
+        raise
+    if not data:
+        return stream.eof()
+    return stream.feed(data)
