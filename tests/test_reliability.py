@@ -208,31 +208,6 @@ def quick_replay_server(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socketserver.StreamRequestHandler, "disable_nagle_algorithm", True)
 
 
-_SSL_CONTEXT: list[Any] = []
-
-
-@pytest.fixture(autouse=True)
-def shared_ssl_context(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every provider registered here builds fresh httpx clients, and each one loads the CA
-    bundle (~30 ms) for TLS that loopback HTTP never uses: build that context once. (Private
-    httpx name; if it moves, tests only get slower.)"""
-    from httpx._transports import default
-
-    original: Callable[..., Any] | None = getattr(default, "create_ssl_context", None)
-    if original is None:
-        return
-    if not _SSL_CONTEXT:
-        _SSL_CONTEXT.append(original())
-    cached = _SSL_CONTEXT[0]
-
-    def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
-        if verify is True and cert is None:
-            return cached
-        return original(verify=verify, cert=cert, trust_env=trust_env)
-
-    monkeypatch.setattr(default, "create_ssl_context", create_ssl_context)
-
-
 def event_end(body: bytes, marker: bytes) -> int:
     """The offset just past the SSE event containing `marker` (its blank line included)."""
     at = body.index(marker)
@@ -357,7 +332,6 @@ def test_reset_mid_stream_keeps_content_replays_and_resumes(wire: Wire) -> None:
 
         assert isinstance(error, llm.ConnectionError)
         assert error.provider == wire.provider
-        assert isinstance(error.__cause__, httpx.TransportError)
         assert [t.text for t in response.texts] == ["Hello world"]
         assert calls_of(response) == EXPECTED_CALLS[: wire.calls_done_count]
         assert not response.consumed
@@ -448,7 +422,7 @@ def test_stall_mid_stream_times_out(wire: Wire) -> None:
         elapsed = time.monotonic() - started
 
         assert isinstance(error, llm.TimeoutError), error
-        assert isinstance(error.__cause__, httpx.ReadTimeout)
+        assert "read timeout" in str(error)  # the message names the timeout that fired
         assert READ_TIMEOUT * 0.9 <= elapsed < READ_TIMEOUT + 1.0
         assert response.text() == "Hello "
         assert len(server.requests) == 1  # content was delivered: never retried
@@ -558,7 +532,6 @@ def test_corrupt_gzip_is_a_response_validation_error() -> None:
         server.add(RecordedResponse(body=corrupt, headers={"content-encoding": "gzip"}))
         _, error = drain(wire.model().stream("hi"))
         assert isinstance(error, llm.ResponseValidationError), error
-        assert isinstance(error.__cause__, httpx.DecodingError)
         assert len(server.requests) == 1
 
 
@@ -1121,7 +1094,7 @@ def test_connection_refused_is_retried_then_raised(sleeps: Sleeps) -> None:
     finally:
         llm.reset_provider_registry()
     assert isinstance(error, llm.ConnectionError)
-    assert isinstance(error.__cause__, httpx.ConnectError)
+    assert isinstance(error.__cause__, ConnectionRefusedError)
     assert len(sleeps.delays) == 2
     assert_no_secret(error)
 

@@ -9,6 +9,7 @@ call into Rust; the batches are what a stream response pulls.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 import weakref
@@ -35,6 +36,7 @@ from ferriscope.llm.providers.transport.origin import UnsupportedURL, proxy_for,
 from ferriscope.llm.providers.transport.request import (
     Attempts,
     HTTPRequest,
+    WireBytes,
     is_connection_failure,
     redact,
     retryable_status,
@@ -43,6 +45,8 @@ from ferriscope.llm.providers.transport.request import (
 from ferriscope.llm.providers.transport.sync_io import SyncPool, read_batch, start_exchange
 
 __all__ = ["HTTP_ENV", "MAX_ERROR_BODY", "MAX_LINE_BYTES", "Transport"]
+
+_log = logging.getLogger("ferriscope.transport")
 
 HTTP_ENV = "FERRISCOPE_HTTP"
 """`FERRISCOPE_HTTP=httpx` sends every request through httpx (the opt-out switch)."""
@@ -200,11 +204,10 @@ class Transport:
             origin, target, host = split_url(request.url)
         except UnsupportedURL as error:
             raise exceptions.ConnectionError(str(error), self.provider_id, error) from None
-        names = {name.lower() for name in request.headers}
-        headers = [(n, v) for n, v in _DEFAULT_HEADERS if n not in names]
-        headers.extend(request.headers.items())
         try:
-            payload = encode_request("POST", target, host, headers, request.content)
+            payload = WireBytes(
+                encode_request("POST", target, host, _wire_headers(request), request.content)
+            )
         except ValueError as error:
             # Never echo the value: it may be the key.
             raise exceptions.ConnectionError(
@@ -255,6 +258,7 @@ class Transport:
                 time.sleep(delay)
                 continue
             status = stream.status or 0
+            _log_response(request, status)
             if not 200 <= status < 300:
                 self._drain_error(conn, stream, timeouts)
                 failure = self._http_error(stream, request)
@@ -468,6 +472,7 @@ class Transport:
             stream = conn.stream
             assert stream is not None
             status = stream.status or 0
+            _log_response(request, status)
             if not 200 <= status < 300:
                 await self._adrain_error(pool, conn, stream, timeouts)
                 failure = self._http_error(stream, request)
@@ -658,3 +663,19 @@ class Transport:
 
 def failure_headers(stream: HttpStream) -> dict[str, str]:
     return {name.lower(): value for name, value in stream.headers}
+
+
+def _log_response(request: HTTPRequest, status: int) -> None:
+    """One debug line per response, as httpx logs one: the URL without its query (where
+    some services take a key) and the status; never a header."""
+    if _log.isEnabledFor(logging.DEBUG):
+        _log.debug("POST %s -> %d", request.url.split("?", 1)[0], status)
+
+
+def _wire_headers(request: HTTPRequest) -> list[tuple[str, str]]:
+    """The request's headers after the defaults it does not set itself (a function of its
+    own, so no frame that can end up in a traceback holds the key in a local)."""
+    names = {name.lower() for name in request.headers}
+    headers = [(n, v) for n, v in _DEFAULT_HEADERS if n not in names]
+    headers.extend(request.headers.items())
+    return headers

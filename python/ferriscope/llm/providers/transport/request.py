@@ -11,7 +11,15 @@ from typing import Any
 from ferriscope._core import StreamErrorChunk
 from ferriscope.llm.providers.transport.config import current_overrides
 
-__all__ = ["MAX_RETRY_AFTER", "RETRY_STATUSES", "Attempts", "HTTPRequest", "redact", "screened"]
+__all__ = [
+    "MAX_RETRY_AFTER",
+    "RETRY_STATUSES",
+    "Attempts",
+    "HTTPRequest",
+    "WireBytes",
+    "redact",
+    "screened",
+]
 
 RETRY_STATUSES = frozenset({408, 409, 429})
 MAX_RETRY_AFTER = 60.0
@@ -38,6 +46,16 @@ class HTTPRequest:
     def __post_init__(self) -> None:
         encoded = json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
         object.__setattr__(self, "content", encoded)
+
+
+class WireBytes(bytes):
+    """The encoded request (its headers carry the API key): a `bytes` whose repr hides its
+    content, so tracebacks rendered with their locals never show it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<request bytes: {len(self)}>"
 
 
 def retryable_status(status: int) -> bool:
