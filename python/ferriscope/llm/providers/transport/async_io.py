@@ -14,7 +14,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from ferriscope._core import HttpProtocolError, HttpStream
 from ferriscope.llm.providers.errors import TransportTimeout
@@ -50,16 +50,27 @@ class AsyncConnection(asyncio.Protocol):
         self.at_eof = False
         self.received = False
         self.stale = False
+        self.draining = False
+        """In the pool with an exchange that ended at its provider's terminal event before
+        the body's own end: the loop feeds the rest of the framing as it arrives, and the
+        connection is usable once the body has ended cleanly."""
         self.idle_since = 0.0
 
     # ---- called by the event loop ------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports implement the interface without subclassing asyncio's.
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         stream = self.stream
+        if self.draining and stream is not None:
+            stream.feed(data)
+            if stream.body_complete:
+                self.draining = False
+                self.stream = None
+                self.stale = not stream.reusable
+            return
         if stream is None or stream.done:
             self.stale = True  # bytes nobody asked for: this connection cannot be reused
             return
@@ -106,7 +117,7 @@ class AsyncConnection(asyncio.Protocol):
         """The peer is gone: the stream learns it (ending a close-delimited body, or
         reporting a cut one), unless it already has all it needs."""
         stream = self.stream
-        if stream is None:
+        if stream is None or self.draining:
             self.stale = True
         elif not stream.done and self.error is None:
             try:
@@ -195,7 +206,12 @@ class AsyncConnection(asyncio.Protocol):
     def is_usable(self) -> bool:
         transport = self.transport
         return not (
-            self.stale or self.closed or self.at_eof or transport is None or transport.is_closing()
+            self.stale
+            or self.draining
+            or self.closed
+            or self.at_eof
+            or transport is None
+            or transport.is_closing()
         )
 
     def close(self) -> None:
@@ -303,10 +319,13 @@ class AsyncPool:
         keep = self.limits.max_keepalive_connections
         stream = conn.stream
         conn.stream = None
+        if reusable and stream is not None and not stream.reusable and _drainable(stream):
+            conn.stream = stream  # the loop drains the rest of its framing
+            conn.draining = True
         if (
             reusable
             and stream is not None
-            and stream.reusable
+            and (stream.reusable or conn.draining)
             and not conn.queue
             and conn.is_usable()
             and (keep is None or self._idle_count < keep)
@@ -319,9 +338,13 @@ class AsyncPool:
                 conn.transport.resume_reading()
             self._idle.setdefault(conn.origin, []).append(conn)
             self._idle_count += 1
+            if conn.draining and stream.body_complete:  # pragma: no cover - raced
+                conn.draining = False
+                conn.stream = None
             if self._freed is not None:
                 self._freed.set()
             return
+        conn.draining = False
         conn.close()
         self._forget()
 
@@ -332,6 +355,11 @@ class AsyncPool:
                 self._open -= 1
         self._idle.clear()
         self._idle_count = 0
+
+
+def _drainable(stream: HttpStream) -> bool:
+    status = stream.status or 0
+    return 200 <= status < 300 and stream.complete and not stream.body_complete
 
 
 async def start_exchange(

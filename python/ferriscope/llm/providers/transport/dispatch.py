@@ -301,7 +301,7 @@ class Transport:
             while True:
                 if stream.done:
                     released = True
-                    pool.release(conn, stream.reusable)
+                    pool.release(conn, stream.reusable, stream)
                 if batch:
                     yield screened(batch, request)
                 if released:
@@ -509,7 +509,7 @@ class Transport:
             while True:
                 if conn.error is None and conn.finished and not conn.queue:
                     released = True
-                    pool.release(conn, stream.reusable)
+                    pool.release(conn, True)  # the pool checks the stream's verdict
                 if batch:
                     yield screened(batch, request)
                 if released:

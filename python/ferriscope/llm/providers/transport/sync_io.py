@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import select
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -26,12 +27,16 @@ _POLL = getattr(select, "poll", None)
 class SyncConnection:
     """One open socket (plain or TLS) to an origin."""
 
-    __slots__ = ("idle_since", "origin", "sock")
+    __slots__ = ("draining", "idle_since", "origin", "sock")
 
     def __init__(self, sock: socket.socket, origin: Origin) -> None:
         self.sock = sock
         self.origin = origin
         self.idle_since = 0.0
+        self.draining: HttpStream | None = None
+        """An exchange that ended at its provider's terminal event before the body's own end
+        (the last chunk's framing was still in flight): finished when the connection is next
+        taken from the pool, from what has arrived by then, or the connection is closed."""
 
     @classmethod
     def connect(cls, origin: Origin, timeout: float | None) -> SyncConnection:
@@ -77,6 +82,28 @@ class SyncConnection:
             return bool(poller.poll(0))
         readable, _, _ = select.select([fd], [], [], 0)
         return bool(readable)
+
+    def finish_draining(self) -> bool:
+        """Reads what has already arrived for the drained exchange, without waiting; True
+        when its body then ended cleanly, so the connection can carry a new request."""
+        stream = self.draining
+        self.draining = None
+        if stream is None:
+            return True
+        sock = self.sock
+        try:
+            sock.settimeout(0.0)
+            while not stream.body_complete:
+                try:
+                    data = sock.recv(READ_SIZE)
+                except (BlockingIOError, ssl.SSLWantReadError):
+                    return False
+                if not data:
+                    return False
+                stream.feed(data)
+        except OSError:
+            return False
+        return stream.reusable
 
     def close(self) -> None:
         try:
@@ -133,7 +160,11 @@ class SyncPool:
         while conns:
             conn = conns.pop()
             self._idle_count -= 1
-            if (expiry is not None and now - conn.idle_since > expiry) or conn.is_stale():
+            if (
+                (expiry is not None and now - conn.idle_since > expiry)
+                or not conn.finish_draining()
+                or conn.is_stale()
+            ):
                 conn.close()
                 self._open -= 1
                 continue
@@ -159,10 +190,16 @@ class SyncPool:
             self._open -= 1
             self._cond.notify()
 
-    def release(self, conn: SyncConnection, reusable: bool) -> None:
+    def release(
+        self, conn: SyncConnection, reusable: bool, stream: HttpStream | None = None
+    ) -> None:
         """Back to the pool when the exchange left it reusable and there is room; closed
-        otherwise."""
+        otherwise. An exchange that `stream` ended at the provider's terminal event with
+        only the body's framing left goes back to be drained (`finish_draining`)."""
         keep = self.limits.max_keepalive_connections
+        if not reusable and stream is not None and _drainable(stream):
+            conn.draining = stream
+            reusable = True
         with self._cond:
             if reusable and not self._closed and (keep is None or self._idle_count < keep):
                 conn.idle_since = time.monotonic()
@@ -172,6 +209,7 @@ class SyncPool:
                 return
             self._open -= 1
             self._cond.notify()
+        conn.draining = None
         conn.close()
 
     def close(self) -> None:
@@ -183,6 +221,13 @@ class SyncPool:
             self._idle_count = 0
         for conn in idle:
             conn.close()
+
+
+def _drainable(stream: HttpStream) -> bool:
+    """Ended by the provider's terminal event of a 2xx body whose framing has not ended:
+    the rest is usually the last chunk marker, a few bytes behind."""
+    status = stream.status or 0
+    return 200 <= status < 300 and stream.complete and not stream.body_complete
 
 
 def start_exchange(

@@ -1,0 +1,740 @@
+"""The HTTP paths over real loopback sockets: the own transport (Rust `HttpStream` driven by
+`transport/sync_io.py` and `transport/async_io.py`), a user's `httpx` client and a user's
+`httpx2` client, each test run on every path (the `path` fixture).
+
+What users rely on: a stream reads the same whatever framing and read splits a server
+chooses, a keep-alive connection is reused, broken framing is a clean `llm.Error` of the
+same class on every path, stalls and keepalive-only streams end in `llm.TimeoutError` (never
+early), a provider's terminal event ends the stream even when the server holds the body
+open, a slow consumer does not make the process buffer the body, and no socket outlives its
+stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import gzip
+import itertools
+import os
+import random
+import socket
+import ssl
+import threading
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import trustme
+
+from ferriscope import llm
+from ferriscope.llm.providers.transport import HTTP_ENV, stream_timeouts
+from ferriscope.testing.synth import Reply, openai_completions_stream
+
+TEXT = ["Hello", ", ", "wörld", " 🌍", "!"] * 20
+BODY = openai_completions_stream(Reply(text=TEXT))
+EXPECTED = "".join(TEXT)
+PATHS = ["own", "httpx", "httpx2"]
+
+
+# ---- a server that writes exactly the bytes it is given ------------------------------------
+
+
+@dataclass
+class Script:
+    """One response: the body bytes after the head, written in these pieces (a float is a
+    pause of that many seconds)."""
+
+    pieces: Sequence[bytes | float]
+    chunked: bool = True
+    close: bool = False
+    """Close the connection after the body."""
+    hold: float = 0.0
+    """Keep the connection open (silent) this long after the body, then close it."""
+    headers: bytes = b""
+    drop: bool = False
+    """Close the connection on receiving the request, without answering."""
+
+
+@dataclass
+class RawServer:
+    """Answers each request with the next script, verbatim, on keep-alive connections."""
+
+    scripts: list[Script]
+    accepted: int = 0
+    requests: int = 0
+    sent: int = 0
+    request_lines: list[bytes] = field(default_factory=list)
+    sock: socket.socket = field(default_factory=socket.socket)
+    tls: ssl.SSLContext | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.sock.getsockname()
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
+
+    def _read_request(self, conn: socket.socket, buffered: bytes) -> bytes | None:
+        while b"\r\n\r\n" not in buffered:
+            data = conn.recv(65536)
+            if not data:
+                return None
+            buffered += data
+        head, _, rest = buffered.partition(b"\r\n\r\n")
+        self.request_lines.append(head.split(b"\r\n", 1)[0])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(rest) < length:
+            data = conn.recv(65536)
+            if not data:
+                return None
+            rest += data
+        return rest[length:]
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tls is not None:
+            try:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except OSError:
+                conn.close()
+                return
+        buffered = b""
+        with conn:
+            while self.scripts:
+                after = self._read_request(conn, buffered)
+                if after is None:
+                    return
+                buffered = after
+                self.requests += 1
+                script = self.scripts.pop(0)
+                if script.drop:
+                    return
+                framing = b"transfer-encoding: chunked" if script.chunked else b"connection: close"
+                head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n" + framing
+                try:
+                    conn.sendall(head + b"\r\n" + script.headers + b"\r\n")
+                    for piece in script.pieces:
+                        if isinstance(piece, float):
+                            time.sleep(piece)
+                            continue
+                        conn.sendall(piece)
+                        self.sent += len(piece)
+                        time.sleep(0.0005)
+                except OSError:
+                    return
+                if script.hold:
+                    time.sleep(script.hold)
+                    return
+                if script.close or not script.chunked:
+                    return
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+
+def _client_module(path: str) -> Any:
+    return pytest.importorskip("httpx2") if path == "httpx2" else httpx
+
+
+@contextmanager
+def raw_server(
+    path: str,
+    *scripts: Script,
+    timeout: float = 5.0,
+    tls: bool = False,
+    idle: float | None = 300.0,
+    max_retries: int = 0,
+    tmp: Path | None = None,
+) -> Iterator[RawServer]:
+    """The server, and ferriscope's OpenAI provider pointed at it through `path`; with `tls`,
+    over HTTPS with a certificate from a throwaway CA that the path trusts (for the own
+    transport through `SSL_CERT_FILE`, as a user would)."""
+    clients: dict[str, Any] = {}
+    server_context = None
+    client_context = None
+    saved_env = os.environ.get("SSL_CERT_FILE")
+    if tls:
+        ca = trustme.CA()
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(server_context)
+        client_context = ssl.create_default_context()
+        ca.configure_trust(client_context)
+        if path == "own":
+            assert tmp is not None, "TLS on the own path needs a directory for the CA file"
+            ca_file = tmp / f"ca-{id(ca)}.pem"
+            ca.cert_pem.write_to_path(str(ca_file))
+            os.environ["SSL_CERT_FILE"] = str(ca_file)
+    if path != "own":
+        module = _client_module(path)
+        options: dict[str, Any] = {"timeout": module.Timeout(timeout, connect=5.0)}
+        if client_context is not None:
+            options["verify"] = client_context
+        clients["http_client"] = module.Client(**options)
+        clients["async_http_client"] = module.AsyncClient(**options)
+    server = RawServer(list(scripts), tls=server_context)
+    server.sock.bind(("127.0.0.1", 0))
+    server.sock.listen()
+    threading.Thread(target=server._accept, daemon=True).start()
+    llm.reset_provider_registry()
+    llm.register_provider(
+        "openai:completions",
+        scope="openai/",
+        base_url=server.url + "/v1",
+        api_key="sk-test",
+        max_retries=max_retries,
+        timeout=httpx.Timeout(timeout, connect=5.0),
+        stream_idle_timeout=idle,
+        **clients,
+    )
+    try:
+        yield server
+    finally:
+        llm.reset_provider_registry()
+        server.sock.close()
+        if clients:
+            clients["http_client"].close()
+        if saved_env is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = saved_env
+
+
+def chunked(
+    payload: bytes, sizes: Sequence[int], *, ext: bytes = b"", trailer: bytes = b""
+) -> bytes:
+    """`payload` in HTTP chunks of `sizes` (cycled), then the last chunk."""
+    out, at, i = [], 0, 0
+    while at < len(payload):
+        size = max(1, sizes[i % len(sizes)])
+        piece = payload[at : at + size]
+        out.append(b"%x%s\r\n%s\r\n" % (len(piece), ext, piece))
+        at += size
+        i += 1
+    out.append(b"0\r\n" + trailer + b"\r\n")
+    return b"".join(out)
+
+
+def split(data: bytes, cuts: Sequence[int]) -> list[bytes]:
+    points = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
+    return [data[a:b] for a, b in itertools.pairwise(points)]
+
+
+@pytest.fixture(params=PATHS)
+def path(request: pytest.FixtureRequest) -> str:
+    if request.param == "httpx2":
+        pytest.importorskip("httpx2")
+    return str(request.param)
+
+
+def outcome(model: llm.Model) -> tuple[str, type[BaseException] | None, str]:
+    response = model.stream("hi")
+    error: llm.Error | None = None
+    try:
+        for _ in response.text_stream():
+            pass
+    except llm.Error as caught:
+        error = caught
+    return response.text(""), type(error) if error else None, str(error or "")
+
+
+async def aoutcome(model: llm.Model) -> tuple[str, type[BaseException] | None, str]:
+    response = await model.stream_async("hi")
+    error: llm.Error | None = None
+    try:
+        async for _ in response.text_stream():
+            pass
+    except llm.Error as caught:
+        error = caught
+    return response.text(""), type(error) if error else None, str(error or "")
+
+
+def model() -> llm.Model:
+    return llm.Model("openai/gpt-4o")
+
+
+# ---- which path a request takes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("provider", "base_url"),
+    [
+        ("openai", None),
+        ("anthropic", None),
+        ("google", None),
+        ("openai:completions", "http://127.0.0.1:9/v1"),  # an OpenAI-compatible server
+    ],
+)
+def test_the_default_path_is_the_own_transport(
+    provider: str, base_url: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", HTTP_ENV):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    instance = llm.register_provider(provider, api_key="k", base_url=base_url)
+    transport = instance.transport
+    assert not transport.uses_httpx(instance.base_url + "/x")
+    assert not transport.uses_httpx(instance.base_url + "/x", asynchronous=True)
+    monkeypatch.setenv(HTTP_ENV, "httpx")  # the opt-out switch
+    assert transport.uses_httpx(instance.base_url + "/x")
+    monkeypatch.setenv(HTTP_ENV, "sideways")
+    with pytest.raises(ValueError, match=HTTP_ENV):
+        transport.uses_httpx(instance.base_url + "/x")
+    llm.reset_provider_registry()
+
+
+def test_the_provider_switch_and_user_clients_choose_httpx() -> None:
+    provider = llm.register_provider("openai", api_key="k", http="httpx")
+    assert provider.transport.uses_httpx("https://api.openai.com/v1/x")
+    client = httpx.AsyncClient()
+    provider = llm.register_provider("openai", api_key="k", async_http_client=client)
+    assert provider.transport.uses_httpx("https://x/y", asynchronous=True)
+    assert not provider.transport.uses_httpx("https://x/y")  # no sync client given
+    with pytest.raises(ValueError, match="http"):
+        llm.register_provider("anthropic", api_key="k", http="curl")
+    with pytest.raises(TypeError, match="httpx or httpx2"):
+        llm.register_provider("anthropic", api_key="k", http_client=object())  # type: ignore[arg-type]
+    llm.reset_provider_registry()
+
+
+def test_a_proxy_in_the_environment_routes_through_httpx(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTP_PROXY names a loopback proxy: the request reaches it in absolute form (httpx's
+    proxy request), so the proxy was used; NO_PROXY covering the host sends it directly."""
+    wire = chunked(BODY, [200])
+    with raw_server("own", Script([wire]), Script([wire])) as proxy:
+        for name in ("HTTPS_PROXY", "ALL_PROXY", HTTP_ENV, "NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        target = "http://upstream.invalid:8080/v1"
+        llm.register_provider(
+            "openai:completions", scope="openai/", base_url=target, api_key="k", max_retries=0
+        )
+        assert outcome(model()) == (EXPECTED, None, "")
+        assert proxy.request_lines[-1].startswith(b"POST http://upstream.invalid:8080/v1/")
+
+        # NO_PROXY: the own transport goes straight to the (here: proxy's) address.
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        llm.register_provider(
+            "openai:completions",
+            scope="openai/",
+            base_url=proxy.url + "/v1",
+            api_key="k",
+            max_retries=0,
+        )
+        assert not llm.Model("openai/gpt-4o").provider.transport.uses_httpx(proxy.url + "/v1")
+        assert outcome(model()) == (EXPECTED, None, "")
+        assert proxy.request_lines[-1] == b"POST /v1/chat/completions HTTP/1.1"
+
+
+# ---- any framing and any read split, on every path ------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_any_framing_and_any_reads_give_the_same_stream(path: str, seed: int) -> None:
+    rng = random.Random(seed)
+    sizes = [rng.choice([1, 2, 7, 64, 300, 5000]) for _ in range(rng.randint(1, 5))]
+    ext = rng.choice([b"", b";name=value", b"; x"])
+    trailer = rng.choice([b"", b"X-Sum: 1\r\n"])
+    wire = chunked(BODY, sizes, ext=ext, trailer=trailer)
+    cuts = [rng.randrange(len(wire)) for _ in range(rng.randint(0, 40))]
+    with raw_server(path, Script(split(wire, cuts))):
+        assert outcome(model()) == (EXPECTED, None, "")
+
+
+@pytest.mark.parametrize("seed", range(4))
+async def test_any_framing_and_any_reads_give_the_same_stream_async(path: str, seed: int) -> None:
+    rng = random.Random(seed)
+    sizes = [rng.choice([1, 7, 64, 300, 5000]) for _ in range(rng.randint(1, 4))]
+    wire = chunked(BODY, sizes)
+    cuts = [rng.randrange(len(wire)) for _ in range(rng.randint(0, 40))]
+    with raw_server(path, Script(split(wire, cuts))):
+        assert await aoutcome(model()) == (EXPECTED, None, "")
+
+
+def test_an_unchunked_close_delimited_body(path: str) -> None:
+    with raw_server(path, Script(split(BODY, [10, 500]), chunked=False)):
+        assert outcome(model()) == (EXPECTED, None, "")
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "deflate-raw"])
+def test_compressed_bodies(path: str, coding: str) -> None:
+    if coding == "gzip":
+        packed = gzip.compress(BODY)
+    else:
+        compressor = zlib.compressobj(wbits=-15 if coding == "deflate-raw" else 15)
+        packed = compressor.compress(BODY) + compressor.flush()
+    header = b"content-encoding: " + coding.split("-")[0].encode() + b"\r\n"
+    wire = chunked(packed, [97])
+    with raw_server(path, Script(split(wire, [5, 300, 301]), headers=header)):
+        assert outcome(model()) == (EXPECTED, None, "")
+
+
+# ---- connection reuse -------------------------------------------------------------------------
+
+
+def _connections(path: str) -> int:
+    """Connections two streams take: the own transport finishes the body's framing after
+    the terminal event (`data: [DONE]`) from what has arrived by the next request and reuses
+    the connection; the httpx path closes the response at the terminal event (a server may
+    hold the body open after it), which costs httpx its connection."""
+    return 1 if path == "own" else 2
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_connection_is_reused(path: str, tls: bool, tmp_path: Path) -> None:
+    wire = chunked(BODY, [50])
+    with raw_server(
+        path, Script([wire]), Script(split(wire, [3, 100, 101])), tls=tls, tmp=tmp_path
+    ) as server:
+        assert outcome(model()) == (EXPECTED, None, "")
+        assert outcome(model()) == (EXPECTED, None, "")
+        assert (server.requests, server.accepted) == (2, _connections(path))
+
+
+@pytest.mark.parametrize(("tls", "seed"), [(False, 0), (True, 1), (True, 2)], ids=str)
+async def test_connection_is_reused_async(path: str, tls: bool, seed: int, tmp_path: Path) -> None:
+    """Two async streams on one keep-alive connection, with random framings and read splits
+    (TLS re-chunks what it decrypts)."""
+    rng = random.Random(seed)
+    wire = chunked(BODY, [rng.choice([7, 64, 5000])])
+    first = Script(split(wire, [rng.randrange(len(wire)) for _ in range(rng.randint(0, 30))]))
+    with raw_server(
+        path, first, Script(split(wire, [3, 100, 101])), tls=tls, tmp=tmp_path
+    ) as server:
+        assert await aoutcome(model()) == (EXPECTED, None, "")
+        assert await aoutcome(model()) == (EXPECTED, None, "")
+        assert (server.requests, server.accepted) == (2, _connections(path))
+
+
+def test_a_stale_pooled_connection_is_replaced_transparently() -> None:
+    """The server drops a kept-alive connection as the next request arrives (the race no
+    staleness check can rule out): the request goes once more on a new connection, even
+    with retries off, and the user never sees it."""
+    wire = chunked(BODY, [80])
+    with raw_server("own", Script([wire]), Script([], drop=True), Script([wire])) as server:
+        assert outcome(model()) == (EXPECTED, None, "")
+        assert outcome(model()) == (EXPECTED, None, "")
+        assert (server.requests, server.accepted) == (3, 2)
+
+
+async def test_a_stale_pooled_connection_is_replaced_transparently_async() -> None:
+    wire = chunked(BODY, [80])
+    with raw_server("own", Script([wire]), Script([], drop=True), Script([wire])) as server:
+        assert await aoutcome(model()) == (EXPECTED, None, "")
+        assert await aoutcome(model()) == (EXPECTED, None, "")
+        assert (server.requests, server.accepted) == (3, 2)
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
+    wire = chunked(BODY, [80])
+    with raw_server("own", Script([wire], close=True), Script([wire])) as server:
+        assert outcome(model()) == (EXPECTED, None, "")
+        time.sleep(0.05)  # the close has arrived: the pool sees it before sending
+        assert outcome(model()) == (EXPECTED, None, "")
+        assert (server.requests, server.accepted) == (2, 2)
+
+
+# ---- broken framing fails the same way on every path ---------------------------------------
+
+# Cut mid-way through the chunk that holds the tenth event, so some text has arrived.
+_CUT = BODY.index(b"\n\n", len(BODY) // 3) + 2
+BROKEN = {
+    "bad size line": chunked(BODY[:_CUT], [4096]).removesuffix(b"0\r\n\r\n") + b"zz\r\n",
+    "data longer than its size": b"%x\r\n" % (_CUT - 1) + BODY[:_CUT] + b"\r\n0\r\n\r\n",
+    "oversized size line": chunked(BODY[:_CUT], [4096]).removesuffix(b"0\r\n\r\n") + b"1" * 200_000,
+    "connection closed mid-chunk": b"%x\r\n" % (len(BODY)) + BODY[:_CUT],
+    "connection closed between chunks": chunked(BODY[:_CUT], [4096]).removesuffix(b"0\r\n\r\n"),
+}
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_broken_framing_is_a_connection_error_keeping_what_arrived(
+    path: str, case: str, tls: bool, tmp_path: Path
+) -> None:
+    with raw_server(path, Script([BROKEN[case]], close=True), tls=tls, tmp=tmp_path):
+        text, error, message = outcome(model())
+    assert error is llm.ConnectionError, message
+    assert text and EXPECTED.startswith(text)
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+async def test_broken_framing_is_a_connection_error_async(path: str, case: str) -> None:
+    with raw_server(path, Script([BROKEN[case]], close=True)):
+        text, error, message = await aoutcome(model())
+    assert error is llm.ConnectionError, message
+    assert text and EXPECTED.startswith(text)
+
+
+def test_a_corrupt_gzip_body_is_a_response_validation_error(path: str) -> None:
+    packed = gzip.compress(BODY)
+    corrupt = packed[:60] + bytes(b ^ 0x5A for b in packed[60:])
+    with raw_server(path, Script([chunked(corrupt, [500])], headers=b"content-encoding: gzip\r\n")):
+        _, error, message = outcome(model())
+    assert error is llm.ResponseValidationError, message
+
+
+# ---- timeouts ---------------------------------------------------------------------------------
+
+_HALF = BODY.index(b"\n\n", len(BODY) // 2) + 2
+PART = chunked(BODY[:_HALF], [40]).removesuffix(b"0\r\n\r\n")
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_a_stall_times_out_after_the_read_timeout_keeping_the_text(
+    path: str, tls: bool, tmp_path: Path
+) -> None:
+    """The server sends part of the body and then nothing, keeping the connection open."""
+    with raw_server(path, Script([PART], hold=3.0), timeout=0.3, tls=tls, tmp=tmp_path):
+        started = time.perf_counter()
+        text, error, _ = outcome(model())
+        waited = time.perf_counter() - started
+    assert error is llm.TimeoutError
+    assert text and EXPECTED.startswith(text)
+    assert 0.3 <= waited < 2.0
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+async def test_a_stall_times_out_after_the_read_timeout_async(
+    path: str, tls: bool, tmp_path: Path
+) -> None:
+    with raw_server(path, Script([PART], hold=3.0), timeout=0.3, tls=tls, tmp=tmp_path):
+        started = time.perf_counter()
+        text, error, message = await aoutcome(model())
+        waited = time.perf_counter() - started
+    assert error is llm.TimeoutError, message
+    assert text and EXPECTED.startswith(text)
+    assert 0.3 <= waited < 2.0
+    if path == "own":
+        assert "read timeout" in message
+
+
+def _drip(wire: bytes, parts: int, gap: float) -> list[bytes | float]:
+    pieces: list[bytes | float] = []
+    for piece in split(wire, list(range(0, len(wire), len(wire) // parts))):
+        pieces += [gap, piece]
+    return pieces
+
+
+def test_reads_that_each_arrive_within_the_timeout_never_time_out(path: str) -> None:
+    """A body slower in total than the read timeout, but never silent for that long: the
+    deadline is per read, not per body."""
+    with raw_server(path, Script(_drip(chunked(BODY, [200]), 8, 0.1)), timeout=0.25):
+        started = time.perf_counter()
+        assert outcome(model()) == (EXPECTED, None, "")
+        assert time.perf_counter() - started > 0.5
+
+
+async def test_reads_within_the_timeout_never_time_out_async(path: str) -> None:
+    with raw_server(path, Script(_drip(chunked(BODY, [200]), 8, 0.1)), timeout=0.25):
+        assert await aoutcome(model()) == (EXPECTED, None, "")
+
+
+def _keepalive_only(comments: int, gap: float) -> list[bytes | float]:
+    """Two events of content, then only SSE comments (what a stuck upstream behind a proxy
+    that pings looks like)."""
+    first = BODY[: BODY.index(b"\n\n", BODY.index(b"\n\n") + 2) + 2]
+    pieces: list[bytes | float] = [chunked(first, [4096]).removesuffix(b"0\r\n\r\n")]
+    for _ in range(comments):
+        pieces += [gap, b"e\r\n: keep-alive\n\n\r\n"]
+    return pieces
+
+
+def test_a_keepalive_only_stream_hits_the_idle_timeout(path: str) -> None:
+    """Comments every 50 ms reset no read timeout, but they are not content: the stream
+    idle timeout (0.4 s) ends the stream, keeping what arrived, and says which timeout."""
+    with raw_server(path, Script(_keepalive_only(60, 0.05)), timeout=5.0, idle=0.4):
+        started = time.perf_counter()
+        text, error, message = outcome(model())
+        waited = time.perf_counter() - started
+    assert error is llm.TimeoutError, message
+    assert "stream idle timeout" in message
+    assert text and EXPECTED.startswith(text)
+    assert 0.4 <= waited < 2.0
+
+
+async def test_a_keepalive_only_stream_hits_the_idle_timeout_async(path: str) -> None:
+    with raw_server(path, Script(_keepalive_only(60, 0.05)), timeout=5.0, idle=0.4):
+        started = time.perf_counter()
+        text, error, message = await aoutcome(model())
+        waited = time.perf_counter() - started
+    assert error is llm.TimeoutError, message
+    assert "stream idle timeout" in message
+    assert text and EXPECTED.startswith(text)
+    assert 0.4 <= waited < 2.0
+
+
+def test_the_idle_timeout_can_be_set_per_call(path: str) -> None:
+    """`stream_timeouts(...)` around the call overrides the provider's idle timeout."""
+    with raw_server(path, Script(_keepalive_only(60, 0.05)), timeout=5.0, idle=None):
+        with stream_timeouts(stream_idle=0.3):
+            response = model().stream("hi")
+        started = time.perf_counter()
+        with pytest.raises(llm.TimeoutError, match="stream idle timeout"):
+            response.finish()
+        assert 0.3 <= time.perf_counter() - started < 2.0
+
+
+def test_content_arriving_keeps_the_idle_timeout_away(path: str) -> None:
+    """Content every 0.1 s for longer than the idle timeout (0.3 s) in total: no timeout."""
+    with raw_server(path, Script(_drip(chunked(BODY, [200]), 8, 0.1)), idle=0.3):
+        assert outcome(model()) == (EXPECTED, None, "")
+
+
+# ---- the terminal event ends the stream -------------------------------------------------------
+
+
+def test_the_terminal_event_ends_the_stream_when_the_body_is_held_open(path: str) -> None:
+    """`data: [DONE]` arrives but the server keeps the body open (no last chunk): the stream
+    ends at once, and that connection is not reused (the next request opens another)."""
+    held = chunked(BODY, [300]).removesuffix(b"0\r\n\r\n")
+    with raw_server(path, Script([held], hold=5.0), Script([chunked(BODY, [300])])) as server:
+        started = time.perf_counter()
+        assert outcome(model()) == (EXPECTED, None, "")
+        assert time.perf_counter() - started < 1.0
+        assert outcome(model()) == (EXPECTED, None, "")
+        assert server.accepted == 2
+
+
+async def test_the_terminal_event_ends_the_stream_async(path: str) -> None:
+    held = chunked(BODY, [300]).removesuffix(b"0\r\n\r\n")
+    with raw_server(path, Script([held], hold=5.0), Script([chunked(BODY, [300])])) as server:
+        started = time.perf_counter()
+        assert await aoutcome(model()) == (EXPECTED, None, "")
+        assert time.perf_counter() - started < 1.0
+        assert await aoutcome(model()) == (EXPECTED, None, "")
+        assert server.accepted == 2
+
+
+# ---- a slow consumer --------------------------------------------------------------------------
+
+
+async def test_a_consumer_that_stops_pulling_leaves_the_rest_in_the_kernel(path: str) -> None:
+    """20 MB of events sent at full speed; the consumer takes 2,000 chunks and sleeps: the
+    server cannot get the body out (this process stops reading), then the rest arrives."""
+    text = ["x" * 1000] * 20_000
+    body = openai_completions_stream(Reply(text=text))
+    wire = chunked(body, [1_000_000])
+    with raw_server(
+        path, Script([wire[i : i + 65536] for i in range(0, len(wire), 65536)])
+    ) as server:
+        response = await model().stream_async("hi")
+        stream = response.text_stream().__aiter__()
+        for _ in range(2000):
+            await stream.__anext__()
+        await asyncio.sleep(0.5)
+        # Kernel buffers on both ends hold a few MB at most; the body is 20 MB.
+        assert server.sent < len(wire) // 2, server.sent
+        rest = [piece async for piece in stream]
+    assert len("".join(rest)) == 18_000 * 1000 + 1  # the rest, then the separator
+
+
+def test_uvloop_streams(path: str) -> None:
+    """The async driver is a plain `asyncio.Protocol`: under uvloop it streams, reuses its
+    connection and times out the same."""
+    uvloop = pytest.importorskip("uvloop")
+    wire = chunked(BODY, [64])
+    loop = uvloop.new_event_loop()
+    try:
+        with raw_server(path, Script(split(wire, [100, 2000])), Script([wire])) as server:
+            for _ in range(2):
+                result = loop.run_until_complete(asyncio.wait_for(aoutcome(model()), 10))
+                assert result == (EXPECTED, None, "")
+            assert server.accepted == _connections(path)
+        with raw_server(path, Script([PART], hold=3.0), timeout=0.3):
+            _, error, _ = loop.run_until_complete(asyncio.wait_for(aoutcome(model()), 10))
+            assert error is llm.TimeoutError
+    finally:
+        loop.close()
+
+
+# ---- no socket outlives its stream --------------------------------------------------------------
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _abandon(mode: str) -> None:
+    response = model().stream("hi")
+    if mode == "finish":
+        response.finish()
+    elif mode == "break":
+        for _ in response.text_stream():
+            break
+    elif mode == "close":
+        next(iter(response.text_stream()))
+        response.close()
+    elif mode == "drop":
+        stream = iter(response.text_stream())
+        next(stream)
+        del stream, response
+
+
+async def _aabandon(mode: str) -> None:
+    response = await model().stream_async("hi")
+    if mode == "finish":
+        await response.finish()
+    elif mode == "break":
+        async for _ in response.text_stream():
+            break
+        await response.aclose()
+    elif mode == "close":
+        await response.text_stream().__aiter__().__anext__()
+        await response.aclose()
+    elif mode == "cancel":
+
+        async def consume() -> None:
+            async for _ in response.text_stream():
+                await asyncio.sleep(0.05)
+
+        task = asyncio.ensure_future(consume())
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_open_files_stay_flat_over_many_streams(path: str) -> None:
+    slow = chunked(BODY, [200])
+    modes = ["finish", "break", "close", "drop"] * 15
+    with raw_server(path, *[Script(_drip(slow, 4, 0.002)) for _ in modes]):
+        _abandon("finish")  # warm: one pooled connection, imported modules
+        gc.collect()
+        before = _open_fds()
+        for mode in modes[1:]:
+            _abandon(mode)
+        gc.collect()
+        assert _open_fds() <= before + 1
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+async def test_open_files_stay_flat_over_many_async_streams(path: str) -> None:
+    slow = chunked(BODY, [200])
+    modes = ["finish", "break", "close", "cancel"] * 10
+    with raw_server(path, *[Script(_drip(slow, 4, 0.005)) for _ in modes]):
+        await _aabandon("finish")
+        gc.collect()
+        before = _open_fds()
+        for mode in modes[1:]:
+            await _aabandon(mode)
+        await asyncio.sleep(0.05)  # closed transports release their sockets on the next turn
+        gc.collect()
+        assert _open_fds() <= before + 1
