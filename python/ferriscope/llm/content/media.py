@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import httpx
-
 __all__ = [
     "Audio",
     "Base64AudioSource",
@@ -147,12 +145,16 @@ class Image:
     @classmethod
     def download(cls, url: str, *, max_size: int = MAX_IMAGE_SIZE) -> Image:
         """Fetches the image now and carries it inline."""
+        import httpx  # only when a URL is fetched: import time matters
+
         response = httpx.get(url, follow_redirects=True)
         response.raise_for_status()
         return cls.from_bytes(response.content, max_size=max_size)
 
     @classmethod
     async def download_async(cls, url: str, *, max_size: int = MAX_IMAGE_SIZE) -> Image:
+        import httpx  # only when a URL is fetched: import time matters
+
         async with httpx.AsyncClient(follow_redirects=True) as client:
             response = await client.get(url)
         response.raise_for_status()
@@ -184,12 +186,16 @@ class Audio:
 
     @classmethod
     def download(cls, url: str, *, max_size: int = MAX_AUDIO_SIZE) -> Audio:
+        import httpx  # only when a URL is fetched: import time matters
+
         response = httpx.get(url, follow_redirects=True)
         response.raise_for_status()
         return cls.from_bytes(response.content, max_size=max_size)
 
     @classmethod
     async def download_async(cls, url: str, *, max_size: int = MAX_AUDIO_SIZE) -> Audio:
+        import httpx  # only when a URL is fetched: import time matters
+
         async with httpx.AsyncClient(follow_redirects=True) as client:
             response = await client.get(url)
         response.raise_for_status()

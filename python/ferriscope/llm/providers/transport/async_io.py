@@ -20,6 +20,7 @@ from ferriscope._core import HttpProtocolError, HttpStream
 from ferriscope.llm.providers.errors import TransportTimeout
 from ferriscope.llm.providers.transport.config import Limits, Timeouts
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
+from ferriscope.llm.providers.transport.request import end_of_input
 
 __all__ = ["HIGH_WATER", "AsyncConnection", "AsyncPool", "start_exchange"]
 
@@ -121,7 +122,7 @@ class AsyncConnection(asyncio.Protocol):
             self.stale = True
         elif not stream.done and self.error is None:
             try:
-                batch = stream.eof()
+                batch = end_of_input(stream)
             except HttpProtocolError as error:
                 self.error = error
             else:
@@ -141,7 +142,7 @@ class AsyncConnection(asyncio.Protocol):
     async def wait(self, deadline: float | None) -> bool:
         """Until the loop delivers something for this connection (True) or the deadline
         (loop time) passes (False)."""
-        waiter = self.loop.create_future()
+        waiter: asyncio.Future[bool] = self.loop.create_future()
         self.waiter = waiter
         handle = None if deadline is None else self.loop.call_at(deadline, _expire, waiter)
         try:

@@ -53,6 +53,10 @@ HTTP_ENV = "FERRISCOPE_HTTP"
 _HTTP_CHOICES = ("auto", "httpx")
 MAX_ERROR_BODY = 64 * 1024
 LOOP_TURN_SECONDS = 0.001
+TERMINAL_GRACE = 0.05
+"""Seconds an async httpx response may take after the provider's terminal event to end its
+body (the last chunk marker is normally a few bytes behind): read to its end, httpx keeps
+the connection and its byte iterators finish in place; a body held open longer is closed."""
 # Bound once: giving the loop a turn is not a backoff wait (tests that stub the backoff
 # sleeps must not see it).
 _pass_turn = asyncio.sleep
@@ -286,7 +290,7 @@ class Transport:
             except BaseException:
                 pool.release(conn, False)
                 raise
-            if batch and is_connection_failure(batch) and not stream.complete:
+            if batch and is_connection_failure(batch):
                 delay = attempts.next_delay(True)
                 if delay is not None:
                     pool.release(conn, False)
@@ -297,6 +301,8 @@ class Transport:
         # is handed out: a consumer that stops pulling after the final chunk (as a response
         # does) must not cost the pool a reusable connection.
         released = False
+        if idle is not None:
+            idle_deadline = time.monotonic() + idle
         try:
             while True:
                 if stream.done:
@@ -435,6 +441,9 @@ class Transport:
             if batch:
                 yield screened(batch, request)
         finally:
+            close = getattr(reads, "close", None)
+            if close is not None:
+                close()
             response.close()
 
     def _finish_after(self, error: Exception, decoder: StreamDecoder) -> Sequence[Any]:
@@ -496,7 +505,7 @@ class Transport:
             except BaseException:
                 pool.release(conn, False)
                 raise
-            if batch and is_connection_failure(batch) and not stream.complete:
+            if batch and is_connection_failure(batch):
                 delay = attempts.next_delay(True)
                 if delay is not None:
                     pool.release(conn, False)
@@ -638,6 +647,7 @@ class Transport:
                         if batch:
                             yield screened(batch, request)
                         if decoder.complete:
+                            await _finish_body(reads, TERMINAL_GRACE)
                             break
                         now = time.perf_counter()
                         if now - turn >= LOOP_TURN_SECONDS:
@@ -651,6 +661,11 @@ class Transport:
             if batch:
                 yield screened(batch, request)
         finally:
+            # The byte iterator may be left mid-body (terminal event): close it here, or the
+            # loop would finalise it later in a task of its own.
+            aclose = getattr(reads, "aclose", None)
+            if aclose is not None:
+                await aclose()
             await response.aclose()
 
     def close(self) -> None:
@@ -679,3 +694,17 @@ def _wire_headers(request: HTTPRequest) -> list[tuple[str, str]]:
     headers = [(n, v) for n, v in _DEFAULT_HEADERS if n not in names]
     headers.extend(request.headers.items())
     return headers
+
+
+async def _finish_body(reads: AsyncIterator[bytes], seconds: float) -> None:
+    """Reads (and discards) what is left of an httpx body after the terminal event, for at
+    most `seconds`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (remaining := deadline - loop.time()) > 0:
+        try:
+            await asyncio.wait_for(reads.__anext__(), remaining)
+        except (StopAsyncIteration, asyncio.TimeoutError):
+            return
+        except Exception:  # the body broke off after everything was said: nothing lost
+            return

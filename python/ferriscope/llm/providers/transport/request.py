@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ferriscope._core import StreamErrorChunk
+from ferriscope._core import HttpStream, StreamErrorChunk
 from ferriscope.llm.providers.transport.config import current_overrides
 
 __all__ = [
@@ -108,6 +108,28 @@ def screened(batch: Sequence[Any], request: HTTPRequest) -> Sequence[Any]:
         message = redact(last.message.encode(), request).decode()
         if message != last.message:
             return [*batch[:-1], StreamErrorChunk(last.error_class, message, last.status_code)]
+    return batch
+
+
+def end_of_input(stream: HttpStream) -> list[Any]:
+    """`stream.eof()`, and a cut body reported even when the provider decoder would accept
+    the end there: Chat Completions takes EOF after `finish_reason` as complete (local
+    servers omit `[DONE]`), but a chunked or sized body that stops before its own end has
+    lost something (the usage chunk that follows, at least)."""
+    was_complete = stream.complete
+    batch = stream.eof()
+    status = stream.status or 0
+    if (
+        not was_complete
+        and not stream.body_complete
+        and 200 <= status < 300
+        and not (batch and type(batch[-1]) is StreamErrorChunk)
+    ):
+        batch.append(
+            StreamErrorChunk(
+                "ConnectionError", "the connection closed before the end of the response body"
+            )
+        )
     return batch
 
 

@@ -15,6 +15,7 @@ from ferriscope._core import HttpProtocolError, HttpStream
 from ferriscope.llm.providers.errors import TransportTimeout
 from ferriscope.llm.providers.transport.config import Limits, Timeouts
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
+from ferriscope.llm.providers.transport.request import end_of_input
 
 __all__ = ["READ_SIZE", "SyncConnection", "SyncPool", "read_batch", "start_exchange"]
 
@@ -311,5 +312,5 @@ def read_batch(
             return stream.eof()
         raise
     if not data:
-        return stream.eof()
+        return end_of_input(stream)
     return stream.feed(data)
