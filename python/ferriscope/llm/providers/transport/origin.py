@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import ssl
+import sys
 import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -13,6 +14,14 @@ from urllib.parse import urlsplit
 __all__ = ["Origin", "proxy_for", "split_url", "tls_context"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Where Python reads proxies from the environment only (not macOS's or Windows' settings),
+# a request with none of these set has no proxy.
+_ENV_ONLY = sys.platform not in ("darwin", "win32")
+_PROXY_VARIABLES = tuple(
+    spelling
+    for name in ("http_proxy", "https_proxy", "all_proxy")
+    for spelling in (name, name.upper())
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,8 @@ def proxy_for(url: str) -> str | None:
     """The proxy the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY, or the
     system's settings where Python reads them) names for `url`, or None. Read per request:
     the environment may change while a process runs, and a proxy must never be skipped."""
+    if _ENV_ONLY and not any(name in os.environ for name in _PROXY_VARIABLES):
+        return None  # the common case, without urllib's scan of the whole environment
     proxies = urllib.request.getproxies()
     if not proxies:
         return None
