@@ -749,3 +749,118 @@ async def test_open_files_stay_flat_over_many_async_streams(path: str) -> None:
         await asyncio.sleep(0.05)  # closed transports release their sockets on the next turn
         gc.collect()
         assert _open_fds() <= before + 1
+
+
+# ---- which timeout fired ----------------------------------------------------------------------
+
+
+@contextmanager
+def silent_server(*, read_requests: bool) -> Iterator[str]:
+    """A server that accepts and then never answers; with `read_requests` off it never
+    reads either, so a large request fills the socket buffers and stalls its sender."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            held.append(conn)
+            if read_requests:
+                threading.Thread(target=_drain, args=(conn, stop), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield "http://{}:{}".format(*sock.getsockname())
+    finally:
+        stop.set()
+        sock.close()
+        for conn in held:
+            conn.close()
+
+
+def _drain(conn: socket.socket, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            if not conn.recv(65536):
+                return
+        except OSError:
+            return
+
+
+def _register(path: str, url: str, timeout: Any) -> None:
+    clients: dict[str, Any] = {}
+    if path != "own":
+        module = _client_module(path)
+        clients["http_client"] = module.Client(timeout=timeout.as_httpx(module))
+        clients["async_http_client"] = module.AsyncClient(timeout=timeout.as_httpx(module))
+    llm.reset_provider_registry()
+    llm.register_provider(
+        "openai:completions",
+        scope="openai/",
+        base_url=url + "/v1",
+        api_key="k",
+        max_retries=0,
+        timeout=timeout,
+        **clients,
+    )
+
+
+def test_no_response_head_is_a_first_byte_timeout(path: str) -> None:
+    from ferriscope.llm.providers.transport import Timeouts
+
+    with silent_server(read_requests=True) as url:
+        _register(path, url, Timeouts(connect=2.0, first_byte=0.3, read=0.3))
+        started = time.perf_counter()
+        with pytest.raises(llm.TimeoutError) as raised:
+            model().stream("hi").finish()
+        assert 0.3 <= time.perf_counter() - started < 2.0
+    if path == "own":
+        assert "first byte timeout (0.3 s)" in str(raised.value)
+    llm.reset_provider_registry()
+
+
+async def test_no_response_head_is_a_first_byte_timeout_async(path: str) -> None:
+    from ferriscope.llm.providers.transport import Timeouts
+
+    with silent_server(read_requests=True) as url:
+        _register(path, url, Timeouts(connect=2.0, first_byte=0.3, read=0.3))
+        with pytest.raises(llm.TimeoutError) as raised:
+            await (await model().stream_async("hi")).finish()
+    if path == "own":
+        assert "first byte timeout" in str(raised.value)
+    llm.reset_provider_registry()
+
+
+def test_a_request_the_server_does_not_take_is_a_write_timeout(path: str) -> None:
+    """A 20 MB prompt to a server that reads nothing: the send stalls once the socket
+    buffers are full, and the write timeout ends it."""
+    from ferriscope.llm.providers.transport import Timeouts
+
+    with silent_server(read_requests=False) as url:
+        _register(path, url, Timeouts(connect=2.0, write=0.3, first_byte=5.0, read=5.0))
+        started = time.perf_counter()
+        with pytest.raises(llm.TimeoutError) as raised:
+            model().stream("x" * 20_000_000).finish()
+        assert time.perf_counter() - started < 3.0
+    if path == "own":
+        assert "write timeout" in str(raised.value)
+    llm.reset_provider_registry()
+
+
+async def test_a_request_the_server_does_not_take_is_a_write_timeout_async(path: str) -> None:
+    from ferriscope.llm.providers.transport import Timeouts
+
+    with silent_server(read_requests=False) as url:
+        _register(path, url, Timeouts(connect=2.0, write=0.3, first_byte=5.0, read=5.0))
+        with pytest.raises(llm.TimeoutError) as raised:
+            await (await model().stream_async("x" * 20_000_000)).finish()
+    if path == "own":
+        assert "write timeout" in str(raised.value)
+    llm.reset_provider_registry()
