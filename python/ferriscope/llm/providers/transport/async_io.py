@@ -33,12 +33,26 @@ def _expire(waiter: asyncio.Future[bool]) -> None:
         waiter.set_result(False)
 
 
-class AsyncConnection(asyncio.Protocol):
+class ReadBuffer:
+    """The buffer a pool's connections read into (`asyncio.BufferedProtocol`). A plain
+    protocol gets each read as a new `bytes` the loop allocated at its full read size
+    (256 KiB: a map and unmap per read, ~40 µs, when the read carries one SSE event); here
+    the loop fills this buffer and only the bytes read are copied out. One buffer serves every
+    connection of the loop: the loop asks for it and reports the read back to back."""
+
+    __slots__ = ("view",)
+
+    def __init__(self, size: int = 256 * 1024) -> None:
+        self.view = memoryview(bytearray(size))
+
+
+class AsyncConnection(asyncio.BufferedProtocol):
     """One connection, and the exchange it carries (if any)."""
 
-    def __init__(self, origin: Origin, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, origin: Origin, loop: asyncio.AbstractEventLoop, buffer: ReadBuffer) -> None:
         self.origin = origin
         self.loop = loop
+        self.view = buffer.view
         self.transport: asyncio.Transport | None = None
         self.stream: HttpStream | None = None
         self.queue: deque[tuple[list[Any], int]] = deque()
@@ -62,6 +76,12 @@ class AsyncConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement the interface without subclassing asyncio's.
         self.transport = cast(asyncio.Transport, transport)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(bytes(self.view[:nbytes]))
 
     def data_received(self, data: bytes) -> None:
         stream = self.stream
@@ -231,6 +251,7 @@ class AsyncPool:
         self._idle_count = 0
         self._open = 0
         self._freed: asyncio.Event | None = None
+        self._buffer = ReadBuffer()
 
     @property
     def open_connections(self) -> int:
@@ -266,11 +287,12 @@ class AsyncPool:
 
     async def _connect(self, origin: Origin, timeout: float | None) -> AsyncConnection:
         loop = self.loop
+        buffer = self._buffer
         context = tls_context() if origin.tls else None
         try:
             _, conn = await asyncio.wait_for(
                 loop.create_connection(
-                    lambda: AsyncConnection(origin, loop),
+                    lambda: AsyncConnection(origin, loop, buffer),
                     origin.host,
                     origin.port,
                     ssl=context,
