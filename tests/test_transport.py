@@ -656,14 +656,16 @@ async def test_a_consumer_that_stops_pulling_leaves_the_rest_in_the_kernel(path:
     assert len("".join(rest)) == 18_000 * 1000 + 1  # the rest, then the separator
 
 
-def test_uvloop_streams(path: str) -> None:
-    """The async driver is a plain `asyncio.Protocol`: under uvloop it streams, reuses its
-    connection and times out the same."""
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_uvloop_streams(path: str, tls: bool, tmp_path: Path) -> None:
+    """The async driver uses only asyncio's protocol interface: under uvloop (plain and TLS)
+    it streams, reuses its connection and times out the same."""
     uvloop = pytest.importorskip("uvloop")
     wire = chunked(BODY, [64])
     loop = uvloop.new_event_loop()
+    scripts = (Script(split(wire, [100, 2000])), Script([wire]))
     try:
-        with raw_server(path, Script(split(wire, [100, 2000])), Script([wire])) as server:
+        with raw_server(path, *scripts, tls=tls, tmp=tmp_path) as server:
             for _ in range(2):
                 result = loop.run_until_complete(asyncio.wait_for(aoutcome(model()), 10))
                 assert result == (EXPECTED, None, "")
