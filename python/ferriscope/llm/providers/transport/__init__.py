@@ -22,13 +22,8 @@ from ferriscope.llm.providers.transport.config import (
     Timeouts,
     stream_timeouts,
 )
-from ferriscope.llm.providers.transport.dispatch import (
-    HTTP_ENV,
-    MAX_ERROR_BODY,
-    MAX_LINE_BYTES,
-    Transport,
-)
-from ferriscope.llm.providers.transport.request import Attempts, HTTPRequest
+from ferriscope.llm.providers.transport.dispatch import HTTP_ENV, MAX_LINE_BYTES, Transport
+from ferriscope.llm.providers.transport.request import MAX_ERROR_BODY, Attempts, HTTPRequest
 
 __all__ = [
     "DEFAULT_LIMITS",

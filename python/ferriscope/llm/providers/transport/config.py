@@ -7,6 +7,7 @@ it. The stream idle timeout is ferriscope's own: httpx has no notion of it.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,10 +18,19 @@ __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_STREAM_IDLE_TIMEOUT",
     "DEFAULT_TIMEOUT",
+    "LOOP_TURN_SECONDS",
     "Limits",
     "Timeouts",
+    "pass_turn",
     "stream_timeouts",
 ]
+
+LOOP_TURN_SECONDS = 0.001
+"""An async stream whose batches are already queued never waits on the socket, so it would
+keep the loop for its whole backlog: it hands the loop back this often."""
+# Bound once: giving the loop a turn is not a backoff wait (tests that stub the backoff
+# sleeps must not see it).
+pass_turn = asyncio.sleep
 
 DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
 """Seconds a stream may go without a content chunk before it fails. Keepalive comments,

@@ -28,12 +28,15 @@ from ferriscope.llm.providers.errors import (
 from ferriscope.llm.providers.transport import async_io, via_httpx
 from ferriscope.llm.providers.transport.config import (
     DEFAULT_STREAM_IDLE_TIMEOUT,
+    LOOP_TURN_SECONDS,
     Limits,
     Timeouts,
+    pass_turn,
     with_overrides,
 )
 from ferriscope.llm.providers.transport.origin import UnsupportedURL, proxy_for, split_url
 from ferriscope.llm.providers.transport.request import (
+    MAX_ERROR_BODY,
     Attempts,
     HTTPRequest,
     WireBytes,
@@ -44,22 +47,13 @@ from ferriscope.llm.providers.transport.request import (
 )
 from ferriscope.llm.providers.transport.sync_io import SyncPool, read_batch, start_exchange
 
-__all__ = ["HTTP_ENV", "MAX_ERROR_BODY", "MAX_LINE_BYTES", "Transport"]
+__all__ = ["HTTP_ENV", "MAX_LINE_BYTES", "Transport"]
 
 _log = logging.getLogger("ferriscope.transport")
 
 HTTP_ENV = "FERRISCOPE_HTTP"
 """`FERRISCOPE_HTTP=httpx` sends every request through httpx (the opt-out switch)."""
 _HTTP_CHOICES = ("auto", "httpx")
-MAX_ERROR_BODY = 64 * 1024
-LOOP_TURN_SECONDS = 0.001
-TERMINAL_GRACE = 0.05
-"""Seconds an async httpx response may take after the provider's terminal event to end its
-body (the last chunk marker is normally a few bytes behind): read to its end, httpx keeps
-the connection and its byte iterators finish in place; a body held open longer is closed."""
-# Bound once: giving the loop a turn is not a backoff wait (tests that stub the backoff
-# sleeps must not see it).
-_pass_turn = asyncio.sleep
 # The longest SSE line (or one event's data) a provider stream may send. The SSE decoder's own
 # default (64 MiB) would buffer a whole 50 MB garbage line before failing at EOF; no text
 # event comes near 16 MiB (a `response.completed` repeating a 128k-token answer is < 1 MiB),
@@ -191,10 +185,12 @@ class Transport:
             pool = self._async_pools[loop] = async_io.AsyncPool(self.limits, loop)
         return pool
 
-    def _timeouts(self, request: HTTPRequest) -> Timeouts:
+    def timeouts_for(self, request: HTTPRequest) -> Timeouts:
+        """The provider's timeouts with the call's `stream_timeouts(...)` applied."""
         return with_overrides(self.timeout, request.timeout_overrides)
 
-    def _decoder(self, request: HTTPRequest) -> StreamDecoder:
+    def decoder_for(self, request: HTTPRequest) -> StreamDecoder:
+        """The stream decoder of the httpx path (the own path's lives in `HttpStream`)."""
         return StreamDecoder(
             request.wire_format,
             include_thoughts=request.include_thoughts,
@@ -236,7 +232,8 @@ class Transport:
         body = redact(stream.error_body[:MAX_ERROR_BODY], request)
         return error_from_http(stream.status, body, headers, self.provider_id)
 
-    def _fail(self, error: Exception) -> exceptions.ProviderError:
+    def failure(self, error: Exception) -> exceptions.ProviderError:
+        """A transport failure of either path as this provider's `llm.Error`."""
         return error_from_transport(error, self.provider_id)
 
     # ---- sync --------------------------------------------------------------------------------
@@ -244,12 +241,12 @@ class Transport:
     def stream_batches(self, request: HTTPRequest) -> Iterator[Sequence[Any]]:
         """Sends the request and yields one batch of chunks per network read."""
         if self.uses_httpx(request.url):
-            return self._httpx_batches(request)
+            return via_httpx.stream(self, request)
         return self._own_batches(request)
 
     def _own_batches(self, request: HTTPRequest) -> Iterator[Sequence[Any]]:
         origin, payload, new_stream = self._prepare(request)
-        timeouts = self._timeouts(request)
+        timeouts = self.timeouts_for(request)
         pool = self.pool
         attempts = Attempts(self.max_retries)
         while True:
@@ -258,7 +255,7 @@ class Transport:
             except _FAILURES as error:
                 delay = attempts.next_delay(True)
                 if delay is None:
-                    raise self._fail(error) from error
+                    raise self.failure(error) from error
                 time.sleep(delay)
                 continue
             status = stream.status or 0
@@ -284,7 +281,7 @@ class Transport:
                 pool.release(conn, False)
                 delay = attempts.next_delay(True)
                 if delay is None:
-                    raise self._fail(error) from error
+                    raise self.failure(error) from error
                 time.sleep(delay)
                 continue
             except BaseException:
@@ -316,7 +313,7 @@ class Transport:
                 if batch and idle is not None:
                     idle_deadline = time.monotonic() + idle
         except _FAILURES as error:
-            raise self._fail(error) from error
+            raise self.failure(error) from error
         finally:
             if not released:
                 pool.release(conn, False)
@@ -331,139 +328,16 @@ class Transport:
         finally:
             self.pool.release(conn, stream.done and stream.reusable)
 
-    # ---- sync, httpx ---------------------------------------------------------------------
-
-    def _httpx_request(self, client: Any, module: Any, request: HTTPRequest) -> Any:
-        extra = {}
-        if request.timeout_overrides:
-            extra["timeout"] = self._timeouts(request).as_httpx(module)
-        return client.build_request(
-            "POST", request.url, headers=request.headers, content=request.content, **extra
-        )
-
-    def send(self, request: HTTPRequest, attempts: Attempts | None = None) -> Any:
-        """Sends the request through the httpx path, retrying connection failures and
-        retryable statuses (API.md §11.0); a non-2xx answer is raised as its `llm.Error`.
-        Returns the streaming httpx response."""
-        if attempts is None:
-            attempts = Attempts(self.max_retries)
-        client = self.client
-        module = via_httpx.client_module(client)
-        while True:
-            try:
-                response = client.send(self._httpx_request(client, module, request), stream=True)
-            except module.HTTPError as error:
-                delay = attempts.next_delay(via_httpx.retryable_error(module, error))
-                if delay is None:
-                    raise self._fail(error) from error
-                time.sleep(delay)
-                continue
-            if response.status_code < 400:
-                return response
-            failure = self._read_error(response, request)
-            delay = attempts.next_delay(
-                retryable_status(response.status_code),
-                retry_after_seconds(via_httpx.lower_headers(response.headers)),
-            )
-            if delay is None:
-                raise failure
-            time.sleep(delay)
-
-    def _read_error(self, response: Any, request: HTTPRequest) -> exceptions.APIError:
-        module = via_httpx.client_module(response)
-        content = b""
-        try:
-            for data in response.iter_bytes():
-                content += data
-                if len(content) >= MAX_ERROR_BODY:
-                    break
-        except module.HTTPError:
-            pass
-        finally:
-            response.close()
-        return error_from_http(
-            response.status_code,
-            redact(content[:MAX_ERROR_BODY], request),
-            via_httpx.lower_headers(response.headers),
-            self.provider_id,
-        )
-
-    def _httpx_batches(self, request: HTTPRequest) -> Iterator[Sequence[Any]]:
-        client = self.client
-        module = via_httpx.client_module(client)
-        idle = self._timeouts(request).stream_idle
-        attempts = Attempts(self.max_retries)
-        while True:
-            response = self.send(request, attempts)
-            decoder = self._decoder(request)
-            clock = via_httpx.IdleClock(idle)
-            reads = response.iter_bytes()
-            batch: Sequence[Any] = []
-            try:
-                for data in reads:
-                    batch = decoder.feed(data)
-                    clock.tick(batch)
-                    if batch:
-                        break
-                else:
-                    batch = decoder.finish()
-            except (module.HTTPError, TransportTimeout) as error:
-                response.close()
-                retryable = isinstance(error, TransportTimeout) or via_httpx.retryable_error(
-                    module, error
-                )
-                delay = attempts.next_delay(retryable)
-                if delay is None:
-                    raise self._fail(error) from error
-                time.sleep(delay)
-                continue
-            except BaseException:
-                response.close()
-                raise
-            break
-        try:
-            if batch:
-                yield screened(batch, request)
-            try:
-                if not decoder.complete:
-                    for data in reads:
-                        batch = decoder.feed(data)
-                        clock.tick(batch)
-                        if batch:
-                            yield screened(batch, request)
-                        if decoder.complete:
-                            break
-                batch = decoder.finish()
-            except module.HTTPError as error:
-                batch = self._finish_after(error, decoder)
-            except TransportTimeout as error:
-                raise self._fail(error) from error
-            if batch:
-                yield screened(batch, request)
-        finally:
-            close = getattr(reads, "close", None)
-            if close is not None:
-                close()
-            response.close()
-
-    def _finish_after(self, error: Exception, decoder: StreamDecoder) -> Sequence[Any]:
-        """The last batch when the body broke off after its terminal event (a server or
-        proxy that drops the connection once it has said everything: nothing was lost);
-        otherwise the transport failure as its `llm.Error`."""
-        if not decoder.complete:
-            raise self._fail(error) from error
-        return decoder.finish()
-
     # ---- async -------------------------------------------------------------------------------
 
     def astream_batches(self, request: HTTPRequest) -> AsyncIterator[Sequence[Any]]:
         if self.uses_httpx(request.url, asynchronous=True):
-            return self._ahttpx_batches(request)
+            return via_httpx.astream(self, request)
         return self._aown_batches(request)
 
     async def _aown_batches(self, request: HTTPRequest) -> AsyncIterator[Sequence[Any]]:
         origin, payload, new_stream = self._prepare(request)
-        timeouts = self._timeouts(request)
+        timeouts = self.timeouts_for(request)
         pool = self.async_pool()
         loop = pool.loop
         attempts = Attempts(self.max_retries)
@@ -475,7 +349,7 @@ class Transport:
             except _FAILURES as error:
                 delay = attempts.next_delay(True)
                 if delay is None:
-                    raise self._fail(error) from error
+                    raise self.failure(error) from error
                 await asyncio.sleep(delay)
                 continue
             stream = conn.stream
@@ -499,7 +373,7 @@ class Transport:
                 pool.release(conn, False)
                 delay = attempts.next_delay(True)
                 if delay is None:
-                    raise self._fail(error) from error
+                    raise self.failure(error) from error
                 await asyncio.sleep(delay)
                 continue
             except BaseException:
@@ -528,7 +402,7 @@ class Transport:
                 # streams on one loop keep each other's lag low.
                 now = time.perf_counter()
                 if now - turn >= LOOP_TURN_SECONDS:
-                    await _pass_turn(0)
+                    await pass_turn(0)
                     turn = time.perf_counter()
                 if idle is not None:
                     idle_deadline = loop.time() + idle
@@ -536,7 +410,7 @@ class Transport:
                 if batch is None:
                     batch = []
         except _FAILURES as error:
-            raise self._fail(error) from error
+            raise self.failure(error) from error
         finally:
             if not released:
                 pool.release(conn, False)
@@ -553,120 +427,6 @@ class Transport:
                     break
         finally:
             pool.release(conn, stream.done and stream.reusable)
-
-    # ---- async, httpx --------------------------------------------------------------------
-
-    async def asend(self, request: HTTPRequest, attempts: Attempts | None = None) -> Any:
-        if attempts is None:
-            attempts = Attempts(self.max_retries)
-        client = self.async_client
-        module = via_httpx.client_module(client)
-        while True:
-            try:
-                response = await client.send(
-                    self._httpx_request(client, module, request), stream=True
-                )
-            except module.HTTPError as error:
-                delay = attempts.next_delay(via_httpx.retryable_error(module, error))
-                if delay is None:
-                    raise self._fail(error) from error
-                await asyncio.sleep(delay)
-                continue
-            if response.status_code < 400:
-                return response
-            failure = await self._aread_error(response, request)
-            delay = attempts.next_delay(
-                retryable_status(response.status_code),
-                retry_after_seconds(via_httpx.lower_headers(response.headers)),
-            )
-            if delay is None:
-                raise failure
-            await asyncio.sleep(delay)
-
-    async def _aread_error(self, response: Any, request: HTTPRequest) -> exceptions.APIError:
-        module = via_httpx.client_module(response)
-        content = b""
-        try:
-            async for data in response.aiter_bytes():
-                content += data
-                if len(content) >= MAX_ERROR_BODY:
-                    break
-        except module.HTTPError:
-            pass
-        finally:
-            await response.aclose()
-        return error_from_http(
-            response.status_code,
-            redact(content[:MAX_ERROR_BODY], request),
-            via_httpx.lower_headers(response.headers),
-            self.provider_id,
-        )
-
-    async def _ahttpx_batches(self, request: HTTPRequest) -> AsyncIterator[Sequence[Any]]:
-        client = self.async_client
-        module = via_httpx.client_module(client)
-        idle = self._timeouts(request).stream_idle
-        attempts = Attempts(self.max_retries)
-        while True:
-            response = await self.asend(request, attempts)
-            decoder = self._decoder(request)
-            clock = via_httpx.IdleClock(idle)
-            reads = response.aiter_bytes()
-            batch: Sequence[Any] = []
-            try:
-                async for data in reads:
-                    batch = decoder.feed(data)
-                    clock.tick(batch)
-                    if batch:
-                        break
-                else:
-                    batch = decoder.finish()
-            except (module.HTTPError, TransportTimeout) as error:
-                await response.aclose()
-                retryable = isinstance(error, TransportTimeout) or via_httpx.retryable_error(
-                    module, error
-                )
-                delay = attempts.next_delay(retryable)
-                if delay is None:
-                    raise self._fail(error) from error
-                await asyncio.sleep(delay)
-                continue
-            except BaseException:
-                await response.aclose()
-                raise
-            break
-        try:
-            if batch:
-                yield screened(batch, request)
-            try:
-                if not decoder.complete:
-                    turn = time.perf_counter()
-                    async for data in reads:
-                        batch = decoder.feed(data)
-                        clock.tick(batch)
-                        if batch:
-                            yield screened(batch, request)
-                        if decoder.complete:
-                            await _finish_body(reads, TERMINAL_GRACE)
-                            break
-                        now = time.perf_counter()
-                        if now - turn >= LOOP_TURN_SECONDS:
-                            await _pass_turn(0)
-                            turn = time.perf_counter()
-                batch = decoder.finish()
-            except module.HTTPError as error:
-                batch = self._finish_after(error, decoder)
-            except TransportTimeout as error:
-                raise self._fail(error) from error
-            if batch:
-                yield screened(batch, request)
-        finally:
-            # The byte iterator may be left mid-body (terminal event): close it here, or the
-            # loop would finalise it later in a task of its own.
-            aclose = getattr(reads, "aclose", None)
-            if aclose is not None:
-                await aclose()
-            await response.aclose()
 
     def close(self) -> None:
         """Closes the idle connections of the sync pool and the sync httpx client."""
@@ -694,17 +454,3 @@ def _wire_headers(request: HTTPRequest) -> list[tuple[str, str]]:
     headers = [(n, v) for n, v in _DEFAULT_HEADERS if n not in names]
     headers.extend(request.headers.items())
     return headers
-
-
-async def _finish_body(reads: AsyncIterator[bytes], seconds: float) -> None:
-    """Reads (and discards) what is left of an httpx body after the terminal event, for at
-    most `seconds`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while (remaining := deadline - loop.time()) > 0:
-        try:
-            await asyncio.wait_for(reads.__anext__(), remaining)
-        except (StopAsyncIteration, asyncio.TimeoutError):
-            return
-        except Exception:  # the body broke off after everything was said: nothing lost
-            return

@@ -12,6 +12,7 @@ from ferriscope._core import HttpStream, StreamErrorChunk
 from ferriscope.llm.providers.transport.config import current_overrides
 
 __all__ = [
+    "MAX_ERROR_BODY",
     "MAX_RETRY_AFTER",
     "RETRY_STATUSES",
     "Attempts",
@@ -21,6 +22,8 @@ __all__ = [
     "screened",
 ]
 
+MAX_ERROR_BODY = 64 * 1024
+"""The most of an error response's body read and kept for its `llm.Error`."""
 RETRY_STATUSES = frozenset({408, 409, 429})
 MAX_RETRY_AFTER = 60.0
 # Headers whose values are secrets: never echoed into an error message or body.
