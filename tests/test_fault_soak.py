@@ -35,8 +35,13 @@ from ferriscope.testing.synth import Reply
 from tests.test_reliability import ACTIVE_WIRES, STREAM_ERRORS, Wire, event_end
 
 SEED = int(os.environ.get("FERRISCOPE_SOAK_SEED", "20261207"))
-STREAMS = int(os.environ.get("FERRISCOPE_SOAK_STREAMS", "600"))
+STREAMS = int(os.environ.get("FERRISCOPE_SOAK_STREAMS", "400"))
 READ_TIMEOUT = 0.3
+IDLE_TIMEOUT = 0.4
+"""Shorter than any run of keepalives a `keepalive` or `hold-open` plan sends (1.6 s)."""
+KEEPALIVE_EVERY = 0.05
+"""Keepalives come faster than the read timeout: only the idle timeout can end the wait."""
+PATHS = ["own", "httpx", "httpx2"]
 FAULTS = {
     # fault: relative weight
     "none": 3,
@@ -47,8 +52,13 @@ FAULTS = {
     "truncate": 3,
     "utf8": 2,
     "garbage-framing": 3,
+    "keepalive": 1,
+    "hold-open": 2,
 }
 FRAMINGS = ["chunked", "length", "close"]
+CUT_FAULTS = ("reset", "stall", "garbage-framing", "keepalive", "hold-open")
+OPEN_FAULTS = ("keepalive", "hold-open")
+"""Faults after which the server keeps the body open, sending only keepalives."""
 
 
 # ---- plans ------------------------------------------------------------------------------
@@ -126,6 +136,13 @@ def make_plan(n: int, rng: random.Random) -> Plan:
             return plan  # the terminal event arrived: nothing was lost, no error
         plan.expected_text = _text_upto(body, words, cut)
         plan.expected_error = llm.TimeoutError if fault == "stall" else llm.ConnectionError
+    elif fault == "keepalive":
+        at = rng.choice(boundaries)
+        plan.cut, plan.detail = at, f"at={at}"
+        plan.expected_text = _text_upto(body, words, at)
+        plan.expected_error = llm.TimeoutError
+    elif fault == "hold-open":
+        plan.cut = len(body)  # all of it; then keepalives and a body that never ends
     elif fault in ("malformed", "error-event", "truncate"):
         at = rng.choice(boundaries)
         plan.detail = f"at={at}"
@@ -220,7 +237,7 @@ class SoakServer:
         """Sends the plan's response; False when the connection must close afterwards."""
         rng = random.Random(plan.write_seed)
         payload = plan.payload
-        cut = plan.cut if plan.fault in ("reset", "stall", "garbage-framing") else None
+        cut = plan.cut if plan.fault in CUT_FAULTS else None
         sent = payload if cut is None else payload[:cut]
         head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
         if plan.framing == "chunked":
@@ -234,14 +251,20 @@ class SoakServer:
                 at += size
             if plan.fault == "garbage-framing":
                 framed += b"zz not a size\r\n"
+            elif plan.fault in OPEN_FAULTS:
+                pass  # the body never ends
             elif cut is None:
                 framed += b"0\r\n\r\n"
             out = head + bytes(framed)
         elif plan.framing == "length":
-            out = head + b"content-length: %d\r\n\r\n" % len(payload) + sent
+            length = len(payload) + (1 << 20 if plan.fault in OPEN_FAULTS else 0)
+            out = head + b"content-length: %d\r\n\r\n" % length + sent
         else:
             out = head + b"connection: close\r\n\r\n" + sent
         self._write(conn, out, rng)
+        if plan.fault in OPEN_FAULTS:
+            self._keepalives(conn, plan)
+            return False
         if plan.fault == "stall" and cut is not None:
             self._stop.wait(READ_TIMEOUT * 4)
             return False
@@ -252,6 +275,22 @@ class SoakServer:
         if plan.fault == "garbage-framing" or plan.framing == "close":
             return False
         return True
+
+    def _keepalives(self, conn: socket.socket, plan: Plan) -> None:
+        """SSE comments (and Anthropic's pings) at a steady pace, for four idle timeouts: a
+        client that waits for the body's end instead of the terminal event, or counts
+        keepalives as activity, hits its idle timeout."""
+        comment = b": keepalive\n\n"
+        if plan.wire.wire_format == "anthropic":
+            comment += b'event: ping\ndata: {"type": "ping"}\n\n'
+        if plan.framing == "chunked":
+            comment = b"%x\r\n%s\r\n" % (len(comment), comment)
+        deadline = time.monotonic() + 4 * IDLE_TIMEOUT
+        try:
+            while time.monotonic() < deadline and not self._stop.wait(KEEPALIVE_EVERY):
+                conn.sendall(comment)
+        except OSError:
+            return  # the client hung up: what a client that ends at the terminal event does
 
     @staticmethod
     def _write(conn: socket.socket, data: bytes, rng: random.Random) -> None:
@@ -286,9 +325,15 @@ def soak_registry() -> Iterator[None]:
         llm.reset_provider_registry()
 
 
-def _register(server: SoakServer) -> None:
-    """Every wire's provider against the server; scoped by model id, since both OpenAI
-    formats would claim `openai/`."""
+def _register(server: SoakServer, path: str, *, is_async: bool) -> list[Any]:
+    """Every wire's provider against the server over `path` (scoped by model id, since both
+    OpenAI formats would claim `openai/`); returns the clients the caller must close."""
+    clients: dict[str, Any] = {}
+    if path != "own":
+        module = pytest.importorskip(path)
+        timeout = module.Timeout(5.0, read=READ_TIMEOUT)
+        key = "async_http_client" if is_async else "http_client"
+        clients[key] = (module.AsyncClient if is_async else module.Client)(timeout=timeout)
     for wire in ACTIVE_WIRES:
         llm.register_provider(
             wire.provider,
@@ -297,7 +342,10 @@ def _register(server: SoakServer) -> None:
             api_key="sk-soak-0123456789",
             max_retries=0,
             timeout=httpx.Timeout(5.0, read=READ_TIMEOUT),
+            stream_idle_timeout=IDLE_TIMEOUT,
+            **clients,
         )
+    return list(clients.values())
 
 
 def _check(plan: Plan, text: str, response: Any, error: BaseException | None) -> None:
@@ -357,12 +405,13 @@ SLACK_FDS = 16
 stream a pool saw last; a leak grows with the number of streams (hundreds of faults here)."""
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.usefixtures("soak_registry")
-def test_sync_fault_soak() -> None:
+def test_sync_fault_soak(path: str) -> None:
     plans = _plans(0)
     ordered = list(plans.values())
     with SoakServer(plans) as server:
-        _register(server)
+        clients = _register(server, path, is_async=False)
         for plan in ordered[:50]:
             _run_sync(plan)
         for k in range(len(ACTIVE_WIRES)):  # every pool holds its idle connection
@@ -376,15 +425,18 @@ def test_sync_fault_soak() -> None:
         gc.collect()
         assert _open_fds() <= fds + SLACK_FDS, "file descriptors leaked"
         assert _rss_mb() - rss < 40, f"RSS grew by {_rss_mb() - rss:.1f} MB"
-    print(f"sync soak: {len(plans)} streams, faults {_summary(plans)}")
+        for client in clients:
+            client.close()
+    print(f"sync soak over {path}: {len(plans)} streams, faults {_summary(plans)}")
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.usefixtures("soak_registry")
-async def test_async_fault_soak() -> None:
+async def test_async_fault_soak(path: str) -> None:
     plans = _plans(STREAMS)
     ordered = list(plans.values())
     with SoakServer(plans) as server:
-        _register(server)
+        clients = _register(server, path, is_async=True)
         for start in range(0, 100, 25):  # 25 streams at a time on one loop
             await asyncio.gather(*(_run_async(plan) for plan in ordered[start : start + 25]))
         gc.collect()
@@ -395,4 +447,6 @@ async def test_async_fault_soak() -> None:
         gc.collect()
         assert _open_fds() <= fds + 2 * 25 + SLACK_FDS, "file descriptors leaked"
         assert _rss_mb() - rss < 40, f"RSS grew by {_rss_mb() - rss:.1f} MB"
-    print(f"async soak: {len(plans)} streams, faults {_summary(plans)}")
+        for client in clients:
+            await client.aclose()
+    print(f"async soak over {path}: {len(plans)} streams, faults {_summary(plans)}")
