@@ -57,6 +57,26 @@ def faulty(wire: Wire, fault: str) -> tuple[bytes, type[llm.Error]]:
 
 FAULTS = ["malformed", "error-event", "truncated"]
 
+# (piece size, transport path): the fault in the read of the text before it on every path,
+# and in a read of its own on the default path.
+READS = [
+    pytest.param(WHOLE, "own", id="one-read-own"),
+    pytest.param(WHOLE, "httpx", id="one-read-httpx"),
+    pytest.param(WHOLE, "httpx2", id="one-read-httpx2"),
+    pytest.param(5, "own", id="small-reads-own"),
+]
+
+
+def path_options(path: str, *, is_async: bool) -> dict[str, Any]:
+    """Provider options that send the requests over `path`: the own transport, or a user's
+    httpx / httpx2 client."""
+    if path == "own":
+        return {}
+    module = pytest.importorskip(path)
+    if is_async:
+        return {"async_http_client": module.AsyncClient()}
+    return {"http_client": module.Client()}
+
 
 def _texts(chunks: list[Any]) -> str:
     return "".join(c.delta for c in chunks if c.type == "text_chunk")
@@ -165,15 +185,16 @@ AREADERS: dict[str, Callable[[Any], Awaitable[tuple[str, BaseException | None]]]
 }
 
 
-@pytest.mark.parametrize("piece_size", [WHOLE, 5], ids=["one-read", "small-reads"])
+@pytest.mark.parametrize(("piece_size", "path"), READS)
 @pytest.mark.parametrize("reader", list(READERS))
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("wire", WIRES)
 def test_every_iterator_yields_what_came_before_the_error(
-    wire: Wire, fault: str, reader: str, piece_size: int
+    wire: Wire, fault: str, reader: str, piece_size: int, path: str
 ) -> None:
     body, error_class = faulty(wire, fault)
-    with serving(wire, piece_size=piece_size, max_retries=0) as server:
+    options = path_options(path, is_async=False)
+    with serving(wire, piece_size=piece_size, max_retries=0, **options) as server:
         server.add(RecordedResponse(body=body))
         response = wire.model().stream("hi")
         text, error = READERS[reader](response)
@@ -186,15 +207,16 @@ def test_every_iterator_yields_what_came_before_the_error(
         assert error_again is error
 
 
-@pytest.mark.parametrize("piece_size", [WHOLE, 5], ids=["one-read", "small-reads"])
+@pytest.mark.parametrize(("piece_size", "path"), READS)
 @pytest.mark.parametrize("reader", list(AREADERS))
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("wire", WIRES)
 async def test_every_async_iterator_yields_what_came_before_the_error(
-    wire: Wire, fault: str, reader: str, piece_size: int
+    wire: Wire, fault: str, reader: str, piece_size: int, path: str
 ) -> None:
     body, error_class = faulty(wire, fault)
-    with serving(wire, piece_size=piece_size, max_retries=0) as server:
+    options = path_options(path, is_async=True)
+    with serving(wire, piece_size=piece_size, max_retries=0, **options) as server:
         server.add(RecordedResponse(body=body))
         response = await wire.model().stream_async("hi")
         text, error = await AREADERS[reader](response)
