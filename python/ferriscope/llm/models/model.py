@@ -7,7 +7,7 @@ are streamed and finished, so one decoder path serves both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, Literal, TypeVar
@@ -35,9 +35,20 @@ from ferriscope.llm.responses.stream_response import (
     StreamResponse,
 )
 
-__all__ = ["MODEL_CONTEXT", "Model", "model", "model_from_context", "use_model"]
+__all__ = ["MODEL_CONTEXT", "Model", "model", "model_from_context", "set_observer", "use_model"]
 
 MODEL_CONTEXT: ContextVar[Model | None] = ContextVar("MODEL_CONTEXT", default=None)
+
+# What `ferriscope.ops.instrument_llm()` installs: called once per request in `_open` with
+# (model, provider, encoded request, HTTP request), it returns an observation whose `wrap`
+# takes the batch-source factory. None (the default) costs one global read per request.
+_observer: Callable[..., Any] | None = None
+
+
+def set_observer(observer: Callable[..., Any] | None) -> None:
+    """Installs (or, with None, removes) the per-request observer; see `ferriscope.ops`."""
+    global _observer
+    _observer = observer
 
 _MESSAGE_TYPES = (SystemMessage, UserMessage, AssistantMessage)
 
@@ -133,7 +144,12 @@ class Model:
             def batches() -> Any:
                 return transport.stream_batches(request)
 
-        return response_cls(  # type: ignore[call-arg]
+        observer = _observer
+        observation = None
+        if observer is not None:
+            observation = observer(self, provider, encoded, request)
+            batches = observation.wrap(batches)
+        response = response_cls(  # type: ignore[call-arg]
             provider_id=provider.response_provider_id(self.model_id),
             model_id=self.model_id,
             provider_model_name=encoded.provider_model_name,
@@ -143,6 +159,9 @@ class Model:
             input_messages=encoded.messages,
             batches=batches,
         )
+        if observation is not None:
+            response._ops = observation  # type: ignore[attr-defined]
+        return response
 
     # ---- plain calls -----------------------------------------------------------------------
 

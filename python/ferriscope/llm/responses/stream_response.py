@@ -12,6 +12,7 @@ re-made (`ChunkCache.span`). It looks at the cache again only when it has read t
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
@@ -32,6 +33,7 @@ from ferriscope.llm.responses.streams import (
     aiter_substreams,
     iter_substreams,
 )
+from ferriscope.llm.responses.timings import TimedStream
 
 __all__ = [
     "AsyncContextStreamResponse",
@@ -46,6 +48,9 @@ ToolkitKind = Literal["sync", "async", "context", "async_context"]
 
 BatchSource = Iterator[Sequence[Any]]
 AsyncBatchSource = AsyncIterator[Sequence[Any]]
+
+_clock = time.perf_counter
+_wall = time.time
 
 
 def _singletons(chunks: Iterator[Any]) -> Iterator[Sequence[Any]]:
@@ -89,11 +94,16 @@ def _deliver_first(error: Exception, cache: Sequence[Any], cached: int) -> bool:
     raise error
 
 
-class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[FormattableT]):
+class StreamResponse(
+    BaseStreamResponse[FormattableT], SyncToolLoop, TimedStream, Generic[FormattableT]
+):
     """A streaming response consumed with plain `for` loops."""
 
     _streaming = True
     _tool_kind: ClassVar[ToolkitKind] = "sync"
+    _ops: Any = None
+    """The observation `ferriscope.ops` attaches when instrumented: told when the stream
+    ends (consumed, failed or closed); its batch-source wrapper covers start and collection."""
 
     def __init__(
         self,
@@ -140,11 +150,18 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
         cached = len(self._chunks)
         try:
             if self._source is None:
+                self._sent_wall, self._sent_at, self._first_at = _wall(), _clock(), 0.0
                 self._source = self._open_source()
             batch = next(self._source)
+            now = _clock()
             self._apply(batch)
+            if not self._first_at:
+                self._first_at, self._first_count = now, len(self._chunks)
+            self._last_at = now
         except StopIteration:
             self.consumed = True
+            if self._ops is not None:
+                self._ops.end(self)
             self._source = None
             self._chunks.compact()  # nothing more will arrive: no chunk objects need be kept
             return False
@@ -160,6 +177,8 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
 
     def _release(self) -> None:
         source, self._source = self._source, None
+        if self._ops is not None:
+            self._ops.end(self)
         close = getattr(source, "close", None)
         if close is not None:
             close()
@@ -256,11 +275,14 @@ class StreamResponse(BaseStreamResponse[FormattableT], SyncToolLoop, Generic[For
                     yield partial
 
 
-class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Generic[FormattableT]):
+class AsyncStreamResponse(
+    BaseStreamResponse[FormattableT], AsyncToolLoop, TimedStream, Generic[FormattableT]
+):
     """A streaming response consumed with `async for`."""
 
     _streaming = True
     _tool_kind: ClassVar[ToolkitKind] = "async"
+    _ops: Any = None
 
     def __init__(
         self,
@@ -301,11 +323,18 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
         cached = len(self._chunks)
         try:
             if self._source is None:
+                self._sent_wall, self._sent_at, self._first_at = _wall(), _clock(), 0.0
                 self._source = self._open_source()
             batch = await self._source.__anext__()
+            now = _clock()
             self._apply(batch)
+            if not self._first_at:
+                self._first_at, self._first_count = now, len(self._chunks)
+            self._last_at = now
         except StopAsyncIteration:
             self.consumed = True
+            if self._ops is not None:
+                self._ops.end(self)
             self._source = None
             self._chunks.compact()
             return False
@@ -321,6 +350,8 @@ class AsyncStreamResponse(BaseStreamResponse[FormattableT], AsyncToolLoop, Gener
 
     async def _release(self) -> None:
         source, self._source = self._source, None
+        if self._ops is not None:
+            self._ops.end(self)
         aclose = getattr(source, "aclose", None)
         if aclose is not None:
             await aclose()

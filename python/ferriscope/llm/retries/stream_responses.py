@@ -76,7 +76,11 @@ class _Restarts(BaseStreamResponse[FormattableT], Generic[FormattableT]):
         switch instead, hence the restart counter.
         """
         cache = self._chunks if hasattr(self, "_chunks") else None
+        previous_ops = vars(self).get("_ops")
         vars(self).update(vars(fresh))
+        ops = vars(self).get("_ops")
+        if previous_ops is not None and ops is not None and ops is not previous_ops:
+            ops.inherit(previous_ops)  # every attempt's span under the first `.stream()`'s parent
         if shown:
             self._restarts += 1
         elif cache is not None:
