@@ -153,11 +153,13 @@ class StreamResponse(
                 self._sent_wall, self._sent_at, self._first_at = _wall(), _clock(), 0.0
                 self._source = self._open_source()
             batch = next(self._source)
-            now = _clock()
-            self._apply(batch)
-            if not self._first_at:
-                self._first_at, self._first_count = now, len(self._chunks)
-            self._last_at = now
+            now = self._last_at = _clock()
+            if self._first_at:
+                self._apply(batch)
+            else:
+                self._first_at = now
+                self._apply(batch)
+                self._first_count = len(self._chunks)
         except StopIteration:
             self.consumed = True
             if self._ops is not None:
@@ -326,11 +328,13 @@ class AsyncStreamResponse(
                 self._sent_wall, self._sent_at, self._first_at = _wall(), _clock(), 0.0
                 self._source = self._open_source()
             batch = await self._source.__anext__()
-            now = _clock()
-            self._apply(batch)
-            if not self._first_at:
-                self._first_at, self._first_count = now, len(self._chunks)
-            self._last_at = now
+            now = self._last_at = _clock()
+            if self._first_at:
+                self._apply(batch)
+            else:
+                self._first_at = now
+                self._apply(batch)
+                self._first_count = len(self._chunks)
         except StopAsyncIteration:
             self.consumed = True
             if self._ops is not None:
