@@ -156,10 +156,9 @@ def test_pull_path_in_process() -> None:
     SSE event per batch (one batch per chunk, the worst case for per-batch work) and replayed
     from memory into a `StreamResponse`. Run it against two trees (`PYTHONPATH`) to compare
     their hot paths; alternate the runs, the machine drifts."""
+    from benches.server import split_events
     from ferriscope._core import StreamDecoder
     from ferriscope.llm import StreamResponse
-
-    from benches.server import split_events
 
     body = build_body("openai-completions", DELTAS)
     decoder = StreamDecoder("openai-completions")

@@ -40,9 +40,7 @@ from ferriscope.testing.synth import Reply, SynthToolCall
 from tests.test_reliability import (
     ANTHROPIC,
     COMPLETIONS,
-    GOOGLE,
     READ_TIMEOUT,
-    RESPONSES,
     STREAM_ERRORS,
     TEXT,
     WIRES,
@@ -166,7 +164,7 @@ def metric_counts(t: Telemetry) -> dict[str, int]:
     return counts
 
 
-# ---- read to the end, every wire format, sync and async ------------------------------------------
+# ---- read to the end, every wire format, sync and async --------------------------------------
 
 
 @pytest.mark.parametrize("wire", WIRES)
@@ -248,7 +246,7 @@ def test_never_iterated_sends_nothing_and_has_no_span(telemetry: Telemetry) -> N
     assert metric_counts(telemetry)["gen_ai.client.operation.duration"] == 0
 
 
-# ---- stopping early: close, with, break + collection ---------------------------------------------
+# ---- stopping early: close, with, break + collection -----------------------------------------
 
 LONG = Reply(text=[f"part {i} " for i in range(200)])
 
@@ -337,7 +335,7 @@ async def test_break_then_garbage_collection_async(wire: Wire, telemetry: Teleme
         assert ended_as(telemetry.only_llm_span()) == "collected"
 
 
-# ---- failures ------------------------------------------------------------------------------------
+# ---- failures --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("wire", WIRES)
@@ -379,9 +377,7 @@ def test_error_event_after_200(case: Any, telemetry: Telemetry) -> None:
 def test_transport_error_mid_stream(wire: Wire, telemetry: Telemetry) -> None:
     body = wire.body(TEXT)
     with serving(wire) as server:
-        server.add(
-            RecordedResponse(body=body), fault=Fault(cut_after=event_end(body, b'"Hello "'))
-        )
+        server.add(RecordedResponse(body=body), fault=Fault(cut_after=event_end(body, b'"Hello "')))
         response = wire.model().stream("hi")
         with pytest.raises(llm.ConnectionError):
             response.finish()
@@ -392,9 +388,7 @@ def test_transport_error_mid_stream(wire: Wire, telemetry: Telemetry) -> None:
 async def test_transport_error_mid_stream_async(wire: Wire, telemetry: Telemetry) -> None:
     body = wire.body(TEXT)
     with serving(wire) as server:
-        server.add(
-            RecordedResponse(body=body), fault=Fault(cut_after=event_end(body, b'"Hello "'))
-        )
+        server.add(RecordedResponse(body=body), fault=Fault(cut_after=event_end(body, b'"Hello "')))
         response = await wire.model().stream_async("hi")
         with pytest.raises(llm.ConnectionError):
             await response.finish()
@@ -468,7 +462,7 @@ def test_keyboard_interrupt(wire: Wire, telemetry: Telemetry) -> None:
         assert ended_as(span) == "interrupted"
 
 
-# ---- retries and the tool loop -------------------------------------------------------------------
+# ---- retries and the tool loop ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize("wire", WIRES)
@@ -500,9 +494,7 @@ def test_retry_one_span_per_attempt_under_one_parent(
         assert_failed(spans[0], "ServerError")
         assert_failed(spans[1], "ConnectionError")
         assert_complete(spans[2])
-        assert {s.parent.span_id for s in spans if s.parent} == {
-            caller.get_span_context().span_id
-        }
+        assert {s.parent.span_id for s in spans if s.parent} == {caller.get_span_context().span_id}
 
 
 @pytest.mark.parametrize("wire", WIRES)
@@ -516,9 +508,7 @@ async def test_retry_async(wire: Wire, telemetry: Telemetry) -> None:
         await response.finish()
         spans = telemetry.llm_spans()
         assert [ended_as(s) for s in spans] == ["failed", "consumed"]
-        assert {s.parent.span_id for s in spans if s.parent} == {
-            caller.get_span_context().span_id
-        }
+        assert {s.parent.span_id for s in spans if s.parent} == {caller.get_span_context().span_id}
 
 
 CALLS = Reply(tool_calls=[SynthToolCall("call_1", "lookup", {"q": "first"})])
@@ -552,7 +542,7 @@ def test_tool_loop_resume_is_a_new_span(wire: Wire, telemetry: Telemetry) -> Non
         assert spans[1].parent and spans[1].parent.span_id == second.get_span_context().span_id
 
 
-# ---- context propagation and concurrency ----------------------------------------------------------
+# ---- context propagation and concurrency -----------------------------------------------------
 
 
 async def test_200_concurrent_streams_have_their_own_parents(telemetry: Telemetry) -> None:
@@ -595,7 +585,7 @@ async def test_parent_is_the_span_at_stream_time_not_at_iteration(telemetry: Tel
         assert otel_trace.get_current_span() is otel_trace.INVALID_SPAN
 
 
-# ---- content, sessions, recorded streams ----------------------------------------------------------
+# ---- content, sessions, recorded streams -----------------------------------------------------
 
 
 def test_content_only_when_opted_in(telemetry: Telemetry) -> None:
@@ -662,7 +652,9 @@ RECORDED = {  # file, provider, base URL path, model id
     "openai-completions": (
         "openai_gpt_4o_completions.json", "openai:completions", "/v1", "openai/gpt-4o"
     ),
-    "openai-responses": ("openai_gpt_4o_responses.json", "openai:responses", "/v1", "openai/gpt-4o"),
+    "openai-responses": (
+        "openai_gpt_4o_responses.json", "openai:responses", "/v1", "openai/gpt-4o"
+    ),
     "anthropic": (
         "anthropic_claude_sonnet_4_0.json", "anthropic", "", "anthropic/claude-sonnet-4-0"
     ),
@@ -697,7 +689,7 @@ def test_recorded_provider_streams(wire_format: str, telemetry: Telemetry) -> No
     assert attrs["gen_ai.request.model"] == model_id.split("/", 1)[1]
 
 
-# ---- without OpenTelemetry; uninstrumented ---------------------------------------------------------
+# ---- without OpenTelemetry; uninstrumented ---------------------------------------------------
 
 
 def test_uninstrumented_makes_no_spans() -> None:
@@ -757,7 +749,7 @@ def test_importing_ferriscope_does_not_import_opentelemetry() -> None:
     assert out.stdout.strip() == "[]"
 
 
-# ---- timings (no OpenTelemetry needed) ------------------------------------------------------------
+# ---- timings (no OpenTelemetry needed) -------------------------------------------------------
 
 
 @pytest.mark.parametrize("wire", WIRES)
@@ -792,7 +784,7 @@ async def test_timings_async() -> None:
     assert timings.time_to_last_chunk >= timings.time_to_first_chunk > 0
 
 
-# ---- span / trace ----------------------------------------------------------------------------------
+# ---- span / trace ----------------------------------------------------------------------------
 
 
 def test_trace_functions_and_generators(telemetry: Telemetry) -> None:
@@ -859,6 +851,4 @@ def test_trace_an_llm_call(telemetry: Telemetry) -> None:
     outer = [s for s in telemetry.spans() if s.kind is SpanKind.INTERNAL]
     inner = telemetry.llm_spans()
     assert len(outer) == 2 and len(inner) == 2
-    assert {s.parent.span_id for s in inner if s.parent} == {
-        s.context.span_id for s in outer
-    }
+    assert {s.parent.span_id for s in inner if s.parent} == {s.context.span_id for s in outer}

@@ -33,7 +33,9 @@ def session(
 ) -> Iterator[SessionContext]:
     """Sets the current session for the block; sessions nest (the inner one wins) and follow
     the context into tasks started inside the block."""
-    context = SessionContext(attributes=attributes) if id is None else SessionContext(id, attributes)
+    context = (
+        SessionContext(attributes=attributes) if id is None else SessionContext(id, attributes)
+    )
     token = _SESSION.set(context)
     try:
         yield context

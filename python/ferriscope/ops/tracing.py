@@ -70,7 +70,7 @@ def _wrap_function(fn: Callable[..., Any], name: str, attributes: dict[str, Any]
                         try:
                             item = next(inner)
                         except StopIteration as stop:
-                            return cast(Any, stop.value)
+                            return stop.value  # type: ignore[no-any-return]
                     yield item
             except BaseException as error:
                 if not isinstance(error, GeneratorExit):
@@ -183,7 +183,8 @@ def trace(
         if not callable(target):
             raise TypeError(f"ops.trace decorates functions and llm calls, not {target!r}")
         attributes = _attributes(target, tags, metadata)
-        return _wrap_function(target, name or getattr(target, "__qualname__", "trace"), attributes)
+        label = name or str(getattr(target, "__qualname__", "trace"))
+        return _wrap_function(target, label, attributes)
 
     if fn is None:
         return decorate

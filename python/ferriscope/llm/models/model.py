@@ -50,6 +50,7 @@ def set_observer(observer: Callable[..., Any] | None) -> None:
     global _observer
     _observer = observer
 
+
 _MESSAGE_TYPES = (SystemMessage, UserMessage, AssistantMessage)
 
 
