@@ -14,6 +14,7 @@ import asyncio
 import gc
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -852,3 +853,66 @@ def test_trace_an_llm_call(telemetry: Telemetry) -> None:
     inner = telemetry.llm_spans()
     assert len(outer) == 2 and len(inner) == 2
     assert {s.parent.span_id for s in inner if s.parent} == {s.context.span_id for s in outer}
+
+
+# ---- the examples of docs/observability.md ---------------------------------------------------
+
+
+def _doc_blocks() -> list[str]:
+    doc = (Path(__file__).parent.parent / "docs" / "observability.md").read_text()
+    return re.findall(r"```python\n(.*?)```", doc, re.S)
+
+
+def test_docs_otlp_example_exports_to_a_collector(capsys: pytest.CaptureFixture[str]) -> None:
+    """The copy-paste OTLP setup, pointed at a loopback stand-in for a collector, with the
+    model's provider served by a replay server: spans and metrics arrive over OTLP/HTTP."""
+    pytest.importorskip("opentelemetry.exporter.otlp.proto.http")
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from ferriscope.testing.pytest_plugin import FerriscopeReplay
+
+    received: list[tuple[str, int]] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            size = int(self.headers["content-length"])
+            received.append((self.path, len(self.rfile.read(size))))
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    collector = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=collector.serve_forever, daemon=True).start()
+    block = next(b for b in _doc_blocks() if "OTLPSpanExporter" in b)
+    code = block.replace("localhost:4318", f"127.0.0.1:{collector.server_address[1]}")
+    try:
+        with FerriscopeReplay() as replay:
+            replay.use("openai:completions", model_scope="openai/")
+            replay.add(Reply(text=["Try ", "Mistborn."]))
+            exec(compile(code, "observability.md", "exec"), {"__name__": "__main__"})
+    finally:
+        ops.uninstrument_llm()
+        ops.configure()
+        collector.shutdown()
+    assert "Try Mistborn." in capsys.readouterr().out
+    paths = {path for path, size in received if size > 0}
+    assert paths == {"/v1/traces", "/v1/metrics"}
+
+
+def test_docs_own_spans_example(telemetry: Telemetry, capsys: pytest.CaptureFixture[str]) -> None:
+    block = next(b for b in _doc_blocks() if "ops.session(\"conversation-7\")" in b)
+    with serving(ANTHROPIC) as server:
+        server.add(RecordedResponse(body=ANTHROPIC.body(TEXT)))
+        namespace: dict[str, Any] = {"__name__": "docs"}
+        exec(compile(block, "observability.md", "exec"), namespace)
+        namespace["stream"].finish()
+    assert capsys.readouterr().out.strip() == "conversation-7"
+    names = {s.name for s in telemetry.spans()}
+    assert {"handle request", "plan", "summarize", "chat claude-sonnet-4-5"} <= names
+    (llm_span,) = telemetry.llm_spans()
+    (summarize,) = [s for s in telemetry.spans() if s.name == "summarize"]
+    assert llm_span.parent and llm_span.parent.span_id == summarize.context.span_id
+    assert (llm_span.attributes or {})["session.id"] == "conversation-7"
