@@ -903,7 +903,7 @@ def test_docs_otlp_example_exports_to_a_collector(capsys: pytest.CaptureFixture[
 
 
 def test_docs_own_spans_example(telemetry: Telemetry, capsys: pytest.CaptureFixture[str]) -> None:
-    block = next(b for b in _doc_blocks() if "ops.session(\"conversation-7\")" in b)
+    block = next(b for b in _doc_blocks() if 'ops.session("conversation-7")' in b)
     with serving(ANTHROPIC) as server:
         server.add(RecordedResponse(body=ANTHROPIC.body(TEXT)))
         namespace: dict[str, Any] = {"__name__": "docs"}
