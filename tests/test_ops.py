@@ -916,3 +916,56 @@ def test_docs_own_spans_example(telemetry: Telemetry, capsys: pytest.CaptureFixt
     (summarize,) = [s for s in telemetry.spans() if s.name == "summarize"]
     assert llm_span.parent and llm_span.parent.span_id == summarize.context.span_id
     assert (llm_span.attributes or {})["session.id"] == "conversation-7"
+
+
+# ---- robustness ----------------------------------------------------------------------------------
+
+
+class _BrokenTracer:
+    def start_span(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("tracer down")
+
+
+class _BrokenProvider:
+    def get_tracer(self, *args: Any, **kwargs: Any) -> Any:
+        return _BrokenTracer()
+
+
+def test_a_failing_tracer_never_breaks_the_stream(caplog: pytest.LogCaptureFixture) -> None:
+    t = Telemetry()
+    ops.configure(tracer_provider=_BrokenProvider(), meter_provider=t.meter_provider)  # type: ignore[arg-type]
+    ops.instrument_llm()
+    try:
+        with serving(ANTHROPIC) as server:
+            server.add(RecordedResponse(body=ANTHROPIC.body(TEXT)))
+            response = ANTHROPIC.model().stream("hi")
+            assert "".join(response.text_stream()) == "Hello world\n"
+    finally:
+        ops.uninstrument_llm()
+        ops.configure()
+    assert "could not start the span" in caplog.text
+
+
+def test_content_of_a_tool_loop(telemetry: Telemetry) -> None:
+    ops.configure(
+        tracer_provider=telemetry.tracer_provider,
+        meter_provider=telemetry.meter_provider,
+        capture_content=True,
+    )
+    with serving(COMPLETIONS) as server:
+        server.add(RecordedResponse(body=COMPLETIONS.body(CALLS)))
+        server.add(RecordedResponse(body=COMPLETIONS.body(TEXT)))
+        response = COMPLETIONS.model().stream("look it up", tools=[lookup])
+        response.finish()
+        response.resume(response.execute_tools()).finish()
+    first, second = telemetry.llm_spans()
+    (output,) = json.loads((first.attributes or {})["gen_ai.output.messages"])
+    assert output["finish_reason"] == "tool_call"
+    assert output["parts"] == [
+        {"type": "tool_call", "id": "call_1", "name": "lookup", "arguments": {"q": "first"}}
+    ]
+    sent = json.loads((second.attributes or {})["gen_ai.input.messages"])
+    assert [m["role"] for m in sent] == ["user", "assistant", "tool"]
+    assert sent[2]["parts"] == [
+        {"type": "tool_call_response", "id": "call_1", "response": "found first"}
+    ]

@@ -17,6 +17,7 @@ code that iterates the stream.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 import weakref
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Span
 
 __all__ = ["instrument_llm", "is_llm_instrumented", "uninstrument_llm"]
+
+logger = logging.getLogger("ferriscope.ops")
 
 # The conventions' explicit bucket boundaries (seconds; tokens).
 DURATION_BUCKETS = (
@@ -154,6 +157,13 @@ class Observation:
         return batches
 
     def start(self) -> None:
+        """Never lets telemetry break the stream: a failure here is logged, not raised."""
+        try:
+            self._start()
+        except Exception:
+            logger.exception("ferriscope.ops: could not start the span of an LLM request")
+
+    def _start(self) -> None:
         if self.span is not None:
             return
         encoded, request = self.encoded, self.request
@@ -184,7 +194,14 @@ class Observation:
     # ---- end: consumed, failed, closed, or collected -------------------------------------
 
     def end(self, response: Any) -> None:
-        """Called by the stream response when it stops reading; later calls do nothing."""
+        """Called by the stream response when it stops reading; later calls do nothing.
+        A failure is logged, never raised into the stream."""
+        try:
+            self._end(response)
+        except Exception:
+            logger.exception("ferriscope.ops: could not end the span of an LLM request")
+
+    def _end(self, response: Any) -> None:
         span = self.span
         if span is None or self.done:
             return
@@ -235,6 +252,12 @@ class Observation:
     def abandon(self) -> None:
         """The batch source was collected before the stream told us it ended (dropped after
         a `break`): the span ends now, with what the request attributes say."""
+        try:
+            self._abandon()
+        except Exception:
+            logger.exception("ferriscope.ops: could not end the span of a dropped stream")
+
+    def _abandon(self) -> None:
         span = self.span
         if span is None or self.done:
             return
