@@ -969,3 +969,50 @@ def test_content_of_a_tool_loop(telemetry: Telemetry) -> None:
     assert sent[2]["parts"] == [
         {"type": "tool_call_response", "id": "call_1", "response": "found first"}
     ]
+
+
+# ---- request parameters as sent ------------------------------------------------------------------
+
+PARAMS = {
+    "max_tokens": 100,
+    "temperature": 0.2,
+    "top_p": 0.9,
+    "top_k": 40,
+    "seed": 7,
+    "stop_sequences": ["END"],
+}
+# What each wire format sends of PARAMS (the encoders skip, with a log line, what it lacks).
+SENT = {
+    "openai-completions": {"max_tokens", "temperature", "top_p", "seed", "stop_sequences"},
+    "openai-responses": {"max_tokens", "temperature", "top_p"},
+    "anthropic": {"max_tokens", "temperature", "top_p", "top_k", "stop_sequences"},
+    "google": {"max_tokens", "temperature", "top_p", "top_k", "seed", "stop_sequences"},
+}
+
+
+@pytest.mark.parametrize("wire", WIRES)
+def test_request_parameters_as_sent(wire: Wire, telemetry: Telemetry) -> None:
+    with serving(wire) as server:
+        server.add(RecordedResponse(body=wire.body(TEXT)))
+        llm.Model(wire.model_id, **PARAMS).stream("hi").finish()
+    attrs = dict(telemetry.only_llm_span().attributes or {})
+    sent = {
+        key: attrs[f"gen_ai.request.{key}"] for key in PARAMS if f"gen_ai.request.{key}" in attrs
+    }
+    assert set(sent) == SENT[wire.wire_format]
+    for key, value in sent.items():
+        assert (list(value) if key == "stop_sequences" else value) == PARAMS[key]
+
+
+def test_request_model_is_the_provider_name_not_the_routing_id(telemetry: Telemetry) -> None:
+    with ReplayServer() as server:
+        llm.reset_provider_registry()
+        llm.register_provider("openai", scope="openai/", base_url=server.url + "/v1", api_key="k")
+        try:
+            server.add(RecordedResponse(body=COMPLETIONS.body(TEXT)))
+            llm.Model("openai/gpt-4o:completions").stream("hi").finish()
+        finally:
+            llm.reset_provider_registry()
+    span = telemetry.only_llm_span()
+    assert span.name == "chat gpt-4o"
+    assert (span.attributes or {})["gen_ai.request.model"] == "gpt-4o"
