@@ -1016,3 +1016,24 @@ def test_request_model_is_the_provider_name_not_the_routing_id(telemetry: Teleme
     span = telemetry.only_llm_span()
     assert span.name == "chat gpt-4o"
     assert (span.attributes or {})["gen_ai.request.model"] == "gpt-4o"
+
+
+def test_uninstrumenting_mid_stream_still_ends_the_span(telemetry: Telemetry) -> None:
+    with serving(ANTHROPIC, piece_size=32) as server:
+        server.add(RecordedResponse(body=ANTHROPIC.body(LONG)))
+        server.add(RecordedResponse(body=ANTHROPIC.body(TEXT)))
+        response = ANTHROPIC.model().stream("hi")
+        _first_text(response)
+        ops.uninstrument_llm()
+        assert not ops.is_llm_instrumented()
+        response.finish()
+        ANTHROPIC.model().stream("not instrumented").finish()
+    assert ended_as(telemetry.only_llm_span()) == "consumed"
+
+
+def test_instrumenting_twice_gives_one_span_per_request(telemetry: Telemetry) -> None:
+    ops.instrument_llm()
+    with serving(ANTHROPIC) as server:
+        server.add(RecordedResponse(body=ANTHROPIC.body(TEXT)))
+        ANTHROPIC.model().stream("hi").finish()
+    assert_complete(telemetry.only_llm_span())
