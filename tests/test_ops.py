@@ -488,8 +488,12 @@ def test_retry_one_span_per_attempt_under_one_parent(
                     text = "".join(response.text_stream())
                     break
                 except llm.StreamRestarted:
+                    restarted = response.timings  # the new attempt has not been sent yet
+                    assert restarted.sent_at is None and restarted.chunk_count == 0
+                    assert restarted.chunks_per_second is None
                     continue
         assert text == "Hello world\n"
+        assert response.timings.chunk_count == len(response.chunks) == 4
         spans = telemetry.llm_spans()
         assert [ended_as(s) for s in spans] == ["failed", "failed", "consumed"]
         assert_failed(spans[0], "ServerError")

@@ -81,6 +81,8 @@ class _Restarts(BaseStreamResponse[FormattableT], Generic[FormattableT]):
         ops = vars(self).get("_ops")
         if previous_ops is not None and ops is not None and ops is not previous_ops:
             ops.inherit(previous_ops)  # every attempt's span under the first `.stream()`'s parent
+        for stamp in ("_sent_wall", "_sent_at", "_first_at", "_last_at", "_first_count"):
+            vars(self).pop(stamp, None)  # `timings` of the new attempt: not sent yet
         if shown:
             self._restarts += 1
         elif cache is not None:
