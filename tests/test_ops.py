@@ -1041,3 +1041,27 @@ def test_instrumenting_twice_gives_one_span_per_request(telemetry: Telemetry) ->
         server.add(RecordedResponse(body=ANTHROPIC.body(TEXT)))
         ANTHROPIC.model().stream("hi").finish()
     assert_complete(telemetry.only_llm_span())
+
+
+def test_time_per_output_chunk_metric(telemetry: Telemetry) -> None:
+    """Recorded once per stream whose chunks came in more than one read: the mean time per
+    chunk after the first read (the inverse of `timings.chunks_per_second`)."""
+    reply = Reply(text=[f"w{i} " for i in range(20)])
+    with serving(ANTHROPIC, piece_size=40, delay=0.005) as server:
+        server.add(RecordedResponse(body=ANTHROPIC.body(reply)))
+        response = ANTHROPIC.model().stream("hi")
+        response.finish()
+    rate = response.timings.chunks_per_second
+    assert rate is not None
+    (point,) = telemetry.points("gen_ai.client.operation.time_per_output_chunk")
+    assert point.count == 1
+    assert point.sum == pytest.approx(1 / rate)
+    (first,) = telemetry.points("gen_ai.client.operation.time_to_first_chunk")
+    assert first.sum == pytest.approx(response.timings.time_to_first_chunk)
+    assert list(first.explicit_bounds)[:3] == [0.01, 0.02, 0.04]
+    (usage,) = [
+        p
+        for p in telemetry.points("gen_ai.client.token.usage")
+        if p.attributes["gen_ai.token.type"] == "output"
+    ]
+    assert list(usage.explicit_bounds)[:4] == [1, 4, 16, 64]
