@@ -1065,3 +1065,60 @@ def test_time_per_output_chunk_metric(telemetry: Telemetry) -> None:
         if p.attributes["gen_ai.token.type"] == "output"
     ]
     assert list(usage.explicit_bounds)[:4] == [1, 4, 16, 64]
+
+
+# ---- every recorded case, as user code ---------------------------------------------------------
+
+from tests import e2e_cases  # noqa: E402
+
+_CASES = [c for c in e2e_cases.load_cases() if not c.raises]
+
+
+@pytest.mark.parametrize("case", _CASES, ids=lambda c: c.name)
+def test_recorded_cases_one_span_per_request(case: Any, telemetry: Telemetry) -> None:
+    """Each recorded scenario (tools and resume, structured output, validation retries,
+    thinking, refusals, max_tokens, web search) run as its e2e test does: one span per
+    request the server received, each ended once, the last one's usage as the response's
+    (cache and reasoning tokens included where the provider reported them)."""
+    llm.reset_provider_registry()
+    server = ReplayServer(load_recording(case.path), piece_size=64).start()
+    try:
+        e2e_cases.register(case, server.url)
+        outcome = e2e_cases.run_sync(case)
+        requests = len(server.requests)
+    finally:
+        server.stop()
+        llm.reset_provider_registry()
+    spans = telemetry.llm_spans()
+    assert len(spans) == requests >= 1
+    assert len({s.context.span_id for s in spans}) == len(spans)
+    assert all(ended_as(s) == "consumed" for s in spans)
+    last = dict(spans[-1].attributes or {})
+    usage = outcome.response.usage
+    if usage is None:
+        assert "gen_ai.usage.input_tokens" not in last
+        return
+    assert last["gen_ai.usage.input_tokens"] == usage.input_tokens
+    assert last["gen_ai.usage.output_tokens"] == usage.output_tokens
+    assert last.get("gen_ai.usage.cache_read.input_tokens", 0) == usage.cache_read_tokens
+    assert last.get("gen_ai.usage.cache_creation.input_tokens", 0) == usage.cache_write_tokens
+    assert last.get("gen_ai.usage.reasoning.output_tokens", 0) == usage.reasoning_tokens
+
+
+def test_cache_tokens(telemetry: Telemetry) -> None:
+    """Anthropic's cache reads and writes: counted in `input_tokens` (as the conventions
+    ask) and reported on their own."""
+    body = ANTHROPIC.body(TEXT).replace(
+        b'"cache_creation_input_tokens":0,"cache_read_input_tokens":0',
+        b'"cache_creation_input_tokens":7,"cache_read_input_tokens":100',
+        1,
+    )
+    with serving(ANTHROPIC) as server:
+        server.add(RecordedResponse(body=body))
+        response = ANTHROPIC.model().stream("hi")
+        response.finish()
+    assert response.usage is not None
+    attrs = dict(telemetry.only_llm_span().attributes or {})
+    assert attrs["gen_ai.usage.cache_read.input_tokens"] == 100
+    assert attrs["gen_ai.usage.cache_creation.input_tokens"] == 7
+    assert attrs["gen_ai.usage.input_tokens"] == response.usage.input_tokens == 12 + 100 + 7
