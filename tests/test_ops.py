@@ -38,6 +38,7 @@ from ferriscope import llm, ops
 from ferriscope.llm.messages import system, user
 from ferriscope.testing import Fault, RecordedResponse, ReplayServer, load_recording
 from ferriscope.testing.synth import Reply, SynthToolCall
+from tests import e2e_cases
 from tests.test_reliability import (
     ANTHROPIC,
     COMPLETIONS,
@@ -1069,7 +1070,6 @@ def test_time_per_output_chunk_metric(telemetry: Telemetry) -> None:
 
 # ---- every recorded case, as user code ---------------------------------------------------------
 
-from tests import e2e_cases  # noqa: E402
 
 _CASES = [c for c in e2e_cases.load_cases() if not c.raises]
 
