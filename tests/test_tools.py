@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import pytest
 from pydantic import BaseModel, Field
 
+from ferriscope import llm
 from ferriscope.llm import tools
 from ferriscope.llm.content import ToolCall, ToolOutput
 from ferriscope.llm.context import Context, first_param_is_context
@@ -613,3 +614,22 @@ def test_tool_output_result_text() -> None:
     assert tool_output_response_object({"a": 1}) == {"a": 1}
     assert tool_output_response_object(Point(x=1, y=2)) == {"x": 1, "y": 2}
     assert tool_output_response_object([1]) == {"output": [1]}
+
+
+def test_a_sync_call_refuses_async_tools() -> None:
+    """An async tool in a sync call is a clear TypeError at `.stream()`, not coroutine
+    objects returned by `execute_tools()` later."""
+
+    @llm.tool
+    async def lookup(q: str) -> str:
+        return q
+
+    @llm.tool
+    def plain(q: str) -> str:
+        return q
+
+    with pytest.raises(TypeError, match="'lookup' is async"):
+        llm.Model("openai/gpt-4o").stream("hi", tools=[plain, lookup])
+    with pytest.raises(TypeError, match="'lookup' is async"):
+        llm.ContextToolkit([lookup])  # type: ignore[list-item]
+    assert llm.AsyncToolkit([lookup, plain]).tools_dict.keys() == {"lookup", "plain"}

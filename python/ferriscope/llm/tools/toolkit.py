@@ -81,8 +81,23 @@ class BaseToolkit(Generic[ToolT]):
         return f"{type(self).__name__}({list(self.tools)!r})"
 
 
+def _refuse_async(tools: Sequence[Any]) -> None:
+    """A sync call cannot await an async tool: without this check `execute_tools()` would
+    hand back un-awaited coroutines instead of results (MCP tools are async, for one)."""
+    for tool in tools:
+        if isinstance(tool, AsyncTool | AsyncContextTool):
+            raise TypeError(
+                f"tool {tool.name!r} is async; a sync call cannot run it. Use the async form "
+                "of the call (`stream_async`, `call_async`, an `async def` call function)."
+            )
+
+
 class Toolkit(BaseToolkit[Tool[..., Any]]):
     """The tools of a sync call."""
+
+    def __init__(self, tools: Sequence[Tool[..., Any] | ProviderTool] | None = None) -> None:
+        super().__init__(tools)
+        _refuse_async(self.tools)
 
     def execute(self, tool_call: ToolCall) -> ToolOutput[Any]:
         try:
@@ -116,6 +131,13 @@ class AsyncToolkit(BaseToolkit[AsyncTool[..., Any]]):
 
 class ContextToolkit(BaseToolkit[Tool[..., Any] | ContextTool[DepsT, Any, ...]], Generic[DepsT]):
     """The tools of a sync context call: context tools get `ctx`, plain tools do not."""
+
+    def __init__(
+        self,
+        tools: Sequence[Tool[..., Any] | ContextTool[DepsT, Any, ...] | ProviderTool] | None = None,
+    ) -> None:
+        super().__init__(tools)
+        _refuse_async(self.tools)
 
     def execute(self, ctx: Context[DepsT], tool_call: ToolCall) -> ToolOutput[Any]:
         try:
