@@ -41,6 +41,12 @@ impl HttpExchange {
         &self.parser
     }
 
+    /// The provider stream decoder the 2xx body feeds (its response id and model).
+    #[must_use]
+    pub fn decoder(&self) -> &StreamDecoder {
+        &self.decoder
+    }
+
     /// The provider decoder has seen its terminal event.
     #[must_use]
     pub fn complete(&self) -> bool {

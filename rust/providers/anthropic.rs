@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Map, Value};
 
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage};
-use crate::providers::{malformed_event, EventDecoder};
+use crate::providers::{malformed_event, EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 
 /// The tool Mirascope uses for structured output in `tool` mode. The Python layer shows its
@@ -50,6 +50,11 @@ struct MessageStart {
 struct StartedMessage {
     #[serde(default)]
     usage: WireUsage,
+    /// `Value`s so that a field of another type is skipped rather than failing the event.
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    model: Option<Value>,
 }
 
 /// Anthropic's cumulative counters; a missing (or null) field keeps its previous value.
@@ -359,6 +364,8 @@ pub struct Decoder {
     finish: Option<FinishReason>,
     /// `message_stop` was seen: later events are ignored.
     done: bool,
+    /// From `message_start`, the only event that names the message and its model.
+    identity: ResponseIdentity,
 }
 
 impl Decoder {
@@ -371,6 +378,7 @@ impl Decoder {
             totals: Counters::default(),
             finish: None,
             done: false,
+            identity: ResponseIdentity::default(),
         }
     }
 
@@ -396,6 +404,10 @@ impl Decoder {
             }
             "message_start" => {
                 let start: MessageStart = parse(data, raw)?;
+                self.identity.record(
+                    start.message.id.as_ref().and_then(Value::as_str),
+                    start.message.model.as_ref().and_then(Value::as_str),
+                );
                 self.add_usage(&start.message.usage, out);
                 Ok(Outcome::Handled)
             }
@@ -671,6 +683,10 @@ fn event_name(event: &Event) -> serde_json::Result<Cow<'_, str>> {
 impl EventDecoder for Decoder {
     fn complete(&self) -> bool {
         self.done
+    }
+
+    fn identity(&self) -> &ResponseIdentity {
+        &self.identity
     }
 
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {

@@ -43,13 +43,60 @@ fn include_thoughts(case: &Value, turn: usize) -> bool {
 }
 
 fn decode_pieces(format: WireFormat, options: DecodeOptions, pieces: &[&[u8]]) -> Vec<Chunk> {
+    decode_with_identity(format, options, pieces).0
+}
+
+/// The response id and model a decoder reported.
+type Identity = (Option<String>, Option<String>);
+
+fn decode_with_identity(
+    format: WireFormat,
+    options: DecodeOptions,
+    pieces: &[&[u8]],
+) -> (Vec<Chunk>, Identity) {
     let mut d = StreamDecoder::new(format, options);
     let mut out = Vec::new();
     for p in pieces {
         d.feed(p, &mut out);
     }
     d.finish(&mut out);
-    out
+    let identity = (
+        d.response_id().map(str::to_owned),
+        d.response_model().map(str::to_owned),
+    );
+    (out, identity)
+}
+
+/// The first response id and model in a recorded body, read straight from its JSON payloads
+/// (each wire format keeps them somewhere else), to check the decoder's against.
+fn recorded_identity(format: WireFormat, body: &str) -> Identity {
+    let (mut id, mut model) = (None, None);
+    for line in body.lines() {
+        let Some(data) = line.strip_prefix("data:") else {
+            continue;
+        };
+        let Ok(payload) = serde_json::from_str::<Value>(data.trim()) else {
+            continue;
+        };
+        let (holder, id_key, model_key) = match format {
+            WireFormat::OpenAiCompletions => (&payload, "id", "model"),
+            WireFormat::OpenAiResponses => (&payload["response"], "id", "model"),
+            WireFormat::Anthropic if payload["type"] == "message_start" => {
+                (&payload["message"], "id", "model")
+            }
+            WireFormat::Anthropic => continue,
+            WireFormat::Google => (&payload, "responseId", "modelVersion"),
+        };
+        let text = |key: &str| {
+            holder[key]
+                .as_str()
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        id = id.or_else(|| text(id_key));
+        model = model.or_else(|| text(model_key));
+    }
+    (id, model)
 }
 
 fn random_pieces(body: &[u8], mut seed: u64, max: usize) -> Vec<&[u8]> {
@@ -92,7 +139,16 @@ pub fn check_wire_format(wire_format: &str) -> Vec<String> {
                 include_thoughts: include_thoughts(&case, turn),
                 raw_events: false,
             };
-            let whole = decode_pieces(format, options, &[body]);
+            let (whole, identity) = decode_with_identity(format, options, &[body]);
+            let recorded = recorded_identity(format, inter["response"]["body"].as_str().unwrap());
+            if recorded.0.is_none() || recorded.1.is_none() {
+                failures.push(format!("{name}#{turn}: the recording has no id or model"));
+            }
+            if identity != recorded {
+                failures.push(format!(
+                    "{name}#{turn}: response id and model {identity:?} != {recorded:?}"
+                ));
+            }
             let with_raw = decode_pieces(
                 format,
                 DecodeOptions {
@@ -115,7 +171,9 @@ pub fn check_wire_format(wire_format: &str) -> Vec<String> {
                 ("bytewise", bytewise),
                 ("random", random_pieces(body, body.len() as u64, 9)),
             ] {
-                if decode_pieces(format, options, &pieces) != whole {
+                if decode_with_identity(format, options, &pieces)
+                    != (whole.clone(), identity.clone())
+                {
                     failures.push(format!("{name}#{turn}: {how} split differs from whole"));
                 }
             }
@@ -227,4 +285,59 @@ fn anthropic_fixtures() {
 #[test]
 fn google_fixtures() {
     assert_fixtures("google");
+}
+
+/// The id and model one recorded `call` response reports, through the full decoder.
+fn call_fixture_identity(file: &str) -> Identity {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/streams/call")
+        .join(file);
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let format = WireFormat::from_name(case["wire_format"].as_str().unwrap()).unwrap();
+    let body = case["interactions"][0]["response"]["body"]
+        .as_str()
+        .unwrap();
+    decode_with_identity(format, DecodeOptions::default(), &[body.as_bytes()]).1
+}
+
+fn pair(id: &str, model: &str) -> Identity {
+    (Some(id.to_owned()), Some(model.to_owned()))
+}
+
+#[test]
+fn openai_completions_reports_the_chunk_id_and_model() {
+    assert_eq!(
+        call_fixture_identity("openai_gpt_4o_completions.json"),
+        pair(
+            "chatcmpl-CoDWl5rS0pF10P0W0TDVgY3NA26dk",
+            "gpt-4o-2024-08-06"
+        )
+    );
+}
+
+#[test]
+fn openai_responses_reports_the_response_id_and_model() {
+    assert_eq!(
+        call_fixture_identity("openai_gpt_4o_responses.json"),
+        pair(
+            "resp_0360bd45725b0a010068f966a4c4a881959717ba17b93477ef",
+            "gpt-4o-2024-08-06"
+        )
+    );
+}
+
+#[test]
+fn anthropic_reports_the_message_id_and_model() {
+    assert_eq!(
+        call_fixture_identity("anthropic_claude_sonnet_4_0.json"),
+        pair("msg_018bk6q16LtrDpGDm6TyXTgn", "claude-sonnet-4-20250514")
+    );
+}
+
+#[test]
+fn google_reports_the_response_id_and_model_version() {
+    assert_eq!(
+        call_fixture_identity("google_gemini_2_5_flash.json"),
+        pair("VJfyaP7eE_6zmtkP4qLV6Ao", "gemini-2.5-flash")
+    );
 }

@@ -16,7 +16,7 @@ use serde_json::error::Category;
 use serde_json::{Map, Value};
 
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage};
-use crate::providers::{malformed_event, EventDecoder};
+use crate::providers::{malformed_event, EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 
 /// The id Mirascope gives a call that Gemini sent without one (kept, API.md §13).
@@ -30,6 +30,15 @@ struct Response {
     usage_metadata: Option<UsageMetadata>,
     prompt_feedback: Option<PromptFeedback>,
     error: Option<Value>,
+}
+
+/// The fields naming the response, which every chunk repeats: parsed apart from `Response`,
+/// and only from the first payloads (see `IDENTITY_LOOKS`), so later chunks never pay for them.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity {
+    response_id: Option<Value>,
+    model_version: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -212,6 +221,7 @@ pub struct Decoder {
     web_searches: usize,
     /// The last non-empty `groundingMetadata` of the candidate (Google Search grounding).
     grounding: Option<Value>,
+    identity: ResponseIdentity,
 }
 
 impl Decoder {
@@ -226,6 +236,7 @@ impl Decoder {
             usage_seen: false,
             web_searches: 0,
             grounding: None,
+            identity: ResponseIdentity::default(),
         }
     }
 
@@ -239,6 +250,18 @@ impl Decoder {
             return Ok(());
         }
         let response = self.parse(event, out)?;
+        if self.identity.should_look() {
+            if let Ok(Identity {
+                response_id,
+                model_version,
+            }) = serde_json::from_str::<Identity>(&event.data)
+            {
+                self.identity.record(
+                    response_id.as_ref().and_then(Value::as_str),
+                    model_version.as_ref().and_then(Value::as_str),
+                );
+            }
+        }
         if let Some(error) = &response.error {
             return Err(Chunk::Error(in_stream_error(error)));
         }
@@ -407,6 +430,10 @@ impl EventDecoder for Decoder {
     fn complete(&self) -> bool {
         // Gemini has no end marker: the finish reason is the last thing it means to send.
         !matches!(self.phase, Phase::Streaming)
+    }
+
+    fn identity(&self) -> &ResponseIdentity {
+        &self.identity
     }
 
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {

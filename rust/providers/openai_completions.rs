@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, Usage};
-use crate::providers::{malformed_event, EventDecoder};
+use crate::providers::{malformed_event, EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 
 /// The sentinel payload that ends a Completions stream. The OpenAI SDK tests it with
@@ -28,6 +28,18 @@ const DONE: &str = "[DONE]";
 /// The tool Mirascope uses for structured output in `tool` mode. The Python layer shows its
 /// arguments as a text part, so two such calls must not overlap.
 const FORMAT_TOOL_NAME: &str = "__mirascope_formatted_output_tool__";
+
+/// The fields naming the response, which every chunk repeats: parsed apart from `Payload`, and
+/// only from the first payloads (see `IDENTITY_LOOKS`), so that later chunks never pay for them.
+/// `Value`, not a string type, so that a server sending some other type there loses only that
+/// field.
+#[derive(Deserialize)]
+struct Identity {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    model: Option<Value>,
+}
 
 /// One `data:` payload. Only the fields that carry meaning are named; serde skips the rest
 /// (`id`, `model`, `obfuscation`, `system_fingerprint`, `service_tier`, …).
@@ -356,6 +368,7 @@ pub struct Decoder {
     done: bool,
     /// The usage totals reported so far, to turn cumulative reports into deltas.
     usage: Option<[i64; 4]>,
+    identity: ResponseIdentity,
 }
 
 impl Decoder {
@@ -369,6 +382,7 @@ impl Decoder {
             finished: false,
             done: false,
             usage: None,
+            identity: ResponseIdentity::default(),
         }
     }
 
@@ -384,6 +398,14 @@ impl Decoder {
         // Blank payloads carry nothing; some proxies send them as keep-alives.
         if data.trim().is_empty() {
             return;
+        }
+        if self.identity.should_look() {
+            if let Ok(Identity { id, model }) = serde_json::from_str::<Identity>(data) {
+                self.identity.record(
+                    id.as_ref().and_then(Value::as_str),
+                    model.as_ref().and_then(Value::as_str),
+                );
+            }
         }
         if self.options.raw_events {
             self.raw_then_apply(event, out);
@@ -596,6 +618,10 @@ impl EventDecoder for Decoder {
     fn complete(&self) -> bool {
         // `[DONE]` only: a finish reason is followed by the usage chunk, which a cut would lose.
         self.done
+    }
+
+    fn identity(&self) -> &ResponseIdentity {
+        &self.identity
     }
 
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage};
-use crate::providers::{malformed_event, EventDecoder};
+use crate::providers::{malformed_event, EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 
 /// Named in the error for a body that stops early, so users see what never arrived.
@@ -162,6 +162,8 @@ pub struct Decoder {
     refusal: bool,
     /// A terminal event or an error was emitted: every later event is ignored.
     ended: bool,
+    /// From the `response` object of the lifecycle events (`response.created` first).
+    identity: ResponseIdentity,
 }
 
 impl Decoder {
@@ -173,6 +175,7 @@ impl Decoder {
             calls: Vec::new(),
             refusal: false,
             ended: false,
+            identity: ResponseIdentity::default(),
         }
     }
 
@@ -270,6 +273,10 @@ impl Decoder {
     }
 
     fn dispatch(&mut self, kind: Kind, envelope: Envelope, out: &mut Vec<Chunk>) {
+        // Only lifecycle events carry a `response`; the deltas never reach this read.
+        if let Some(response) = envelope.response.as_deref() {
+            self.identity.record_from(response, "id", "model");
+        }
         let outcome = match kind {
             Kind::TextDelta { refusal } => self.text_delta(envelope, refusal, out),
             Kind::TextDone { refusal } => {
@@ -624,6 +631,10 @@ impl Decoder {
 impl EventDecoder for Decoder {
     fn complete(&self) -> bool {
         self.ended
+    }
+
+    fn identity(&self) -> &ResponseIdentity {
+        &self.identity
     }
 
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {

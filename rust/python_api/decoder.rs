@@ -114,6 +114,19 @@ impl PyStreamDecoder {
     fn stopped(&self) -> bool {
         self.inner.is_stopped()
     }
+
+    /// The provider's id for this response, once an event carrying it was decoded.
+    #[getter]
+    fn response_id(&self) -> Option<&str> {
+        self.inner.response_id()
+    }
+
+    /// The model the provider says served this response, once an event carrying it was
+    /// decoded.
+    #[getter]
+    fn response_model(&self) -> Option<&str> {
+        self.inner.response_model()
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -195,6 +195,18 @@ impl PyHttpStream {
         self.inner.reusable()
     }
 
+    /// The provider's id for this response, once the body's decoder saw it.
+    #[getter]
+    fn response_id(&self) -> Option<&str> {
+        self.inner.decoder().response_id()
+    }
+
+    /// The model the provider says served this response, once the body's decoder saw it.
+    #[getter]
+    fn response_model(&self) -> Option<&str> {
+        self.inner.decoder().response_model()
+    }
+
     #[getter]
     fn error_body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, self.inner.error_body())
