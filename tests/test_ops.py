@@ -117,6 +117,22 @@ def ended_as(span: ReadableSpan) -> Any:
     return span.attributes["ferriscope.stream.end"] if span.attributes else None
 
 
+# The response id each wire's synthesised stream sends (its model is `Reply.model`).
+SYNTH_IDS = {
+    "openai-completions": "chatcmpl-synth",
+    "openai-responses": "resp_synth",
+    "anthropic": "msg_synth",
+    "google": "synth",
+}
+
+
+def assert_identity(span: ReadableSpan, wire: Wire) -> None:
+    """The provider's response id and model reached the span, however the stream ended."""
+    attrs = dict(span.attributes or {})
+    assert attrs["gen_ai.response.id"] == SYNTH_IDS[wire.wire_format]
+    assert attrs["gen_ai.response.model"] == Reply.model
+
+
 def assert_request_attributes(span: ReadableSpan, wire: Wire, server: ReplayServer) -> None:
     operation, provider, model = EXPECTED[wire.wire_format]
     attrs = dict(span.attributes or {})
@@ -276,6 +292,7 @@ def test_close_mid_stream(wire: Wire, telemetry: Telemetry) -> None:
         span = telemetry.only_llm_span()
         assert ended_as(span) == "closed"
         assert span.status.status_code is StatusCode.UNSET
+        assert_identity(span, wire)
         assert "gen_ai.response.finish_reasons" not in (span.attributes or {})
         response.close()
         list(response.text_stream())  # replays the cache, sends nothing
@@ -318,6 +335,7 @@ def test_break_then_garbage_collection(wire: Wire, telemetry: Telemetry) -> None
         span = telemetry.only_llm_span()
         assert ended_as(span) == "collected"
         assert span.status.status_code is StatusCode.UNSET
+        assert_identity(span, wire)
     assert metric_counts(telemetry)["gen_ai.client.operation.duration"] == 1
 
 
@@ -351,6 +369,9 @@ def test_http_error_status(wire: Wire, telemetry: Telemetry) -> None:
         assert_request_attributes(span, wire, server)
         assert_failed(span, "RateLimitError")
         assert ended_as(span) == "failed"
+        # No body was streamed, so the provider named no response.
+        assert "gen_ai.response.id" not in (span.attributes or {})
+        assert "gen_ai.response.model" not in (span.attributes or {})
         with pytest.raises(llm.RateLimitError):  # sticky: no second span
             response.finish()
         assert len(telemetry.llm_spans()) == 1
@@ -692,6 +713,58 @@ def test_recorded_provider_streams(wire_format: str, telemetry: Telemetry) -> No
     assert attrs["gen_ai.usage.output_tokens"] == response.usage.output_tokens
     assert ended_as(span) == "consumed"
     assert attrs["gen_ai.provider.name"] == EXPECTED[wire_format][1]
+    assert attrs["gen_ai.request.model"] == model_id.split("/", 1)[1]
+
+
+# What the recorded streams above say about themselves (read off the fixtures' bodies).
+RECORDED_IDENTITY = {
+    "openai-completions": ("chatcmpl-CoDWl5rS0pF10P0W0TDVgY3NA26dk", "gpt-4o-2024-08-06"),
+    "openai-responses": (
+        "resp_0360bd45725b0a010068f966a4c4a881959717ba17b93477ef",
+        "gpt-4o-2024-08-06",
+    ),
+    "anthropic": ("msg_018bk6q16LtrDpGDm6TyXTgn", "claude-sonnet-4-20250514"),
+    "google": ("VJfyaP7eE_6zmtkP4qLV6Ao", "gemini-2.5-flash"),
+}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("http", ["own", "httpx"])
+@pytest.mark.parametrize("wire_format", sorted(RECORDED))
+async def test_recorded_streams_report_the_response_id_and_model(
+    wire_format: str, http: str, asynchronous: bool, telemetry: Telemetry
+) -> None:
+    """`gen_ai.response.id` and `gen_ai.response.model` are what the provider's stream said
+    (the model often a dated version of the one asked for), on both HTTP paths."""
+    name, provider, prefix, model_id = RECORDED[wire_format]
+    exchange = load_recording(FIXTURES / "call" / name)[0]
+    with ReplayServer(piece_size=64) as server:
+        server.add(exchange.response)
+        scope = provider.split(":")[0] + "/"
+        llm.reset_provider_registry()
+        llm.register_provider(
+            provider,
+            scope=scope,
+            base_url=server.url + prefix,
+            api_key="sk-test",
+            max_retries=0,
+            http="httpx" if http == "httpx" else None,
+        )
+        try:
+            model = llm.Model(model_id)
+            if asynchronous:
+                async_response = await model.stream_async("hi")
+                await async_response.finish()
+            else:
+                model.stream("hi").finish()
+        finally:
+            llm.reset_provider_registry()
+    span = telemetry.only_llm_span()
+    attrs = dict(span.attributes or {})
+    assert ended_as(span) == "consumed"
+    response_id, response_model = RECORDED_IDENTITY[wire_format]
+    assert attrs["gen_ai.response.id"] == response_id
+    assert attrs["gen_ai.response.model"] == response_model
     assert attrs["gen_ai.request.model"] == model_id.split("/", 1)[1]
 
 

@@ -114,6 +114,7 @@ class Observation:
         "attributes",
         "done",
         "encoded",
+        "identity",
         "messages",
         "parent",
         "provider_id",
@@ -132,6 +133,9 @@ class Observation:
         self.provider_id: str = provider.id
         self.encoded = encoded
         self.request = request
+        # Kept past `start` (unlike the request): the transport points it at the decoder,
+        # which knows the provider's response id and model by the time the stream ends.
+        self.identity: Any = getattr(request, "identity", None)
         self.attributes: dict[str, Any] = {}
         self.span: Span | None = None
         self.started = 0.0
@@ -220,6 +224,7 @@ class Observation:
             error_type = None
             outcome = "consumed" if response.consumed else "closed"
         attributes["ferriscope.stream.end"] = outcome
+        self._identify(attributes)
         reasons = None
         if response.consumed:
             reasons = genai.finish_reasons(response.finish_reason, bool(response.tool_calls))
@@ -249,6 +254,18 @@ class Observation:
         span.end()
         self._record(duration, error_type, usage, timings)
 
+    def _identify(self, attributes: dict[str, Any]) -> None:
+        """The provider's response id and model, when the stream delivered them."""
+        identity = self.identity
+        if identity is None:
+            return
+        response_id = identity.response_id
+        if response_id:
+            attributes["gen_ai.response.id"] = response_id
+        response_model = identity.response_model
+        if response_model:
+            attributes["gen_ai.response.model"] = response_model
+
     def abandon(self) -> None:
         """The batch source was collected before the stream told us it ended (dropped after
         a `break`): the span ends now, with what the request attributes say."""
@@ -262,7 +279,9 @@ class Observation:
         if span is None or self.done:
             return
         self.done = True
-        span.set_attribute("ferriscope.stream.end", "collected")
+        attributes: dict[str, Any] = {"ferriscope.stream.end": "collected"}
+        self._identify(attributes)
+        span.set_attributes(attributes)
         span.end()
         self._record(time.perf_counter() - self.started, None, None, None)
 

@@ -294,6 +294,7 @@ class Transport:
                     time.sleep(delay)
                     continue
             break
+        request.identity.decoder = stream
         # The connection goes back as soon as the exchange is over, before the last batch
         # is handed out: a consumer that stops pulling after the final chunk (as a response
         # does) must not cost the pool a reusable connection.
@@ -386,6 +387,7 @@ class Transport:
                     await asyncio.sleep(delay)
                     continue
             break
+        request.identity.decoder = stream
         released = False
         try:
             turn = time.perf_counter()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ferriscope._core import HttpStream, StreamErrorChunk
+from ferriscope._core import HttpStream, StreamDecoder, StreamErrorChunk
 from ferriscope.llm.providers.transport.config import current_overrides
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "RETRY_STATUSES",
     "Attempts",
     "HTTPRequest",
+    "ResponseIdentity",
     "WireBytes",
     "redact",
     "screened",
@@ -28,6 +29,30 @@ RETRY_STATUSES = frozenset({408, 409, 429})
 MAX_RETRY_AFTER = 60.0
 # Headers whose values are secrets: never echoed into an error message or body.
 _SECRET_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "api-key")
+
+
+class ResponseIdentity:
+    """The provider's id for a response and the model that served it, for telemetry
+    (`ferriscope.ops` sets `gen_ai.response.id` and `gen_ai.response.model` from it).
+
+    The transport points it at the decoder of the exchange whose body is streamed (once per
+    request, not per chunk); the values are read from the decoder when asked, so they are
+    whatever the stream had delivered by then."""
+
+    __slots__ = ("decoder",)
+
+    def __init__(self) -> None:
+        self.decoder: HttpStream | StreamDecoder | None = None
+
+    @property
+    def response_id(self) -> str | None:
+        decoder = self.decoder
+        return None if decoder is None else decoder.response_id
+
+    @property
+    def response_model(self) -> str | None:
+        decoder = self.decoder
+        return None if decoder is None else decoder.response_model
 
 
 @dataclass(frozen=True)
@@ -45,6 +70,10 @@ class HTTPRequest:
     )
     """`stream_timeouts(...)` in force where the request was made (the call, not the pull)."""
     content: bytes = field(init=False, repr=False)
+    identity: ResponseIdentity = field(
+        init=False, repr=False, compare=False, default_factory=ResponseIdentity
+    )
+    """Filled in by the transport once the response's body starts streaming."""
 
     def __post_init__(self) -> None:
         encoded = json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()

@@ -191,6 +191,7 @@ def stream(transport: Transport, request: HTTPRequest) -> Iterator[Sequence[Any]
             response.close()
             raise
         break
+    request.identity.decoder = decoder
     try:
         if batch:
             yield screened(batch, request)
@@ -309,6 +310,7 @@ async def astream(transport: Transport, request: HTTPRequest) -> AsyncIterator[S
             await response.aclose()
             raise
         break
+    request.identity.decoder = decoder
     try:
         if batch:
             yield screened(batch, request)
