@@ -11,6 +11,7 @@ after everything that arrived before it.
 from __future__ import annotations
 
 import gzip
+import json
 import random
 import zlib
 from collections.abc import Callable, Sequence
@@ -257,6 +258,58 @@ def test_a_non_2xx_body_is_kept_capped_and_yields_no_chunks(coding: str) -> None
     assert stream.error_body == (error * 10)[:100]
     assert stream.done and stream.body_complete and stream.reusable
     assert stream.eof() == []
+
+
+def recorded_identity(wire_format: str, body: bytes) -> tuple[str | None, str | None]:
+    """The first non-empty response id and model in a recorded body, read off its JSON."""
+    keys = {
+        "openai-completions": (None, "id", "model"),
+        "openai-responses": ("response", "id", "model"),
+        "anthropic": ("message", "id", "model"),
+        "google": (None, "responseId", "modelVersion"),
+    }
+    holder_key, id_key, model_key = keys[wire_format]
+    found: dict[str, str] = {}
+    for line in body.decode().splitlines():
+        if not line.startswith("data:"):
+            continue
+        try:
+            payload = json.loads(line[5:])
+        except ValueError:
+            continue
+        holder = payload.get(holder_key) if holder_key else payload
+        if not isinstance(holder, dict):
+            continue
+        for key in (id_key, model_key):
+            if isinstance(holder.get(key), str) and holder[key]:
+                found.setdefault(key, holder[key])
+    return found.get(id_key), found.get(model_key)
+
+
+def test_the_response_id_and_model_are_reported_by_both_bindings() -> None:
+    """What telemetry's `gen_ai.response.id` and `gen_ai.response.model` come from: unknown
+    until the body names them, then the provider's values, however the reads were split."""
+    for seed, (name, wire_format, thoughts, body) in enumerate(CASES):
+        expected = recorded_identity(wire_format, body)
+        assert None not in expected, name
+        decoder = StreamDecoder(wire_format, include_thoughts=thoughts)
+        assert (decoder.response_id, decoder.response_model) == (None, None)
+        for data in random_reads(body, seed, 50):
+            decoder.feed(data)
+        decoder.finish()
+        assert (decoder.response_id, decoder.response_model) == expected, name
+        stream = HttpStream(wire_format, include_thoughts=thoughts)
+        assert (stream.response_id, stream.response_model) == (None, None)
+        run(stream, random_reads(response(body, "chunked", "gzip", seed=seed), seed))
+        assert (stream.response_id, stream.response_model) == expected, name
+
+
+def test_a_non_2xx_response_names_no_response() -> None:
+    body = next(body for _, fmt, _, body in CASES if fmt == "openai-completions")
+    stream = HttpStream("openai-completions")
+    run(stream, [response(body, "length", status="500 Internal Server Error")])
+    assert stream.status == 500
+    assert (stream.response_id, stream.response_model) == (None, None)
 
 
 def test_the_default_error_body_cap_is_64_kib() -> None:
