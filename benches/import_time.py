@@ -30,7 +30,7 @@ STATEMENTS = {
     "import openai": ("import openai", "openai"),
     "from mirascope import llm": ("from mirascope import llm", "mirascope"),
 }
-RUNS = int(os.environ.get("FERRISCOPE_IMPORT_RUNS", "15"))
+RUNS = int(os.environ.get("FERRISCOPE_SHORT_IMPORT_RUNS", "15"))
 
 _PROBE = (
     "import time\n"
