@@ -610,6 +610,24 @@ def tables(results: list[dict[str, Any]], deltas: list[int]) -> list[str]:
     return lines
 
 
+def run_header() -> str:
+    """Date, commit and machine of the run, for the tables' heading."""
+    from ferriscope._bench import machine
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT)
+        return done.stdout.strip() if done.returncode == 0 else "?"
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += " + uncommitted changes"
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}; "
+        f"{machine()}; load average {load} (1/5/15 min) at the end"
+    )
+
+
 # ---- the pytest side -----------------------------------------------------------------------
 
 if __name__ != "__main__":
@@ -646,6 +664,7 @@ if __name__ != "__main__":
             "",
             "short answers (OpenAI Chat Completions, one HTTP chunk per event; "
             f"best of {ROUNDS} rounds of ~{ROUND_CPU * 1e3:.0f} ms CPU)",
+            run_header(),
         ]
         lines += tables(RESULTS, DELTAS)
         lines += EXTRA_LINES
