@@ -20,8 +20,10 @@ The implementations (`FERRISCOPE_SHORT_IMPLS` picks some):
 
 - `ferriscope`: `llm.Model(...).stream(...)` (`stream_async`), then `text_stream()` to the
   end, on ferriscope's default HTTP path.
-- `ferriscope+httpx`: the same, with an `httpx.Client` / `httpx.AsyncClient` given
-  explicitly to `llm.register_provider` (the httpx path, whatever the default is).
+- `ferriscope+httpx`, `ferriscope+httpx2`: the same, with an `httpx.Client` /
+  `httpx.AsyncClient` (or httpx2's) given explicitly to `llm.register_provider` (the httpx
+  path, whatever the default is; skipped where the installed ferriscope takes no httpx2
+  client).
 - `mirascope`: Mirascope 2.8.2, the same calls.
 - `openai`: the openai SDK (the version Mirascope's extra allows),
   `client.chat.completions.create(stream=True)`, every delta's `content` read.
@@ -92,6 +94,7 @@ JSON_OUT = os.environ.get("FERRISCOPE_SHORT_JSON", "/tmp/ferriscope-short-answer
 IMPLS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "ferriscope": (("sync", "async"), "ferriscope", "ferriscope"),
     "ferriscope+httpx": (("sync", "async"), "ferriscope", "httpx"),
+    "ferriscope+httpx2": (("sync", "async"), "ferriscope", "httpx2"),
     "mirascope": (("sync", "async"), "mirascope", "mirascope"),
     "openai": (("sync", "async"), "openai", "openai"),
     "httpx+lines": (("sync", "async"), "httpx", "httpx"),
@@ -179,16 +182,15 @@ def _url(url: str, name: str) -> str:
 
 
 def _llm_runs(
-    lib: str, mode: str, url: str, names: list[str], explicit_httpx: bool
+    lib: str, mode: str, url: str, names: list[str], client_module: str | None
 ) -> dict[str, Run]:
     if lib == "ferriscope":
         from ferriscope import llm
     else:
         from mirascope import llm  # type: ignore[import-untyped,no-redef]
     extra: dict[str, Any] = {}
-    if explicit_httpx:
-        import httpx
-
+    if client_module is not None:
+        httpx: Any = __import__(client_module)
         if mode == "sync":
             extra["http_client"] = httpx.Client()
         else:
@@ -395,10 +397,9 @@ def _aiohttp_runs(url: str, names: list[str], ca: str | None) -> dict[str, Run]:
 
 def make_runs(impl: str, mode: str, url: str, names: list[str], ca: str | None) -> dict[str, Run]:
     """One call per body name that streams one whole answer and returns what it got."""
-    if impl in ("ferriscope", "ferriscope+httpx", "mirascope"):
-        return _llm_runs(
-            impl.split("+")[0], mode, url, names, explicit_httpx=impl == "ferriscope+httpx"
-        )
+    if impl.split("+")[0] in ("ferriscope", "mirascope"):
+        lib, _, client_module = impl.partition("+")
+        return _llm_runs(lib, mode, url, names, client_module or None)
     if impl == "openai":
         return _openai_runs(mode, url, names)
     if impl in ("httpx", "httpx2", "httpx+lines"):
@@ -425,6 +426,15 @@ def _check(got: Any, expected_text: str, expected_body: bytes) -> str | None:
     return f"{len(got)} body bytes, expected {len(expected_body)}"
 
 
+def _failed(error: Exception) -> dict[str, Any]:
+    """The first (untimed) answer raised. A client type the installed ferriscope does not
+    take (an httpx2 client before the own transport) is `unsupported`; the rest is a failure."""
+    message = f"{type(error).__name__}: {error}"[:300]
+    if isinstance(error, TypeError) or "httpx2" in message:
+        return {"unsupported": message}
+    return {"error": message}
+
+
 def _expected(directory: Path, name: str) -> tuple[str, bytes]:
     text = json.loads((directory / f"{name}.json").read_text())["text"]
     return text, (directory / f"{name}.sse").read_bytes()
@@ -435,7 +445,12 @@ async def _measure_async(
 ) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, run in runs.items():
-        error = _check(await run(), *_expected(directory, name))
+        try:
+            got = await run()
+        except Exception as e:
+            out[name] = _failed(e)
+            continue
+        error = _check(got, *_expected(directory, name))
         out[name] = {"error": error} if error else await timer.async_(run)
     return out
 
@@ -443,7 +458,12 @@ async def _measure_async(
 def _measure_sync(runs: dict[str, Run], timer: Timer, directory: Path) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, run in runs.items():
-        error = _check(run(), *_expected(directory, name))
+        try:
+            got = run()
+        except Exception as e:
+            out[name] = _failed(e)
+            continue
+        error = _check(got, *_expected(directory, name))
         out[name] = {"error": error} if error else timer.sync(run)
     return out
 
@@ -576,7 +596,8 @@ def tables(results: list[dict[str, Any]], deltas: list[int]) -> list[str]:
             cells = []
             for n in deltas:
                 value = us(row, n)
-                error = row.get("bodies", {}).get(f"short-{n}", {}).get("error")
+                cell = row.get("bodies", {}).get(f"short-{n}", {})
+                error = cell.get("error") or cell.get("unsupported")
                 if error:
                     cells.append(f"FAILED: {error}")
                     continue
@@ -711,6 +732,11 @@ if __name__ != "__main__":
         out["label"] = mode
         RESULTS.append(out)
         benchmark.extra_info.update(out)
+        unsupported = [b["unsupported"] for b in out["bodies"].values() if "unsupported" in b]
+        if unsupported:
+            if impl != "ferriscope+httpx2":
+                pytest.fail(f"{impl} raised {unsupported[0]}")
+            pytest.skip(f"this ferriscope takes no httpx2 client: {unsupported[0]}")
         errors = {name: b["error"] for name, b in out["bodies"].items() if "error" in b}
         assert not errors, errors
         assert sorted(out["bodies"]) == sorted(f"short-{n}" for n in DELTAS)
