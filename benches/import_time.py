@@ -85,6 +85,13 @@ def importtime_top(statement: str, top: int) -> dict[str, list[tuple[str, int, i
                 rows += pending
             pending = []
     # the package's own modules (nested: a module's figure includes what it imports)
+    # A module can show twice (a `from package import module` after the package); keep the
+    # larger figure.
+    largest: dict[str, tuple[str, int, int, int]] = {}
+    for row in rows:
+        if row[0] not in largest or row[2] > largest[row[0]][2]:
+            largest[row[0]] = row
+    rows = list(largest.values())
     own = sorted((r for r in rows if r[0].startswith(root + ".")), key=lambda r: -r[2])[:top]
     by_self = sorted(rows, key=lambda r: -r[1])[:top]
     return {
