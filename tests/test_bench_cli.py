@@ -97,7 +97,7 @@ def test_a_sampled_peer_is_marked_and_still_checked(
     assert re.search(r"one prefix in \d+ re-parsed, the time shown is ×\d+", out)
 
 
-@pytest.mark.parametrize("kind", [["e2e"], ["--only", "concurrency"]])
+@pytest.mark.parametrize("kind", [["e2e"], ["--only", "concurrency"], ["short-answers"]])
 def test_the_pytest_suites_need_a_checkout(tmp_path: Path, kind: list[str]) -> None:
     done = run_bench(*kind, cwd=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
@@ -109,7 +109,12 @@ def test_the_pytest_suites_need_a_checkout(tmp_path: Path, kind: list[str]) -> N
     ("argv", "in_checkout", "in_process", "suites"),
     [
         ([], True, ["sse", "decode", "partial-json"], []),
-        (["all"], True, ["sse", "decode", "partial-json"], ["e2e", "concurrency"]),
+        (
+            ["all"],
+            True,
+            ["sse", "decode", "partial-json"],
+            ["e2e", "concurrency", "short-answers"],
+        ),
         (["all"], False, ["sse", "decode", "partial-json"], []),
         (["e2e", "--only", "partial-json"], True, ["partial-json"], ["e2e"]),
     ],

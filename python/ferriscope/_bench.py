@@ -3,6 +3,7 @@
     python -m ferriscope bench                          # sse, decode, partial-json
     python -m ferriscope bench partial-json --json-kb 10,100
     python -m ferriscope bench e2e concurrency          # from a checkout: the pytest suites
+    python -m ferriscope bench short-answers            # whole short answers, import time
     python -m ferriscope bench all                      # everything this directory can run
 
 No pytest needed for the kinds measured here: every case runs a few times under
@@ -38,6 +39,14 @@ measure exactly the same code paths on the same bytes.
   under pytest in a child process, from the root of a checkout only (exit status 2
   elsewhere). Their `FERRISCOPE_E2E_*` / `FERRISCOPE_CONC_*` settings pass through the
   environment; the suites print their own tables and write JSON to the temp directory.
+- **short-answers**: the client CPU of one whole streamed answer (request to the end of
+  `text_stream()`) at 1, 50 and 300 Chat Completions deltas, sync, async and over TLS:
+  ferriscope (default path, and with an explicit `httpx.Client`), Mirascope 2.8.2, the
+  openai SDK, httpx with `iter_lines` and `json.loads`, and bare requests that only read the
+  body bytes (httpx, httpx2, pyreqwest, aiohttp); then the import time of `from ferriscope
+  import llm` against `import pydantic`, and the field (pydantic-ai, litellm) when its venv
+  exists. Runs `benches/test_bench_short_answers.py` from a checkout, as e2e does
+  (`FERRISCOPE_SHORT_*`).
 
 Each run is checked (event count and data size for SSE, the decoded text for decode, the last
 partial value against `json.loads` for partial JSON); a mismatch is reported in the table
@@ -871,6 +880,12 @@ SUITES = {
         "FERRISCOPE_CONC_JSON",
         "ferriscope-concurrency.json",
     ),
+    "short-answers": Suite(
+        "benches/test_bench_short_answers.py",
+        "FERRISCOPE_SHORT_",
+        "FERRISCOPE_SHORT_JSON",
+        "ferriscope-short-answers.json",
+    ),
 }
 
 KINDS = (*IN_PROCESS, *SUITES)
@@ -935,6 +950,10 @@ kinds (default: sse decode partial-json; all: every kind this directory can run)
                 through a loopback HTTP server (needs a checkout; FERRISCOPE_E2E_*)
   concurrency   benches/test_bench_concurrency.py under pytest: many async streams,
                 memory (needs a checkout; FERRISCOPE_CONC_*)
+  short-answers benches/test_bench_short_answers.py under pytest: CPU per whole answer
+                at 1/50/300 deltas vs mirascope, the openai SDK and bare HTTP clients,
+                sync/async/TLS; import time; the field when its venv exists (needs a
+                checkout; FERRISCOPE_SHORT_*, FERRISCOPE_FIELD_VENV)
 """
 
 
@@ -1005,7 +1024,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--pytest-args",
         type=shlex.split,
         default=[],
-        help='e2e/concurrency: extra pytest arguments, e.g. --pytest-args="-k text_stream"',
+        help="the pytest suites (e2e, concurrency, short-answers): extra pytest arguments, "
+        'e.g. --pytest-args="-k text_stream"',
     )
     p.add_argument(
         "--timer",

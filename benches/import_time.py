@@ -1,0 +1,170 @@
+"""Import time: `from ferriscope import llm` against `import pydantic` alone (and peers).
+
+Each statement runs in a fresh interpreter (`python -c`), timed inside it around the import
+only (interpreter start-up excluded), wall (`perf_counter`) and CPU (`process_time`); the
+figure is the minimum over `--runs` interpreters (bytecode caches warm: one untimed run
+first). `python -X importtime` then shows what dominates ferriscope's import: the modules
+with the largest cumulative time directly under the statement, and the largest self times.
+
+    python benches/import_time.py [--runs 15] [--top 12]
+
+Run from the repository root (or with ferriscope on the path); the target is ferriscope's
+import at most 2× pydantic's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+#: name → (statement, the module that must be importable)
+STATEMENTS = {
+    "import pydantic": ("import pydantic", "pydantic"),
+    "from ferriscope import llm": ("from ferriscope import llm", "ferriscope"),
+    "import httpx": ("import httpx", "httpx"),
+    "import openai": ("import openai", "openai"),
+    "from mirascope import llm": ("from mirascope import llm", "mirascope"),
+}
+RUNS = int(os.environ.get("FERRISCOPE_SHORT_IMPORT_RUNS", "15"))
+
+_PROBE = (
+    "import time\n"
+    "w = time.perf_counter(); c = time.process_time()\n"
+    "{statement}\n"
+    "print(time.perf_counter() - w, time.process_time() - c)\n"
+)
+
+
+def time_import(statement: str, runs: int) -> dict[str, Any]:
+    """Minimum wall and CPU seconds of `statement` over `runs` fresh interpreters."""
+    probe = _PROBE.format(statement=statement)
+    subprocess.run([sys.executable, "-c", statement], check=True, capture_output=True)
+    walls, cpus = [], []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+        )
+        wall, cpu = (float(x) for x in done.stdout.split())
+        walls.append(wall)
+        cpus.append(cpu)
+    return {
+        "statement": statement,
+        "runs": runs,
+        "min_ms": round(min(walls) * 1e3, 1),
+        "cpu_min_ms": round(min(cpus) * 1e3, 1),
+        "median_ms": round(sorted(walls)[len(walls) // 2] * 1e3, 1),
+    }
+
+
+def importtime_top(statement: str, top: int) -> dict[str, list[tuple[str, int, int]]]:
+    """`-X importtime` of `statement`: (module, self µs, cumulative µs) of its package's
+    modules and of the other top-level packages with the largest cumulative times, and of
+    the largest self times (the interpreter's own start-up imports left out)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", statement],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    root = statement.split()[1].split(".")[0]  # "import x.y" / "from x import y" → "x"
+    rows: list[tuple[str, int, int, int]] = []
+    pending: list[tuple[str, int, int, int]] = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, cumulative, name = line[len("import time:") :].split("|")
+        depth = (len(name) - len(name.lstrip()) - 1) // 2
+        pending.append((name.strip(), int(self_us), int(cumulative), depth))
+        if depth == 0:  # a top-level import and, just before it, everything it imported
+            if name.strip().split(".")[0] == root:
+                rows += pending
+            pending = []
+    # the package's own modules (nested: a module's figure includes what it imports)
+    # A module can show twice (a `from package import module` after the package); keep the
+    # larger figure.
+    largest: dict[str, tuple[str, int, int, int]] = {}
+    for row in rows:
+        if row[0] not in largest or row[2] > largest[row[0]][2]:
+            largest[row[0]] = row
+    rows = list(largest.values())
+    own = sorted((r for r in rows if r[0].startswith(root + ".")), key=lambda r: -r[2])[:top]
+    by_self = sorted(rows, key=lambda r: -r[1])[:top]
+    return {
+        "total_us": sum(r[2] for r in rows if r[3] == 0),
+        "cumulative": [(n, s, c) for n, s, c, _ in own],
+        # other top-level packages (each imported once; a package's figure includes what it
+        # imports itself, e.g. httpx's includes h11's)
+        "packages": [
+            (n, s, c)
+            for n, s, c, _ in sorted(rows, key=lambda r: -r[2])
+            if "." not in n and n != root
+        ][:top],
+        "self": [(n, s, c) for n, s, c, _ in by_self],
+    }
+
+
+def compare(runs: int = RUNS, top: int = 12) -> dict[str, Any]:
+    rows = [
+        time_import(statement, runs)
+        for statement, module in STATEMENTS.values()
+        if importlib.util.find_spec(module) is not None
+    ]
+    return {"rows": rows, "importtime": importtime_top("from ferriscope import llm", top)}
+
+
+def table(out: dict[str, Any]) -> list[str]:
+    rows = out["rows"]
+    base = next((r for r in rows if r["statement"] == "import pydantic"), None)
+    lines = [
+        "",
+        f"### import time (fresh interpreters, min of {rows[0]['runs'] if rows else 0})",
+        "",
+        "| statement | wall ms | CPU ms | median wall ms | ×pydantic |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        ratio = f"{r['min_ms'] / base['min_ms']:.2f}×" if base else "-"
+        lines.append(
+            f"| `{r['statement']}` | {r['min_ms']} | {r['cpu_min_ms']} | {r['median_ms']} "
+            f"| {ratio} |"
+        )
+    top = out["importtime"]
+    lines += [
+        "",
+        f"`-X importtime` of `from ferriscope import llm` ({top['total_us'] / 1e3:.0f} ms "
+        "under -X importtime), its largest modules (cumulative, nested):",
+        "",
+    ]
+    lines.append("| module | cumulative ms | self ms |")
+    lines.append("|---|---:|---:|")
+    lines += [f"| {n} | {c / 1e3:.1f} | {s / 1e3:.1f} |" for n, s, c in top["cumulative"]]
+    lines += ["", "other packages it imports (cumulative, nested):", ""]
+    lines += ["| package | cumulative ms | self ms |", "|---|---:|---:|"]
+    lines += [f"| {n} | {c / 1e3:.1f} | {s / 1e3:.1f} |" for n, s, c in top["packages"]]
+    lines += ["", "largest self times:", "", "| module | self ms | cumulative ms |"]
+    lines.append("|---|---:|---:|")
+    lines += [f"| {n} | {s / 1e3:.1f} | {c / 1e3:.1f} |" for n, s, c in top["self"]]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--json", help="also write the figures here")
+    args = parser.parse_args(argv)
+    out = compare(args.runs, args.top)
+    print("\n".join(table(out)))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
