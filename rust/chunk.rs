@@ -1,4 +1,4 @@
-//! The one chunk model every provider decoder emits (API.md §4).
+//! The one chunk model every provider decoder emits (docs/spec.md §4).
 //!
 //! A decoder turns provider events into a flat sequence of these; the Python binding turns each
 //! into exactly one public chunk object. Content chunks come in start / delta / end triples;
@@ -46,7 +46,7 @@ pub struct Usage {
     pub provider_tool_usage: Option<Vec<ToolUsage>>,
 }
 
-/// Which `llm.Error` class an in-stream failure maps to (API.md §9).
+/// Which `llm.Error` class an in-stream failure maps to (docs/spec.md §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     BadRequest,
@@ -80,7 +80,7 @@ impl ErrorKind {
         }
     }
 
-    /// The class an HTTP status code maps to (API.md §9).
+    /// The class an HTTP status code maps to (docs/spec.md §9).
     #[must_use]
     pub fn from_status(status: i64) -> Self {
         match status {

@@ -1,8 +1,8 @@
 """Test helpers: load the recorded fixtures and fold decoder chunks into what a response holds.
 
-`fold` applies the accumulation rules of API.md §3.3 (with the §7.4 format-tool conversion) to a
-flat chunk list, independently of the library's own response classes, so decoder tests can
-compare with the fixtures' expected results.
+`fold` applies the accumulation rules of docs/spec.md §3.3 (with the §7.4 format-tool
+conversion) to a flat chunk list, independently of the library's own response classes, so
+decoder tests can compare with the fixtures' expected results.
 """
 
 from __future__ import annotations

@@ -401,7 +401,7 @@ def usage_dict(usage: Any) -> dict[str, Any] | None:
 
 # The web-search snapshots were taken before Mirascope's `input_tokens` counted Anthropic's
 # cache reads and writes and Gemini's `toolUsePromptTokenCount`; 2.8.2 counts them, and so does
-# ferriscope (API.md §11.3, §11.4). The recorded wire has the numbers: prompt + the rest.
+# ferriscope (docs/spec.md §11.3, §11.4). The recorded wire has the numbers: prompt + the rest.
 INPUT_TOKENS_2_8_2 = {
     "web_search_tool/anthropic_claude_sonnet_4_0": 17 + 16242 + 23258,
     "web_search_tool/anthropic_beta_claude_sonnet_4_0": 17 + 16392 + 24164,

@@ -1,5 +1,5 @@
 """Every recorded response, decoded whole, byte by byte and in random splits, gives the content,
-finish reason, usage and chunk count the fixture expects (API.md §4, §11)."""
+finish reason, usage and chunk count the fixture expects (docs/spec.md §4, §11)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_recorded_stream(name: str, turn: int, case: dict[str, Any], how: str) -
     assert got.n_chunks == expected["n_chunks"]
     if expected["usage"] is None:
         # max_tokens/openai_gpt_4o_responses: Mirascope 2.5 ignored the usage that
-        # `response.incomplete` carries; we report it (API.md §11.2, as 2.8.2 does).
+        # `response.incomplete` carries; we report it (docs/spec.md §11.2, as 2.8.2 does).
         assert name == "max_tokens/openai_gpt_4o_responses"
         assert got.usage is not None and got.usage["output_tokens"] == 50
     else:

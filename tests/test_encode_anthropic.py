@@ -1,5 +1,6 @@
-"""Anthropic request encoding (API.md §11.3): every recorded request is reproduced exactly from
-the fixture's call description, plus hand-written cases for what the recordings lack."""
+"""Anthropic request encoding (docs/spec.md §11.3): every recorded request is reproduced
+exactly from the fixture's call description, plus hand-written cases for what the recordings
+lack."""
 
 from __future__ import annotations
 

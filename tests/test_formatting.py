@@ -1,4 +1,4 @@
-"""`llm.formatting` (API.md §7): formats, instructions, the format tool, parsing, `Partial`.
+"""`llm.formatting` (docs/spec.md §7): formats, instructions, the format tool, parsing, `Partial`.
 
 The recorded fixtures fix the exact schema, instruction text and format-tool definition each
 format must produce: the models of `call.format.python` are redefined here and must

@@ -1,4 +1,4 @@
-"""Provider resolution (API.md §2.5): registration, longest prefix, auto-registration."""
+"""Provider resolution (docs/spec.md §2.5): registration, longest prefix, auto-registration."""
 
 from __future__ import annotations
 

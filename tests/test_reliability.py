@@ -559,8 +559,8 @@ def invalid_utf8(wire: Wire) -> bytes:
 
 @pytest.mark.parametrize("wire", WIRES)
 def test_truncated_stream_is_an_error(wire: Wire) -> None:
-    """EOF without the terminal event is `llm.ConnectionError` (Δ7), never a silent success;
-    the text received stays."""
+    """EOF without the terminal event is `llm.ConnectionError` (docs/spec.md Δ7), never a
+    silent success; the text received stays."""
     with serving(wire) as server:
         server.add(RecordedResponse(body=truncated(wire)))
         response = wire.model().stream("hi")
@@ -1178,7 +1178,7 @@ def test_disconnect_before_the_response_is_retried(sleeps: Sleeps) -> None:
 @pytest.mark.parametrize("wire", WIRES)
 def test_drop_before_the_first_event_is_retried(wire: Wire, sleeps: Sleeps) -> None:
     """Headers arrived, then the connection dropped before a single event was decoded: no
-    content reached the user, so the request is retried (API.md §11.0)."""
+    content reached the user, so the request is retried (docs/spec.md §11.0)."""
     body = wire.body(TEXT)
     with serving(wire) as server:
         server.add(RecordedResponse(body=body), fault=Fault(cut_after=0))

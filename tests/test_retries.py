@@ -1,4 +1,4 @@
-"""Retries, backoff, fallbacks and stream restarts (API.md §10), over real HTTP on loopback.
+"""Retries, backoff, fallbacks and stream restarts (docs/spec.md §10), over real HTTP on loopback.
 
 The provider's own request retries are switched off (`max_retries=0`) so every attempt seen by
 the server is one made by the retry layer.

@@ -1,5 +1,5 @@
 """structured_stream() and parse(partial=True): incremental, monotonic, and equal to parse()
-at the end, for any chunking (API.md §3.5, §7.3, §7.4)."""
+at the end, for any chunking (docs/spec.md §3.5, §7.3, §7.4)."""
 
 from __future__ import annotations
 
@@ -205,7 +205,7 @@ def test_no_format_and_output_parser_are_refused() -> None:
 
 
 def _interleaved() -> Iterator[Any]:
-    """A real tool call open while the format tool streams (tool mode, Δ9)."""
+    """A real tool call open while the format tool streams (tool mode, docs/spec.md Δ9)."""
     yield llm.ToolCallStartChunk(id="real", name="lookup")
     yield llm.ToolCallStartChunk(id="fmt", name=FORMAT_TOOL)
     yield llm.ToolCallChunk(id="fmt", delta='{"first_name": "Ur')

@@ -1,4 +1,4 @@
-"""`llm.tools` (API.md §8): schemas from Python definitions, toolkits, execution.
+"""`llm.tools` (docs/spec.md §8): schemas from Python definitions, toolkits, execution.
 
 The recorded fixtures fix what the schemas must be: each tool in `call.tools[]` is redefined
 here from its `python` signature and `description`, and must produce the recorded parameters,

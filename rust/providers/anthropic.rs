@@ -1,4 +1,4 @@
-//! Anthropic Messages stream decoder (API.md §11.3), also used for the beta structured-outputs
+//! Anthropic Messages stream decoder (docs/spec.md §11.3), also used for the beta structured-outputs
 //! path, whose events are the same.
 //!
 //! Content blocks are keyed by the event's `index`, not by "the current block", so deltas of
@@ -1610,7 +1610,7 @@ mod tests {
         Ok(())
     }
 
-    /// The parts of API.md §4's contract that `fold` does not check itself.
+    /// The parts of docs/spec.md §4's contract that `fold` does not check itself.
     fn check_contract(chunks: &[Chunk], options: DecodeOptions) -> Result<(), TestCaseError> {
         check_ending(chunks)?;
         if let Err(e) = fold(chunks) {

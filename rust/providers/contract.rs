@@ -1,4 +1,4 @@
-//! The chunk contract every decoder must keep (API.md §4), as an executable check.
+//! The chunk contract every decoder must keep (docs/spec.md §4), as an executable check.
 //!
 //! `fold` accumulates chunks the way a response does (§3.3, with the §7.4 format-tool
 //! conversion) and fails on any breach: overlapping text/thought parts, deltas for unknown
@@ -22,8 +22,8 @@ pub struct Folded {
     pub error: Option<String>,
 }
 
-/// Folds chunks the way a response accumulates them (API.md §3.3, §7.4), checking the decoder
-/// contract of API.md §4 on the way.
+/// Folds chunks the way a response accumulates them (docs/spec.md §3.3, §7.4), checking the decoder
+/// contract of docs/spec.md §4 on the way.
 pub fn fold(chunks: &[Chunk]) -> Result<Folded, String> {
     let mut out = Folded::default();
     let mut open: Option<usize> = None;

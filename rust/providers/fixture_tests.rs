@@ -217,7 +217,7 @@ pub fn check_wire_format(wire_format: &str) -> Vec<String> {
             let u = &expected["usage"];
             let mut want = if u.is_null() {
                 // max_tokens/openai_gpt_4o_responses: Mirascope 2.5 ignored the usage of
-                // `response.incomplete`; we report it, as 2.8.2 does (API.md §11.2).
+                // `response.incomplete`; we report it, as 2.8.2 does (docs/spec.md §11.2).
                 Some([14, 50, 0, 0, 0])
             } else {
                 Some(
@@ -247,7 +247,7 @@ pub fn check_wire_format(wire_format: &str) -> Vec<String> {
 
 /// The web-search snapshots predate Mirascope counting Anthropic's cache reads and writes
 /// and Gemini's `toolUsePromptTokenCount` into `input_tokens`; 2.8.2 counts them, and so do
-/// we (API.md §11.3, §11.4). The recorded wire has the numbers: prompt + the rest.
+/// we (docs/spec.md §11.3, §11.4). The recorded wire has the numbers: prompt + the rest.
 fn input_tokens_2_8_2(name: &str) -> Option<i64> {
     Some(match name {
         "web_search_tool/anthropic_claude_sonnet_4_0.json" => 17 + 16_242 + 23_258,

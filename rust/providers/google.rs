@@ -1,4 +1,4 @@
-//! Google Gemini `streamGenerateContent?alt=sse` → chunks (API.md §11.4).
+//! Google Gemini `streamGenerateContent?alt=sse` → chunks (docs/spec.md §11.4).
 //!
 //! Every SSE event carries a whole `GenerateContentResponse`. Gemini has no terminal event: a
 //! `finishReason` on the first candidate says the answer is complete, and the body's EOF after
@@ -19,7 +19,7 @@ use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, T
 use crate::providers::{malformed_event, EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 
-/// The id Mirascope gives a call that Gemini sent without one (kept, API.md §13).
+/// The id Mirascope gives a call that Gemini sent without one (kept, docs/spec.md §13).
 const UNKNOWN_TOOL_ID: &str = "google_unknown_tool_id";
 
 /// The fields of a `GenerateContentResponse` the decoder reads; the rest is skipped unparsed.
@@ -272,7 +272,7 @@ impl Decoder {
             if let Some(candidate) = candidate {
                 self.candidate(candidate, out)?;
             } else if response.prompt_feedback.is_some_and(|f| f.is_block()) {
-                // Δ: a blocked prompt is a refusal rather than an empty normal answer.
+                // docs/spec.md Δ13: a blocked prompt is a refusal rather than an empty normal answer.
                 self.finish(Some(FinishReason::Refusal), out);
             }
         }
@@ -560,7 +560,7 @@ fn is_falsy(value: &Value) -> bool {
     }
 }
 
-/// Maps a top-level `error` object by its `status` name, else its numeric `code` (API.md §9).
+/// Maps a top-level `error` object by its `status` name, else its numeric `code` (docs/spec.md §9).
 fn in_stream_error(error: &Value) -> StreamError {
     let status = error.get("status").and_then(Value::as_str);
     let code = error.get("code").and_then(Value::as_i64);

@@ -1,14 +1,14 @@
-//! OpenAI Chat Completions streams (API.md §11.1), as sent by OpenAI and by every
+//! OpenAI Chat Completions streams (docs/spec.md §11.1), as sent by OpenAI and by every
 //! OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM Studio, OpenRouter, Together).
 //!
 //! Every `data:` payload is one `chat.completion.chunk`. The hot path deserialises it into
 //! borrowed structs (no `serde_json::Value`), keeping only choice 0: with `n > 1` the other
 //! choices are alternative answers, not parts of this one. The protocol has no per-part close
 //! events, so parts end when something else starts, and tool calls stay open until
-//! `finish_reason` (the reference's deferred ends, API.md §13).
+//! `finish_reason` (the reference's deferred ends, docs/spec.md §13).
 //!
 //! Compatible servers bend the tool-call protocol in several ways; `Calls` maps their
-//! fragments onto calls with the slot rules of Mirascope 2.8.2 (API.md §11.1 "Slots").
+//! fragments onto calls with the slot rules of Mirascope 2.8.2 (docs/spec.md §11.1 "Slots").
 
 use std::borrow::Cow;
 use std::fmt;
@@ -232,7 +232,7 @@ struct Call {
 
 /// Tool-call fragments → calls. A slot is Mirascope's key for one call; a wire `index` maps
 /// to a slot, but servers reuse indexes (every call at index 0), omit them, or omit ids, so
-/// the mapping follows the rules of API.md §11.1 instead of trusting `index`.
+/// the mapping follows the rules of docs/spec.md §11.1 instead of trusting `index`.
 #[derive(Debug, Default)]
 struct Calls {
     /// In start order, which is also the order of their ends.

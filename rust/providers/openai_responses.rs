@@ -1,9 +1,9 @@
-//! OpenAI Responses API events → chunks (API.md §11.2).
+//! OpenAI Responses API events → chunks (docs/spec.md §11.2).
 //!
 //! Unlike Chat Completions, every Responses delta names the output item (and content or summary
 //! index) it belongs to. Parts are therefore keyed by those names rather than by "whatever is
 //! open", which is what lets interleaved argument deltas of parallel calls land on the right
-//! call (API.md Δ11) and lets a missing `.done` be repaired by the item's `output_item.done`.
+//! call (docs/spec.md Δ11) and lets a missing `.done` be repaired by the item's `output_item.done`.
 
 use std::borrow::Cow;
 
@@ -754,7 +754,7 @@ fn non_null(value: Option<&Value>) -> Option<&Value> {
 }
 
 /// An in-stream failure, classified by its code (a name or an HTTP-like number), then by the
-/// error type, as API.md §9 says.
+/// error type, as docs/spec.md §9 says.
 fn provider_error(
     code: Option<&Value>,
     error_type: Option<&str>,

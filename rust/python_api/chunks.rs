@@ -1,4 +1,4 @@
-//! The public chunk classes (API.md §4), defined once here so the decoder creates each chunk
+//! The public chunk classes (docs/spec.md §4), defined once here so the decoder creates each chunk
 //! object directly, with no second conversion in Python.
 //!
 //! They behave like Mirascope's keyword-only dataclasses for everything streaming code does

@@ -1,4 +1,4 @@
-"""`llm.call`: a prompt bound to a default model (API.md §2.1).
+"""`llm.call`: a prompt bound to a default model (docs/spec.md §2.1).
 
 `call(*args)` runs the prompt against `call.model`, which is the default model unless a
 `with llm.model(...)` block overrides it at call time.

@@ -1,4 +1,4 @@
-"""`llm.Context`: the dependencies a context call hands to its prompt and tools (API.md §2.6).
+"""`llm.Context`: the dependencies a context call hands to its prompt and tools (docs/spec.md §2.6).
 
 A function opts into receiving the context by naming its first parameter `ctx` and annotating
 it `llm.Context[...]` (or a subclass). Both halves are required so that an unrelated first

@@ -1,4 +1,4 @@
-"""The `llm.Error` hierarchy (API.md §9).
+"""The `llm.Error` hierarchy (docs/spec.md §9).
 
 Errors carry structured fields (status code, provider, parsed body) so callers can branch on
 them without parsing messages. `PermissionError`, `ConnectionError` and `TimeoutError` shadow
@@ -292,7 +292,7 @@ class MissingAPIKeyError(Error):
 
 
 class RetriesExhausted(Error):
-    """Every attempt of a retried call failed (API.md §10)."""
+    """Every attempt of a retried call failed (docs/spec.md §10)."""
 
     failures: list[RetryFailure]
 

@@ -1,4 +1,4 @@
-"""`llm.prompt`: a function that writes the messages, called later with a model (API.md §2.1).
+"""`llm.prompt`: a function that writes the messages, called later with a model (docs/spec.md §2.1).
 
 The decorated function's shape picks the variant: `async def` → AsyncPrompt; a first
 parameter named `ctx` annotated `llm.Context[...]` → ContextPrompt (and both → the async

@@ -66,7 +66,7 @@ pub fn pieces<'b>(body: &'b [u8], cuts: &[usize]) -> Vec<&'b [u8]> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The chunk contract (API.md §4), as rust/providers/fixture_tests.rs::fold checks it.
+// The chunk contract (docs/spec.md §4), as rust/providers/fixture_tests.rs::fold checks it.
 // ---------------------------------------------------------------------------------------------
 
 pub use ferriscope::providers::contract::{fold, Folded};

@@ -1,4 +1,4 @@
-"""Structured output: formats, modes, partial models and output parsers (API.md §7)."""
+"""Structured output: formats, modes, partial models and output parsers (docs/spec.md §7)."""
 
 from ferriscope.llm.formatting.format import (
     JSON_MODE_INSTRUCTIONS,

@@ -1,4 +1,4 @@
-"""`Format`: a structured-output type together with how to obtain it (API.md §7.1, §7.4).
+"""`Format`: a structured-output type together with how to obtain it (docs/spec.md §7.1, §7.4).
 
 `llm.format(Book, mode="json")` fixes the mode; a bare type passed as `format=` is resolved by
 the provider with its own default mode (`resolve_format`). The JSON schema is pydantic's, and

@@ -1,4 +1,4 @@
-"""Putting a format's instructions into the prompt (API.md §7.1).
+"""Putting a format's instructions into the prompt (docs/spec.md §7.1).
 
 They go at the end of a leading system message (after a newline), or become a new first
 system message. Re-sending messages that already carry them (a resumed conversation) must

@@ -1,4 +1,4 @@
-"""Reading structured output back out of a response's text (API.md §7.3).
+"""Reading structured output back out of a response's text (docs/spec.md §7.3).
 
 Models often wrap JSON in prose or a ```json fence, and may keep talking after it, so the
 JSON is located rather than assumed: text before a ```json marker is dropped, the value

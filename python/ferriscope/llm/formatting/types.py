@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["FormatSpec", "FormattableT", "FormattingMode", "HasFormattingInstructions"]
 
 FormattingMode: TypeAlias = Literal["strict", "json", "tool", "parser"]
-"""How structured output is obtained (API.md §7.2).
+"""How structured output is obtained (docs/spec.md §7.2).
 
 - `strict`: the provider's schema-constrained output; `FeatureNotSupportedError` where absent.
 - `json`: ask for JSON (the provider's JSON mode where it has one, plus instructions).

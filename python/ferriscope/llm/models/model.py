@@ -1,4 +1,4 @@
-"""`llm.Model`: a model id plus params, and every way of calling it (API.md §2.2).
+"""`llm.Model`: a model id plus params, and every way of calling it (docs/spec.md §2.2).
 
 All sixteen call methods reduce to one step: resolve the provider, encode (errors raise here),
 and build a response whose source sends the request at the first pull. Non-streaming calls

@@ -1,4 +1,4 @@
-"""Generation parameters shared by every provider (API.md §2.4)."""
+"""Generation parameters shared by every provider (docs/spec.md §2.4)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 A provider is configuration (key, base URL, HTTP settings) plus one pure encoder per wire
 format. `.stream()` encodes at once (so encoding errors raise there) and returns a response
-whose source sends the request only at the first pull (Δ2).
+whose source sends the request only at the first pull (docs/spec.md Δ2).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hosted and local servers that speak OpenAI's Chat Completions API (API.md §2.5, §11.1).
+"""Hosted and local servers that speak OpenAI's Chat Completions API (docs/spec.md §2.5, §11.1).
 
 They share OpenAI's encoder and wire format; what differs is the endpoint, whether a key is
 required, and how a model id names the server's model. Nothing is known about their models'

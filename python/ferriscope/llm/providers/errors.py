@@ -1,4 +1,4 @@
-"""HTTP error responses and transport failures → the `llm.Error` hierarchy (API.md §9)."""
+"""HTTP error responses and transport failures → the `llm.Error` hierarchy (docs/spec.md §9)."""
 
 from __future__ import annotations
 

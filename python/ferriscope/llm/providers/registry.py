@@ -1,5 +1,5 @@
 """Which provider serves a model id: registered scopes, longest prefix first, then
-auto-registration from environment variables (API.md §2.5)."""
+auto-registration from environment variables (docs/spec.md §2.5)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The replay cache of a stream response, kept at a few bytes per text chunk.
 
-Every iterator of a response replays its content chunks from the first one (API.md §3.2), so
+Every iterator of a response replays its content chunks from the first one (docs/spec.md §3.2), so
 none can be dropped. Kept as objects they are most of a long-lived response's memory: a
 `TextChunk` and its delta string take ~130 B to carry ~5 characters, characters that the
 part's `Text` holds anyway. So runs of text (and thought) chunks are kept as the length of

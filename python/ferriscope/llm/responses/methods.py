@@ -1,5 +1,5 @@
 """What responses do with their content: parse it, run its tool calls, resume the
-conversation, validate with retries (API.md §3.7, §7.3, §8).
+conversation, validate with retries (docs/spec.md §3.7, §7.3, §8).
 
 Mixins, because the same rules hold for the eight response kinds and only the calling
 convention differs: sync or async, with or without a leading `ctx`, streaming or not.

@@ -36,7 +36,7 @@ DepsT = TypeVar("DepsT")
 
 
 class RootResponse(Generic[ToolkitT, FormattableT]):
-    """The content and metadata every finished response carries (API.md §3.4, §6).
+    """The content and metadata every finished response carries (docs/spec.md §3.4, §6).
 
     Parameterised as Mirascope's is: by the toolkit kind of its call, then the format."""
 

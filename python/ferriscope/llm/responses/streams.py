@@ -1,9 +1,9 @@
 """Substreams: one iterator per content part, as `response.streams()` hands them out.
 
 A `_PartRouter` reads the response's chunk cursor and files each delta under its part, so
-interleaved tool calls can be served one whole part after another (Δ6): chunks of parts not
-yet handed out wait in their part's buffer. Substreams are one-shot; a new `streams()` call
-replays from the response's cache with fresh accumulators.
+interleaved tool calls can be served one whole part after another (docs/spec.md Δ6): chunks
+of parts not yet handed out wait in their part's buffer. Substreams are one-shot; a new
+`streams()` call replays from the response's cache with fresh accumulators.
 """
 
 from __future__ import annotations

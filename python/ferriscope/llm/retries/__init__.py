@@ -1,4 +1,4 @@
-"""Retries, backoff and fallback models for calls, prompts and models (API.md §10).
+"""Retries, backoff and fallback models for calls, prompts and models (docs/spec.md §10).
 
 `llm.retry(...)` wraps a Call or Prompt, `llm.retry_model(...)` builds a retrying Model; both
 return Retry* responses that record the failed attempts. Streams that fail after content was

@@ -1,4 +1,4 @@
-"""Retry calls: a retry prompt bound to a default model, like `llm.call` (API.md §2.1)."""
+"""Retry calls: a retry prompt bound to a default model, like `llm.call` (docs/spec.md §2.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`RetryModel`: a `Model` whose every call retries, backs off and falls back (API.md §10).
+"""`RetryModel`: a `Model` whose every call retries, backs off and falls back (docs/spec.md §10).
 
 It is a real `Model` (its `model_id` and `params` are those of the active model), so it can be
 passed wherever a model goes — `llm.call(...)`, `prompt(model, ...)`, `with model:` — and the

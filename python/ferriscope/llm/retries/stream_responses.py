@@ -4,8 +4,8 @@ A stream can fail after part of the answer was shown. Silently retrying then wou
 beginning twice, so a retryable failure resets the response to a new attempt (cache, content,
 usage cleared) and raises `StreamRestarted`; the caller clears what it printed and iterates
 again. A failure before any content was cached cannot duplicate anything — typically the
-request itself failing, which with the lazy start (Δ2) happens at the first pull — so that
-attempt is retried silently and the caller only sees the answer arrive.
+request itself failing, which with the lazy start (docs/spec.md Δ2) happens at the first
+pull — so that attempt is retried silently and the caller only sees the answer arrive.
 
 Waits between attempts happen at the first pull of the new attempt, not when the failure is
 reported, so the caller hears about a restart at once.
@@ -134,7 +134,7 @@ class _SyncRestarts(_Restarts[FormattableT], StreamResponse[FormattableT], Gener
         initial_stream: StreamResponse[Any],
     ) -> None:
         """`initial_stream` is `stream_fn(retry_model.get_active_model())`, made by the
-        caller so that encoding errors raise from `.stream()` itself (API.md §3.2)."""
+        caller so that encoding errors raise from `.stream()` itself (docs/spec.md §3.2)."""
         self._stream_fn = stream_fn
         self._start(retry_model, initial_stream)
 

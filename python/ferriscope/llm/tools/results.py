@@ -1,4 +1,4 @@
-"""How a tool's result goes back to the model (API.md §8), shared by all provider encoders.
+"""How a tool's result goes back to the model (docs/spec.md §8), shared by all provider encoders.
 
 Most APIs take the result as text: strings are sent unchanged (so `"Welcome to Moria!"`
 arrives without JSON quotes), pydantic models as their JSON, other JSON-able values as

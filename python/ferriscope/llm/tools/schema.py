@@ -1,4 +1,5 @@
-"""`ToolSchema`: what the model is told about a tool, derived from a Python function (API.md §8).
+"""`ToolSchema`: what the model is told about a tool, derived from a Python function
+(docs/spec.md §8).
 
 The parameter schema is produced by pydantic from the function's signature, exactly as
 Mirascope does it, because providers receive it verbatim and the recorded request bodies must

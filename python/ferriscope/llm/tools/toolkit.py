@@ -1,4 +1,4 @@
-"""Toolkits: the tools of one call, looked up by the name the model used (API.md §8).
+"""Toolkits: the tools of one call, looked up by the name the model used (docs/spec.md §8).
 
 A call's kind (sync/async, plain/context) decides its toolkit kind, never the tools
 themselves: that is what lets `response.execute_tools()` be sync or awaitable to match the

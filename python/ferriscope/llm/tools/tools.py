@@ -1,4 +1,4 @@
-"""The four tool kinds: plain or context, sync or async (API.md §8).
+"""The four tool kinds: plain or context, sync or async (docs/spec.md §8).
 
 Each is a `ToolSchema` that can also run: called directly it is the original function, and
 `execute(tool_call)` runs it with the model's arguments. Execution never raises for a failing

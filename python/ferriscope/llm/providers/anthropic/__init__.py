@@ -1,4 +1,4 @@
-"""Anthropic's Messages API, standard and structured-outputs beta paths (API.md §11.3)."""
+"""Anthropic's Messages API, standard and structured-outputs beta paths (docs/spec.md §11.3)."""
 
 from ferriscope.llm.providers.anthropic.provider import AnthropicBetaProvider, AnthropicProvider
 from ferriscope.llm.providers.model_ids import AnthropicModelId

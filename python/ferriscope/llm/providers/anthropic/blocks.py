@@ -1,4 +1,4 @@
-"""Content parts → Anthropic content blocks (API.md §11.3).
+"""Content parts → Anthropic content blocks (docs/spec.md §11.3).
 
 Blocks rebuilt from content carry `cache_control` explicitly: the prompt-cache breakpoint on
 the last cacheable block when asked, `null` on the others, as the recorded requests do
@@ -109,7 +109,7 @@ def _block(
     if isinstance(part, ToolCall):
         if part.name.startswith(FORMAT_TOOL_NAME):
             # The answer given through the format tool goes back as the text it stood for: a
-            # tool_use without a matching tool_result would be rejected (API.md §7.4).
+            # tool_use without a matching tool_result would be rejected (docs/spec.md §7.4).
             if not part.args:
                 return None
             return {"type": "text", "text": part.args, "cache_control": cache}

@@ -1,4 +1,4 @@
-"""One call → one Anthropic Messages request (API.md §11.3), on the standard or beta path.
+"""One call → one Anthropic Messages request (docs/spec.md §11.3), on the standard or beta path.
 
 Encoding is pure: it reads nothing but its arguments, so `.stream()` can raise every
 encoding error (FeatureNotSupportedError above all) before any I/O. The beta path differs
@@ -65,7 +65,7 @@ def encode_request(
     """The request for one call; `beta` selects the structured-outputs beta path.
 
     A bare format type gets the path's default mode: `strict` on the beta (refused on models
-    without structured outputs), `tool` on the standard path (API.md §7.2).
+    without structured outputs), `tool` on the standard path (docs/spec.md §7.2).
     """
     name = wire_model_name(model_id)
     model_strict = supports_structured_outputs(name)

@@ -1,4 +1,4 @@
-"""Messages → Anthropic's `system` and `messages` fields (API.md §2.3, §11.0, §11.3).
+"""Messages → Anthropic's `system` and `messages` fields (docs/spec.md §2.3, §11.0, §11.3).
 
 Anthropic takes the system prompt apart from the conversation, and only one: a leading system
 message becomes `system`, later ones are dropped with a warning. An assistant turn goes back

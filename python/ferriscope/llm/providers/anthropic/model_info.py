@@ -51,7 +51,8 @@ _ALWAYS_THINKING = re.compile(r"^claude-(?:opus-5-5|sonnet-5-5|(?:fable|mythos)-
 
 
 def wire_model_name(model_id: str) -> str:
-    """The model name the API expects: everything after the first "/" (API.md §2.5, Δ1)."""
+    """The model name the API expects: everything after the first "/" (docs/spec.md §2.5,
+    docs/spec.md Δ1)."""
     return model_id.partition("/")[2]
 
 

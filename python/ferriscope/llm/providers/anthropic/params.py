@@ -1,4 +1,4 @@
-"""Call params → the Anthropic request fields they set (API.md §2.4, §11.3).
+"""Call params → the Anthropic request fields they set (docs/spec.md §2.4, §11.3).
 
 Params the API cannot take (`seed`, misspelled keys, an unknown thinking level) are dropped
 with a logged warning rather than raising, so one call can be pointed at any provider

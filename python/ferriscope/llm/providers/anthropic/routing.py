@@ -1,4 +1,4 @@
-"""Which Anthropic API path an `anthropic/` call takes (API.md §7.2, §11.3).
+"""Which Anthropic API path an `anthropic/` call takes (docs/spec.md §7.2, §11.3).
 
 The structured-outputs beta gives schema-constrained answers and strict tools, so a call that
 would profit from it goes there, when the model supports it: a bare pydantic model as the

@@ -1,4 +1,4 @@
-"""JSON-schema rewrites the structured-outputs beta needs (API.md §11.3).
+"""JSON-schema rewrites the structured-outputs beta needs (docs/spec.md §11.3).
 
 The beta's constrained decoding knows only part of JSON Schema. Constraints it cannot enforce
 are not dropped but appended to the description ("{minimum: 1, maximum: 10}"), so the model

@@ -2,7 +2,7 @@
 
 Older models take a token budget, a share of `max_tokens` (never below the API's minimum of
 1024); Claude 4.7 and later take only adaptive thinking with an effort level. "default"
-leaves the field out so the API's own default applies (API.md §11.3).
+leaves the field out so the API's own default applies (docs/spec.md §11.3).
 """
 
 from __future__ import annotations

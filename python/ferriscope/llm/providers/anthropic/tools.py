@@ -41,7 +41,7 @@ def _definition(tool: AnyToolSchema, beta: bool, model_strict: bool) -> dict[str
 def check_strict_tools(
     tools: Sequence[AnyToolSchema | ProviderTool], *, allowed: bool, model_id: str
 ) -> None:
-    """Refuses `strict=True` tools where strict tool calling is unavailable (API.md §8)."""
+    """Refuses `strict=True` tools where strict tool calling is unavailable (docs/spec.md §8)."""
     if allowed:
         return
     if any(not isinstance(tool, ProviderTool) and tool.strict is True for tool in tools):

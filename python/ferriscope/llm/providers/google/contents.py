@@ -1,4 +1,4 @@
-"""A conversation → Gemini `systemInstruction` and `contents` (API.md §2.3, §11.4).
+"""A conversation → Gemini `systemInstruction` and `contents` (docs/spec.md §2.3, §11.4).
 
 Gemini takes one system instruction outside the turns, so only a leading system message can
 be honoured; a later one is dropped with a warning rather than moved, since moving it would

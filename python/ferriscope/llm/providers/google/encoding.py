@@ -1,4 +1,4 @@
-"""One Gemini `streamGenerateContent` request from a call (API.md §11.4, §7.2 last column).
+"""One Gemini `streamGenerateContent` request from a call (docs/spec.md §11.4, §7.2 last column).
 
 Formats: strict asks for JSON with a `responseSchema`, json for JSON with instructions in
 the prompt, tool forces a call of the hidden format tool (`functionCallingConfig` mode ANY,

@@ -1,5 +1,5 @@
 """Who a request is for: the provider id, the Gemini model name and its streaming path
-(API.md §2.5, §11.4)."""
+(docs/spec.md §2.5, §11.4)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ PROVIDER_ID = "google"
 
 def wire_model_name(model_id: str) -> str:
     """Everything after the first "/" (`google/gemini-2.5-flash` → `gemini-2.5-flash`), so a
-    custom scope such as `gem/` works the same way (Δ1)."""
+    custom scope such as `gem/` works the same way (docs/spec.md Δ1)."""
     return model_id.split("/", 1)[1] if "/" in model_id else model_id
 
 

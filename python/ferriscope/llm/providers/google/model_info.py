@@ -1,4 +1,4 @@
-"""What the encoder must know about particular Gemini models (API.md §11.4, §7.2).
+"""What the encoder must know about particular Gemini models (docs/spec.md §11.4, §7.2).
 
 Only two facts change the request: whether a model may combine function tools with JSON
 output (it decides the default formatting mode and when json/strict must be refused), and

@@ -1,4 +1,4 @@
-"""Call params → Gemini `generationConfig` fields (API.md §2.4, §11.4).
+"""Call params → Gemini `generationConfig` fields (docs/spec.md §2.4, §11.4).
 
 Gemini takes every common param, so the only ones dropped are those this library cannot
 read: misspelled keys and malformed thinking configs. They are logged and dropped rather

@@ -1,4 +1,4 @@
-"""Content parts → Gemini `parts` (API.md §11.4, §8).
+"""Content parts → Gemini `parts` (docs/spec.md §11.4, §8).
 
 Gemini takes media only inline (`inlineData`), so URL sources are refused with a pointer to
 the download helpers rather than fetched behind the caller's back: encoding does no I/O.

@@ -1,4 +1,4 @@
-"""When a past model turn is re-sent verbatim from its `raw_message` (API.md §11.0).
+"""When a past model turn is re-sent verbatim from its `raw_message` (docs/spec.md §11.0).
 
 The raw turn keeps what `content` cannot carry, above all the `thoughtSignature`s Gemini
 needs to continue its reasoning across a tool call, but only the model that wrote it can read

@@ -1,4 +1,4 @@
-"""JSON schemas in Gemini's Schema form (API.md §11.4, §7.2).
+"""JSON schemas in Gemini's Schema form (docs/spec.md §11.4, §7.2).
 
 Gemini reads a subset of OpenAPI 3.0: no `$ref`/`$defs`, upper-case `type` names, `nullable`
 instead of a `null` type, and only the keys its `Schema` message defines. The google SDK

@@ -1,4 +1,4 @@
-"""`ThinkingConfig` → Gemini's `thinkingConfig` (API.md §2.4, §11.4).
+"""`ThinkingConfig` → Gemini's `thinkingConfig` (docs/spec.md §2.4, §11.4).
 
 Gemini 3 models take a named `thinking_level` and each family knows only some levels, so the
 seven ferriscope levels are folded onto the nearest one. Older models take a token budget,

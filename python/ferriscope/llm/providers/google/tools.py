@@ -1,4 +1,4 @@
-"""Function declarations for a call's tools (API.md §8, §11.4).
+"""Function declarations for a call's tools (docs/spec.md §8, §11.4).
 
 All declarations travel in a single `tools` entry, the hidden format tool first, because the
 google SDK merges every function into one Tool and the recordings show that shape. Gemini has

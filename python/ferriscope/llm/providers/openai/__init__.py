@@ -1,4 +1,4 @@
-"""OpenAI: the routing `OpenAIProvider` and the two single-API providers (API.md §2.5)."""
+"""OpenAI: the routing `OpenAIProvider` and the two single-API providers (docs/spec.md §2.5)."""
 
 from ferriscope.llm.providers.model_ids import OpenAIModelId
 from ferriscope.llm.providers.openai.completions import (

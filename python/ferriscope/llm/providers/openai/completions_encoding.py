@@ -1,4 +1,4 @@
-"""Chat Completions request bodies (API.md §11.1, §7.2 first column).
+"""Chat Completions request bodies (docs/spec.md §11.1, §7.2 first column).
 
 Everything is decided here before any I/O, so a call the model cannot serve fails at
 `.stream()` with `FeatureNotSupportedError` rather than as an HTTP 400 later.

@@ -1,4 +1,4 @@
-"""Conversation → Chat Completions `messages` (API.md §11.1).
+"""Conversation → Chat Completions `messages` (docs/spec.md §11.1).
 
 A user turn may hold tool outputs, which the API only accepts as separate `tool` messages,
 so one user message can become several; the parts between outputs keep their order. A lone

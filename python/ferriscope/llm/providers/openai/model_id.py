@@ -1,9 +1,9 @@
 """Model ids as OpenAI-style providers read them: `<scope>/<name>[:completions|:responses]`.
 
 The scope only chooses the provider, so everything after the first "/" is the model's name
-(Δ1: `vllm/meta-llama/Llama-3.2-1B-Instruct` sends `meta-llama/Llama-3.2-1B-Instruct`, where
-the reference keeps only the second segment). The API suffix is ferriscope's, never OpenAI's,
-so it is removed from the wire name.
+(docs/spec.md Δ1: `vllm/meta-llama/Llama-3.2-1B-Instruct` sends
+`meta-llama/Llama-3.2-1B-Instruct`, where the reference keeps only the second segment). The
+API suffix is ferriscope's, never OpenAI's, so it is removed from the wire name.
 """
 
 from __future__ import annotations

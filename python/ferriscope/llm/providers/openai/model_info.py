@@ -4,7 +4,7 @@ Routing (`openai/x` without a suffix) and the §7.2 format defaults depend on th
 OpenAI offers no way to ask, so they are data. Mirascope records them as exclusion lists
 ("models without X"), which makes every unknown name look capable of everything; here the
 capability questions return `None` for names we have never seen, so callers can tell
-"known not to" from "don't know" and pick a safe default for each (API.md §7.2, §11.1, §11.2).
+"known not to" from "don't know" and pick a safe default for each (docs/spec.md §7.2, §11.1, §11.2).
 """
 
 from __future__ import annotations

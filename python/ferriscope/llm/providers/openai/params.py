@@ -1,6 +1,6 @@
 """Reading call params for one request, so that none is silently lost.
 
-A provider that cannot use a param must say so (API.md §2.4: warning, dropped, never an
+A provider that cannot use a param must say so (docs/spec.md §2.4: warning, dropped, never an
 error), and a misspelled key must not vanish either. Encoders `take` what they send and
 `drop` what they cannot; `finish` warns about anything neither touched.
 """

@@ -2,7 +2,7 @@
 
 Re-sending `raw_message` keeps what `content` cannot carry (Responses reasoning items and
 item ids), but only the model that produced it can read it back, and a turn that answered
-through the hidden format tool must be re-sent as the text the user saw (API.md §11.0, §7.4).
+through the hidden format tool must be re-sent as the text the user saw (docs/spec.md §11.0, §7.4).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Responses API request bodies (API.md §11.2, §7.2 second column).
+"""Responses API request bodies (docs/spec.md §11.2, §7.2 second column).
 
 Thinking maps to `reasoning.effort`; asking for thoughts adds `summary: "auto"`, the only
 way the API returns readable reasoning. Models known not to reason get no `reasoning` at all

@@ -1,4 +1,4 @@
-"""Conversation → Responses `input` items (API.md §11.2).
+"""Conversation → Responses `input` items (docs/spec.md §11.2).
 
 Responses has no message that holds tool calls or outputs: they are items of their own
 between messages, so one turn can become several items. System messages become `developer`

@@ -1,4 +1,4 @@
-"""Which OpenAI API serves a model id when the caller did not pin one (API.md §2.5).
+"""Which OpenAI API serves a model id when the caller did not pin one (docs/spec.md §2.5).
 
 Responses is preferred where it works (better reasoning support and caching); Chat
 Completions is kept for what only it can do: audio input, models OpenAI serves only there,
