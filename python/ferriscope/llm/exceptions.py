@@ -7,10 +7,8 @@ the builtins by name only, as in Mirascope: `except builtins.TimeoutError` does 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ferriscope.llm.retries import RetryFailure
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 __all__ = [
     "APIError",
@@ -291,12 +289,27 @@ class MissingAPIKeyError(Error):
         self.env_var = env_var
 
 
+class FailedAttempt(Protocol):
+    """One failed attempt, as the retry layer records it (`llm.retries.RetryFailure`).
+
+    Described by shape rather than imported, so that the error hierarchy, which every layer
+    uses, does not depend on the retry layer at the top of the package."""
+
+    @property
+    def model(self) -> Any:
+        """The `llm.Model` that made the attempt."""
+
+    @property
+    def exception(self) -> BaseException:
+        """What the attempt raised."""
+
+
 class RetriesExhausted(Error):
     """Every attempt of a retried call failed (docs/spec.md §10)."""
 
-    failures: list[RetryFailure]
+    failures: Sequence[FailedAttempt]
 
-    def __init__(self, failures: list[RetryFailure]) -> None:
+    def __init__(self, failures: Sequence[FailedAttempt]) -> None:
         last = failures[-1].exception if failures else None
         # Mirascope's wording first (callers match on it), then the last error.
         models = [f.model.model_id for f in failures]
@@ -312,9 +325,9 @@ class RetriesExhausted(Error):
 class StreamRestarted(Error):
     """A retried stream failed mid-way and was reset to a fresh attempt: iterate it again."""
 
-    failure: RetryFailure
+    failure: FailedAttempt
 
-    def __init__(self, failure: RetryFailure) -> None:
+    def __init__(self, failure: FailedAttempt) -> None:
         super().__init__(
             f"Stream restarted due to: {failure.exception}. "
             "Re-iterate the response to consume the new attempt."

@@ -17,6 +17,7 @@ from ferriscope.llm.context import Context, DepsT
 from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.messages import Message, UserContent, promote_to_messages
 from ferriscope.llm.models.model import Model
+from ferriscope.llm.tools import normalize_tools
 from ferriscope.llm.tools.tools import ToolT
 from ferriscope.llm.types import P
 
@@ -83,8 +84,6 @@ class AsyncContextMessageTemplate(Protocol[P, DepsT]):
 
 def is_context_function(fn: Callable[..., Any]) -> bool:
     """True when the first parameter (after self/cls) is `ctx: Context[...]`."""
-    from ferriscope.llm.context import Context
-
     params = [p for p in inspect.signature(fn).parameters.values() if p.name not in ("self", "cls")]
     if not params or params[0].name != "ctx":
         return False
@@ -117,8 +116,6 @@ class _PromptBase:
 
     @property
     def toolkit(self) -> Any:
-        from ferriscope.llm.tools import normalize_tools
-
         return normalize_tools(self.tools, kind=self._tool_kind)
 
     _tool_kind: Literal["sync", "async", "context", "async_context"] = "sync"

@@ -34,6 +34,7 @@ from ferriscope.llm.responses.stream_response import (
     ContextStreamResponse,
     StreamResponse,
 )
+from ferriscope.llm.tools import normalize_tools
 
 __all__ = ["MODEL_CONTEXT", "Model", "model", "model_from_context", "set_observer", "use_model"]
 
@@ -72,8 +73,6 @@ R = TypeVar("R")
 
 
 def _toolkit(tools: Any, kind: ToolkitKind) -> Any:
-    from ferriscope.llm.tools import normalize_tools
-
     return normalize_tools(tools, kind=kind)
 
 

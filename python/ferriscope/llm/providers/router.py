@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ferriscope.llm.messages import Message
 from ferriscope.llm.providers.base import BaseProvider, Encoded
+from ferriscope.llm.providers.registry import provider_class
 from ferriscope.llm.providers.transport import DEFAULT_STREAM_IDLE_TIMEOUT
 
 if TYPE_CHECKING:
@@ -80,8 +81,6 @@ class MirascopeProvider(BaseProvider):
     def _provider(self, family: str) -> BaseProvider:
         inner = self._inner.get(family)
         if inner is None:
-            from ferriscope.llm.providers.registry import provider_class
-
             inner = provider_class(family)(
                 api_key=self.api_key, base_url=f"{self.base_url}/{family}{_FAMILIES[family]}"
             )

@@ -11,8 +11,12 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ferriscope.llm import formatting
 from ferriscope.llm.exceptions import ParseError
+from ferriscope.llm.formatting import extract_json_text
+from ferriscope.llm.formatting.parsing import stream_partial_parser
 from ferriscope.llm.responses.citations import Citation, citations_in
+from ferriscope.partial_json import parse_partial
 
 if TYPE_CHECKING:
     from ferriscope.llm.content import ToolOutput
@@ -69,8 +73,6 @@ class ParseMixin:
             return self._parse_partial()
         if self.format is None:
             return None
-        from ferriscope.llm import formatting
-
         if isinstance(self.format.formattable, formatting.OutputParser):
             try:
                 return self.format.formattable(self)
@@ -87,8 +89,6 @@ class ParseMixin:
         if memo is None or memo[1] is not format:
             if format is None:
                 return None
-            from ferriscope.llm import formatting
-
             if isinstance(format.formattable, formatting.OutputParser):
                 raise NotImplementedError("parse(partial=True) is not supported for OutputParser")
         if upto is None:
@@ -96,12 +96,8 @@ class ParseMixin:
         value = self._partial_json_value(upto, last)
         state: list[Any] | None = getattr(self, "_partial_state", None)
         if state is None:  # a finished response: one parse, nothing to keep
-            from ferriscope.llm import formatting
-
             return formatting.parse_partial(format, value)
         if memo is None or memo[0] is not state or memo[1] is not format:
-            from ferriscope.llm.formatting.parsing import stream_partial_parser
-
             parse = stream_partial_parser(format)
             memo = self._partial_memo = [state, format, parse, None, -1, None]
         parser, fed = state[0], state[1]
@@ -118,9 +114,6 @@ class ParseMixin:
     def _partial_json_value(self, upto: int | None = None, last: Any = None) -> Any:
         """The partial JSON value of the text so far (stream responses keep a parser fed
         incrementally, up to cache entry `upto` if given; finished responses parse once)."""
-        from ferriscope.llm.formatting import extract_json_text
-        from ferriscope.partial_json import parse_partial
-
         try:
             return parse_partial(extract_json_text(self.text("")))
         except ValueError:
