@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command: installs ferriscope with its test extra, then runs every check.
+# The README's test command: installs ferriscope with its test extra, runs every check, then
+# proves the wheel on the oldest and newest Pythons and the oldest dependencies (wheel_matrix.sh).
 # CI (.ci/run) calls exactly this script on a clean clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,3 +28,7 @@ python -m mypy.stubtest ferriscope._core
 
 step "pytest"
 python -m pytest -q -p no:cacheprovider tests
+
+# The same suite against the built wheel: Python 3.10 and 3.13 in fresh venvs, and 3.11 with
+# the oldest runtime dependencies pyproject.toml allows; the demo from each install.
+bash tests/wheel_matrix.sh

@@ -159,8 +159,23 @@ def test_the_test_command_does_what_the_readme_says() -> None:
         assert any(step in line for line in commands), f"tests/run.sh does not run {step!r}"
     assert "set -euo pipefail" in script  # a failing step fails the run
     # The pytest step covers the whole suite, including these tests and the examples'.
-    (pytest_line,) = [line for line in commands if "python -m pytest" in line]
+    (pytest_line,) = [line for line in commands if line.startswith("python -m pytest")]
     assert pytest_line.split()[-1] == "tests"
+    # Then the wheel: built once, tested installed on the oldest and newest Pythons and with
+    # the oldest dependencies, as the README says.
+    assert "bash tests/wheel_matrix.sh" in commands
+    matrix = (ROOT / "tests" / "wheel_matrix.sh").read_text(encoding="utf-8")
+    for step in [
+        "set -euo pipefail",
+        "maturin build --release -o dist/",
+        "for minor in 3.10 3.13; do",
+        "find_python 3.11",
+        "tests/min_constraints.py pyproject.toml",
+        "-m pytest -q -p no:cacheprovider tests",
+        "-m ferriscope",
+        "ferriscope.__file__.startswith(sys.prefix)",
+    ]:
+        assert step in matrix, f"tests/wheel_matrix.sh does not run {step!r}"
 
 
 def test_the_readme_demo_command_names_this_demo() -> None:

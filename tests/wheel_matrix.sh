@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The claims of the README, proved on the built wheel rather than the checkout: one abi3 wheel,
+# built once, installed into fresh virtual environments of the oldest and newest supported
+# Pythons, and once with the oldest runtime dependencies pyproject.toml allows; each runs the
+# Python test suite against the INSTALLED package, and the demo.
+# Called by tests/run.sh as its last step; runnable alone from the repository root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# A CPython of the given minor version: pyenv's newest first, else one on PATH.
+find_python() {
+    local minor=$1 candidate
+    for candidate in $(ls -d /root/.pyenv/versions/"$minor".*/bin/python 2>/dev/null | sort -V -r); do
+        [ -x "$candidate" ] && { echo "$candidate"; return 0; }
+    done
+    command -v "python$minor" 2>/dev/null || return 1
+}
+
+step "wheel (maturin build --release: abi3, one wheel for CPython >= 3.10)"
+rm -f dist/ferriscope-*.whl
+maturin build --release -o dist/
+wheels=(dist/ferriscope-*-abi3-*.whl)
+[ "${#wheels[@]}" -eq 1 ] || { echo "expected exactly one abi3 wheel in dist/" >&2; exit 1; }
+wheel=$root/${wheels[0]}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# run_on NAME PYTHON [pip args...]: a fresh venv with the wheel and the test extra, the suite
+# run from the checkout's tests/ against the installed package, then the demo.
+run_on() {
+    local name=$1 python=$2
+    shift 2
+    local venv=$work/$name
+    step "$name: fresh venv ($("$python" --version 2>&1)), wheel + test extra $*"
+    "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install --disable-pip-version-check -q "$@" "$wheel[test]"
+    # tests/ is imported as a package from the repository root (its helpers and fixtures);
+    # python/ is not on the path, so `ferriscope` must come from the venv.
+    "$venv/bin/python" -c '
+import sys, ferriscope
+assert ferriscope.__file__.startswith(sys.prefix), f"testing {ferriscope.__file__}, not the wheel"
+print("testing", ferriscope.__file__)'
+    "$venv/bin/python" -m pip list --disable-pip-version-check --format=freeze \
+        | grep -iE '^(pydantic|pydantic.core|httpx|h11|typing.extensions)==' | tr '\n' ' '
+    echo
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider tests
+    step "$name: the demo from the installed wheel (python -m ferriscope)"
+    (cd "$work" && "$venv/bin/python" -m ferriscope > "$work/$name-demo.txt")
+    tail -n 3 "$work/$name-demo.txt"
+}
+
+for minor in 3.10 3.13; do
+    if python=$(find_python "$minor"); then
+        run_on "py$minor" "$python"
+    else
+        step "py$minor: no CPython $minor found, skipped"
+    fi
+done
+
+if python=$(find_python 3.11); then
+    "$python" tests/min_constraints.py pyproject.toml > "$work/minimum.txt"
+    run_on "py3.11-minimum" "$python" -c "$work/minimum.txt"
+else
+    step "py3.11-minimum: no CPython 3.11 found, skipped"
+fi
