@@ -1,0 +1,103 @@
+"""What the package metadata promises: one version, and every third-party module the package
+imports declared as a dependency (an undeclared one works here only because something else
+happened to install it)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import ferriscope
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pytest depends on tomli below 3.11
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_DIR = Path(ferriscope.__file__).resolve().parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+# Import name → distribution name, where they differ.
+DISTRIBUTION = {"pydantic_core": "pydantic-core"}
+# Imported without being a dependency, and why that is right.
+NOT_DEPENDENCIES = {
+    "pytest": "imported only by testing/pytest_plugin.py, which pytest itself loads",
+}
+# Modules whose imports are not checked, and why.
+UNCHECKED = {
+    "llm/providers/socket_reads.py": "being replaced by the llm/providers/transport package",
+    "llm/providers/chunked_body.py": "being replaced by the llm/providers/transport package",
+}
+
+
+def _declared() -> set[str]:
+    names = set()
+    for requirement in PYPROJECT["project"]["dependencies"]:
+        match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+        assert match is not None, requirement
+        names.add(re.sub(r"[-_.]+", "-", match.group(0)).lower())
+    return names
+
+
+def _third_party_imports(*, all_modules: bool = False) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for path in PACKAGE_DIR.rglob("*.py"):
+        relative = path.relative_to(PACKAGE_DIR).as_posix()
+        if relative in UNCHECKED and not all_modules:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.partition(".")[0]
+                if top != "ferriscope" and top not in sys.stdlib_module_names:
+                    found.setdefault(top, set()).add(relative)
+    return found
+
+
+def test_the_version_has_one_source() -> None:
+    """pyproject.toml takes the version from Cargo.toml, the extension reports the same one,
+    and so does the installed distribution's metadata."""
+    assert "version" not in PYPROJECT["project"]
+    assert "version" in PYPROJECT["project"]["dynamic"]
+    cargo = (ROOT / "Cargo.toml").read_text(encoding="utf-8")
+    package = cargo.split("[package]", 1)[1].split("\n[", 1)[0]
+    (version,) = re.findall(r'^version = "([^"]+)"$', package, flags=re.MULTILINE)
+    assert ferriscope.__version__ == version
+    assert metadata.version("ferriscope") == version
+
+
+def test_every_imported_third_party_module_is_declared() -> None:
+    imports = _third_party_imports()
+    assert {"pydantic", "httpx", "typing_extensions"} <= set(imports)  # the scan works
+    declared = _declared()
+    undeclared = {
+        module: sorted(files)
+        for module, files in imports.items()
+        if module not in NOT_DEPENDENCIES
+        and DISTRIBUTION.get(module, module).replace("_", "-").lower() not in declared
+    }
+    assert not undeclared, f"imported but not in [project].dependencies: {undeclared}"
+
+
+def test_modules_that_are_not_dependencies_stay_where_they_belong() -> None:
+    imports = _third_party_imports()
+    assert imports.get("pytest", set()) <= {"testing/pytest_plugin.py"}
+
+
+def test_every_declared_dependency_is_imported() -> None:
+    """A declared runtime dependency nothing imports is weight every user installs."""
+    imported = {
+        DISTRIBUTION.get(module, module).replace("_", "-").lower()
+        for module in _third_party_imports(all_modules=True)
+    }
+    unused = _declared() - imported
+    assert not unused, f"declared but never imported: {sorted(unused)}"
