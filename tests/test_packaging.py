@@ -27,6 +27,8 @@ DISTRIBUTION = {"pydantic_core": "pydantic-core"}
 NOT_DEPENDENCIES = {
     "pytest": "imported only by testing/pytest_plugin.py, which pytest itself loads",
 }
+# Subpackages that need an optional extra: what only they import is declared in that extra.
+EXTRAS = {"llm/mcp/": "mcp"}
 # Modules whose imports are not checked, and why.
 UNCHECKED = {
     "llm/providers/socket_reads.py": "being replaced by the llm/providers/transport package",
@@ -34,9 +36,13 @@ UNCHECKED = {
 }
 
 
-def _declared() -> set[str]:
+def _declared(extra: str | None = None) -> set[str]:
+    project = PYPROJECT["project"]
+    requirements = (
+        project["dependencies"] if extra is None else project["optional-dependencies"][extra]
+    )
     names = set()
-    for requirement in PYPROJECT["project"]["dependencies"]:
+    for requirement in requirements:
         match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
         assert match is not None, requirement
         names.add(re.sub(r"[-_.]+", "-", match.group(0)).lower())
@@ -75,17 +81,23 @@ def test_the_version_has_one_source() -> None:
     assert metadata.version("ferriscope") == version
 
 
+def _extra_of(files: set[str]) -> str | None:
+    """The extra every one of `files` belongs to, or None if any is in the core package."""
+    extras = {next((e for p, e in EXTRAS.items() if f.startswith(p)), None) for f in files}
+    return extras.pop() if len(extras) == 1 else None
+
+
 def test_every_imported_third_party_module_is_declared() -> None:
     imports = _third_party_imports()
     assert {"pydantic", "httpx", "typing_extensions"} <= set(imports)  # the scan works
-    declared = _declared()
-    undeclared = {
-        module: sorted(files)
-        for module, files in imports.items()
-        if module not in NOT_DEPENDENCIES
-        and DISTRIBUTION.get(module, module).replace("_", "-").lower() not in declared
-    }
-    assert not undeclared, f"imported but not in [project].dependencies: {undeclared}"
+    undeclared = {}
+    for module, files in imports.items():
+        if module in NOT_DEPENDENCIES:
+            continue
+        extra = _extra_of(files)
+        if DISTRIBUTION.get(module, module).replace("_", "-").lower() not in _declared(extra):
+            undeclared[module] = (extra or "dependencies", sorted(files))
+    assert not undeclared, f"imported but not declared (where it should be): {undeclared}"
 
 
 def test_modules_that_are_not_dependencies_stay_where_they_belong() -> None:
@@ -97,7 +109,8 @@ def test_every_declared_dependency_is_imported() -> None:
     """A declared runtime dependency nothing imports is weight every user installs."""
     imported = {
         DISTRIBUTION.get(module, module).replace("_", "-").lower()
-        for module in _third_party_imports(all_modules=True)
+        for module, files in _third_party_imports(all_modules=True).items()
+        if _extra_of(files) is None
     }
     unused = _declared() - imported
     assert not unused, f"declared but never imported: {sorted(unused)}"
