@@ -3,7 +3,7 @@
 Chunks arrive from the source in batches (one batch per network read, straight from the Rust
 decoder). `_apply` folds a batch into the accumulators and appends its content chunks to the
 cache; every iterator is a cursor over that cache that asks for the next batch when it runs
-out (API.md §3.2). Sync and async responses differ only in how they pull a batch. The cache
+out (docs/spec.md §3.2). Sync and async responses differ only in how they pull a batch. The cache
 keeps text and thought chunks as offsets into their part's text once every iterator at the
 live end has read them (`chunk_cache.py`).
 """
@@ -78,7 +78,7 @@ def stream_error(chunk: StreamErrorChunk, provider: str) -> exceptions.ProviderE
 
 def _json_start(text: str) -> int | None:
     """Where the JSON object of a structured answer starts: the first `{`, after a ```json
-    fence when there is one (API.md §7.3)."""
+    fence when there is one (docs/spec.md §7.3)."""
     stripped = text.lstrip()
     if stripped.startswith("{"):  # bare JSON, as `strip_json_preamble` reads it
         return len(text) - len(stripped)
@@ -91,7 +91,7 @@ _CLOSED: tuple[Any, Any] = (None, None)
 
 
 class _PendingCall:
-    """A tool call still streaming: invisible until its end chunk (API.md §3.3)."""
+    """A tool call still streaming: invisible until its end chunk (docs/spec.md §3.3)."""
 
     __slots__ = ("id", "name", "pieces")
 
@@ -310,7 +310,8 @@ class BaseStreamResponse(Generic[FormattableT]):
             usage.provider_tool_usage = list(chunk.provider_tool_usage)
 
     def _fail(self, error: BaseException) -> None:
-        """Makes `error` sticky: later pulls replay the cache, then raise it again (Δ4).
+        """Makes `error` sticky: later pulls replay the cache, then raise it again
+        (docs/spec.md Δ4).
 
         Open tool calls are dropped (never half-streamed in `tool_calls`); an open text or
         thought keeps what it received.

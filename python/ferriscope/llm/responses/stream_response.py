@@ -1,7 +1,7 @@
 """`StreamResponse` and `AsyncStreamResponse` (+ context variants): the iterators.
 
 Every iterator is a cursor over the chunk cache: it replays what is cached, then pulls the
-next batch from the source when it reaches the end (API.md §3.2). Pulling is the only thing
+next batch from the source when it reaches the end (docs/spec.md §3.2). Pulling is the only thing
 that differs between sync and async, so everything else lives in `BaseStreamResponse`.
 
 A cursor reads the cache through a local list and the index of its first entry: the cache's
@@ -120,7 +120,7 @@ class StreamResponse(
     ) -> None:
         """`chunk_iterator` yields single chunks (the public form, checked for order; None is
         an empty stream); providers pass `batches`, a factory of the source, so that the
-        request starts at the first pull (Δ2)."""
+        request starts at the first pull (docs/spec.md Δ2)."""
         super().__init__(
             provider_id=provider_id,
             model_id=model_id,
@@ -257,7 +257,7 @@ class StreamResponse(
             yield out
 
     def streams(self) -> Iterator[Stream]:
-        """One substream per content part, in the order parts start (API.md §3.6)."""
+        """One substream per content part, in the order parts start (docs/spec.md §3.6)."""
         return iter_substreams(self.chunk_stream())
 
     def finish(self) -> None:
