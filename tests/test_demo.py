@@ -171,7 +171,7 @@ def test_the_test_command_does_what_the_readme_says() -> None:
         "for minor in 3.10 3.13; do",
         "find_python 3.11",
         "tests/min_constraints.py pyproject.toml",
-        "-m pytest -q -p no:cacheprovider tests",
+        "-m pytest -q -p no:cacheprovider",
         "-m ferriscope",
         "ferriscope.__file__.startswith(sys.prefix)",
     ]:
