@@ -57,6 +57,15 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
     ),
 }
 
+# Imports deferred into a function to break a loop between two modules of one package, each
+# with its reason. Such a loop is not counted as a run-time cycle.
+ALLOWED_DEFERRED: dict[tuple[str, str], str] = {
+    ("ferriscope.ops.configuration", "ferriscope.ops.instrumentation"): (
+        "configure() re-reads the settings into live instrumentation, which reads its settings "
+        "from configuration at import"
+    ),
+}
+
 # The largest import cycle tolerated, counting imports made only for type checking. Small
 # cycles between modules of one subpackage are acceptable; a large one means layers merged.
 MAX_CYCLE = 5
@@ -232,14 +241,15 @@ def test_allowed_upward_imports_still_exist() -> None:
     """An allowance nobody needs any more is removed, so the list stays short and true."""
     present = {(imp.importer, imp.target) for imp in IMPORTS}
     assert set(ALLOWED_UPWARD) <= present
+    deferred = {(imp.importer, imp.target) for imp in IMPORTS if imp.kind == "function"}
+    assert set(ALLOWED_DEFERRED) <= deferred
 
 
 def test_no_cycle_at_run_time() -> None:
     """Only an allowed upward import, deferred into a function, may close a loop."""
+    allowed = set(ALLOWED_UPWARD) | set(ALLOWED_DEFERRED)
     runtime = [
-        imp
-        for imp in IMPORTS
-        if imp.kind != "typing" and (imp.importer, imp.target) not in ALLOWED_UPWARD
+        imp for imp in IMPORTS if imp.kind != "typing" and (imp.importer, imp.target) not in allowed
     ]
     assert _cycles(runtime) == []
 

@@ -22,18 +22,16 @@ PACKAGE_DIR = Path(ferriscope.__file__).resolve().parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 # Import name → distribution name, where they differ.
-DISTRIBUTION = {"pydantic_core": "pydantic-core"}
+DISTRIBUTION = {"pydantic_core": "pydantic-core", "opentelemetry": "opentelemetry-api"}
 # Imported without being a dependency, and why that is right.
 NOT_DEPENDENCIES = {
     "pytest": "imported only by testing/pytest_plugin.py, which pytest itself loads",
+    "certifi": "optional: its CA bundle is used when installed (as httpx does), else the system's",
 }
 # Subpackages that need an optional extra: what only they import is declared in that extra.
-EXTRAS = {"llm/mcp/": "mcp"}
+EXTRAS = {"llm/mcp/": "mcp", "ops/": "ops"}
 # Modules whose imports are not checked, and why.
-UNCHECKED = {
-    "llm/providers/socket_reads.py": "being replaced by the llm/providers/transport package",
-    "llm/providers/chunked_body.py": "being replaced by the llm/providers/transport package",
-}
+UNCHECKED: dict[str, str] = {}
 
 
 def _declared(extra: str | None = None) -> set[str]:
@@ -103,6 +101,7 @@ def test_every_imported_third_party_module_is_declared() -> None:
 def test_modules_that_are_not_dependencies_stay_where_they_belong() -> None:
     imports = _third_party_imports()
     assert imports.get("pytest", set()) <= {"testing/pytest_plugin.py"}
+    assert imports.get("certifi", set()) <= {"llm/providers/transport/origin.py"}
 
 
 def test_every_declared_dependency_is_imported() -> None:

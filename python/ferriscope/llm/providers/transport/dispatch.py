@@ -16,8 +16,13 @@ import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from ferriscope import __version__
-from ferriscope._core import HttpProtocolError, HttpStream, StreamDecoder, encode_request
+from ferriscope._core import (
+    HttpProtocolError,
+    HttpStream,
+    StreamDecoder,
+    __version__,
+    encode_request,
+)
 from ferriscope.llm import exceptions
 from ferriscope.llm.providers.errors import (
     TransportTimeout,
