@@ -276,7 +276,7 @@ class Transport:
                 time.sleep(delay)
                 continue
             # Until the first batch nothing has reached the user: a connection dropped or
-            # stalled before the first event is retried like a failed request (API.md §11.0).
+            # stalled before the first event is retried like a failed request (docs/spec.md §11.0).
             idle = timeouts.stream_idle
             idle_deadline = None if idle is None else time.monotonic() + idle
             try:

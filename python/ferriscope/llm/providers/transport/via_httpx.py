@@ -113,7 +113,7 @@ def build_request(transport: Transport, client: Any, module: Any, request: HTTPR
 
 def send(transport: Transport, request: HTTPRequest, attempts: Attempts | None = None) -> Any:
     """Sends the request through the httpx path, retrying connection failures and
-    retryable statuses (API.md §11.0); a non-2xx answer is raised as its `llm.Error`.
+    retryable statuses (docs/spec.md §11.0); a non-2xx answer is raised as its `llm.Error`.
     Returns the streaming httpx response."""
     if attempts is None:
         attempts = Attempts(transport.max_retries)
