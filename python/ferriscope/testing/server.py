@@ -119,6 +119,13 @@ class _Queue:
             return self._items[index], self._faults.get(index)
 
 
+class _Server(ThreadingHTTPServer):
+    # The stdlib's listen backlog is 5: a test that opens hundreds of streams at once would
+    # overflow the accept queue, and Linux then drops handshakes silently (the client sees a
+    # connection that never answers). Real servers listen with a deep queue.
+    request_queue_size = 1024
+
+
 class ReplayServer:
     """A threaded HTTP/1.1 server on 127.0.0.1 answering with recorded responses.
 
@@ -202,7 +209,7 @@ class ReplayServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server = _Server(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
