@@ -71,18 +71,8 @@ impl PyStreamDecoder {
         raw_events: bool,
         max_line_bytes: usize,
     ) -> PyResult<Self> {
-        let format = WireFormat::from_name(wire_format).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "unknown wire format {wire_format:?}; expected one of 'openai-completions', \
-                 'openai-responses', 'anthropic', 'google'"
-            ))
-        })?;
-        let options = DecodeOptions {
-            include_thoughts,
-            raw_events,
-        };
         Ok(Self {
-            inner: StreamDecoder::with_sse(format, options, SseDecoder::new(max_line_bytes)),
+            inner: new_stream_decoder(wire_format, include_thoughts, raw_events, max_line_bytes)?,
             out: Vec::new(),
             ids: IdStrings::default(),
         })
@@ -127,6 +117,31 @@ impl PyStreamDecoder {
     fn response_model(&self) -> Option<&str> {
         self.inner.response_model()
     }
+}
+
+/// The core decoder of a wire format named from Python (shared by `StreamDecoder` and
+/// `HttpStream`, so both accept the same names and say the same when one is wrong).
+pub(crate) fn new_stream_decoder(
+    wire_format: &str,
+    include_thoughts: bool,
+    raw_events: bool,
+    max_line_bytes: usize,
+) -> PyResult<StreamDecoder> {
+    let format = WireFormat::from_name(wire_format).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "unknown wire format {wire_format:?}; expected one of 'openai-completions', \
+             'openai-responses', 'anthropic', 'google'"
+        ))
+    })?;
+    let options = DecodeOptions {
+        include_thoughts,
+        raw_events,
+    };
+    Ok(StreamDecoder::with_sse(
+        format,
+        options,
+        SseDecoder::new(max_line_bytes),
+    ))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

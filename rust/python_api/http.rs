@@ -7,12 +7,12 @@ use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use crate::chunk::{Chunk, DecodeOptions};
+use crate::chunk::Chunk;
 use crate::http1::{self, HttpError, HttpExchange, DEFAULT_MAX_ERROR_BODY};
-use crate::providers::{StreamDecoder, WireFormat};
-use crate::sse::{SseDecoder, DEFAULT_MAX_LINE_BYTES};
+use crate::sse::DEFAULT_MAX_LINE_BYTES;
 
 use super::chunks::{chunk_to_py, IdStrings};
+use super::decoder::new_stream_decoder;
 
 pyo3::create_exception!(
     ferriscope._core,
@@ -108,17 +108,8 @@ impl PyHttpStream {
         max_line_bytes: usize,
         max_error_body: usize,
     ) -> PyResult<Self> {
-        let format = WireFormat::from_name(wire_format).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "unknown wire format {wire_format:?}; expected one of 'openai-completions', \
-                 'openai-responses', 'anthropic', 'google'"
-            ))
-        })?;
-        let options = DecodeOptions {
-            include_thoughts,
-            raw_events,
-        };
-        let decoder = StreamDecoder::with_sse(format, options, SseDecoder::new(max_line_bytes));
+        let decoder =
+            new_stream_decoder(wire_format, include_thoughts, raw_events, max_line_bytes)?;
         Ok(Self {
             inner: HttpExchange::new(decoder, max_error_body),
             out: Vec::new(),
