@@ -11,7 +11,7 @@ live end has read them (`chunk_cache.py`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic
 
 from ferriscope._core import (
     FinishReasonChunk,
@@ -33,6 +33,7 @@ from ferriscope.llm import exceptions
 from ferriscope.llm._names import FORMAT_TOOL_NAME
 from ferriscope.llm.content import Text, Thought, ToolCall
 from ferriscope.llm.content.growing import freeze, growing_text, growing_thought
+from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.messages import AssistantMessage, Message
 from ferriscope.llm.responses.chunk_cache import COMPACT_AT, ChunkCache
 from ferriscope.llm.responses.finish_reason import FinishReason
@@ -41,11 +42,10 @@ from ferriscope.partial_json import PartialJSONError, PartialJSONParser
 
 if TYPE_CHECKING:
     from ferriscope.llm.content import AssistantContentPart
+    from ferriscope.llm.formatting import Format
 
 __all__ = ["FORMAT_TOOL_NAME", "BaseStreamResponse", "stream_error"]
 
-
-FormattableT = TypeVar("FormattableT")
 
 _API_ERRORS: dict[str, type[exceptions.APIError]] = {
     cls.__name__: cls
@@ -109,7 +109,7 @@ class BaseStreamResponse(Generic[FormattableT]):
     provider_model_name: str
     params: Any
     toolkit: Any
-    format: Any
+    format: Format[FormattableT] | None
     chunks: Sequence[Any]
     content: Sequence[AssistantContentPart]
     texts: Sequence[Text]

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Literal, overload
+
+from typing_extensions import Self
 
 from ferriscope.llm import formatting
+from ferriscope.llm.context import Context, DepsT
 from ferriscope.llm.exceptions import ParseError
 from ferriscope.llm.formatting import extract_json_text
 from ferriscope.llm.formatting.parsing import stream_partial_parser
+from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.responses.citations import Citation, citations_in
 from ferriscope.partial_json import parse_partial
 
 if TYPE_CHECKING:
     from ferriscope.llm.content import ToolOutput
+    from ferriscope.llm.formatting import Format, Partial
+    from ferriscope.llm.messages import UserContent
     from ferriscope.llm.models.model import Model
 
 __all__ = [
@@ -31,12 +37,15 @@ __all__ = [
 ]
 
 
-class ParseMixin:
-    """`parse()` and the `model` and `citations` properties, shared by every response kind."""
+class ParseMixin(Generic[FormattableT]):
+    """`parse()` and the `model` and `citations` properties, shared by every response kind.
+
+    Generic in the format type, so that `parse()` and `validate()` return the type given as
+    `format=` (None without one), as Mirascope types them."""
 
     model_id: str
     params: Any
-    format: Any
+    format: Format[FormattableT] | None
     toolkit: Any
     tool_calls: Any
     messages: list[Any]
@@ -66,6 +75,16 @@ class ParseMixin:
     # `stream_partial_parser(format)`, JSON parser and text length at the last call, result].
     _partial_memo: list[Any] | None = None
 
+    # Typed as Mirascope types it: the format type, `Partial` of it while streaming, None
+    # without a format. A response of unknown format (`StreamResponse[Any]`) parses to Any.
+    @overload
+    def parse(self: ParseMixin[None], partial: Literal[True]) -> None: ...  # type: ignore[overload-overlap]
+    @overload
+    def parse(self, partial: Literal[True]) -> Partial[FormattableT]: ...
+    @overload
+    def parse(self, partial: Literal[False] = False) -> FormattableT: ...
+    @overload
+    def parse(self, partial: bool) -> FormattableT | Partial[FormattableT] | None: ...
     def parse(self, partial: bool = False) -> Any:
         """The structured output: the validated value (`partial=False`), or a `Partial[T]` of
         what has arrived so far (None when nothing validates yet)."""
@@ -177,7 +196,7 @@ async def _avalidate(
     raise AssertionError("unreachable")
 
 
-class SyncToolLoop(ParseMixin):
+class SyncToolLoop(ParseMixin[FormattableT], Generic[FormattableT]):
     """Sync, no context."""
 
     _streaming: bool = False
@@ -186,18 +205,20 @@ class SyncToolLoop(ParseMixin):
         """Runs every complete tool call; tool failures land on the outputs, never raised."""
         return self._tool_outputs_sync(None, with_ctx=False)
 
-    def resume(self, content: Any) -> Any:
-        """Continues the conversation with one more user turn, same tools and format."""
+    def resume(self, content: UserContent) -> Self:
+        """Continues the conversation with one more user turn, same tools and format (a
+        response of the same kind: a stream resumes as a stream, a retry response retries)."""
+        model: Any = self.model  # which `Model` method returns `Self` depends on `_streaming`
         if self._streaming:
-            return self.model.resume_stream(response=self, content=content)
-        return self.model.resume(response=self, content=content)
+            return model.resume_stream(response=self, content=content)  # type: ignore[no-any-return]
+        return model.resume(response=self, content=content)  # type: ignore[no-any-return]
 
-    def validate(self, max_retries: int = 1) -> tuple[Any, Any]:
+    def validate(self, max_retries: int = 1) -> tuple[FormattableT, Self]:
         """Parses; on a ParseError asks the model to fix its answer, up to `max_retries`."""
         return _validate(self, max_retries, lambda r, m: r.resume(m))  # type: ignore[no-any-return]
 
 
-class AsyncToolLoop(ParseMixin):
+class AsyncToolLoop(ParseMixin[FormattableT], Generic[FormattableT]):
     """Async, no context."""
 
     _streaming: bool = False
@@ -205,46 +226,51 @@ class AsyncToolLoop(ParseMixin):
     async def execute_tools(self) -> list[ToolOutput[Any]]:
         return await self._tool_outputs_async(None, with_ctx=False)
 
-    async def resume(self, content: Any) -> Any:
+    async def resume(self, content: UserContent) -> Self:
+        model: Any = self.model
         if self._streaming:
-            return await self.model.resume_stream_async(response=self, content=content)
-        return await self.model.resume_async(response=self, content=content)
+            return await model.resume_stream_async(response=self, content=content)  # type: ignore[no-any-return]
+        return await model.resume_async(response=self, content=content)  # type: ignore[no-any-return]
 
-    async def validate(self, max_retries: int = 1) -> tuple[Any, Any]:
+    async def validate(self, max_retries: int = 1) -> tuple[FormattableT, Self]:
         return await _avalidate(self, max_retries, lambda r, m: r.resume(m))  # type: ignore[no-any-return]
 
 
-class ContextToolLoop(ParseMixin):
+class ContextToolLoop(ParseMixin[FormattableT], Generic[DepsT, FormattableT]):
     """Sync, with `ctx` first."""
 
     _streaming: bool = False
 
-    def execute_tools(self, ctx: Any) -> list[ToolOutput[Any]]:
+    def execute_tools(self, ctx: Context[DepsT]) -> list[ToolOutput[Any]]:
         return self._tool_outputs_sync(ctx, with_ctx=True)
 
-    def resume(self, ctx: Any, content: Any) -> Any:
+    def resume(self, ctx: Context[DepsT], content: UserContent) -> Self:
+        model: Any = self.model
         if self._streaming:
-            return self.model.context_resume_stream(ctx=ctx, response=self, content=content)
-        return self.model.context_resume(ctx=ctx, response=self, content=content)
+            return model.context_resume_stream(ctx=ctx, response=self, content=content)  # type: ignore[no-any-return]
+        return model.context_resume(ctx=ctx, response=self, content=content)  # type: ignore[no-any-return]
 
-    def validate(self, ctx: Any, max_retries: int = 1) -> tuple[Any, Any]:
+    def validate(self, ctx: Context[DepsT], max_retries: int = 1) -> tuple[FormattableT, Self]:
         return _validate(self, max_retries, lambda r, m: r.resume(ctx, m))  # type: ignore[no-any-return]
 
 
-class AsyncContextToolLoop(ParseMixin):
+class AsyncContextToolLoop(ParseMixin[FormattableT], Generic[DepsT, FormattableT]):
     """Async, with `ctx` first."""
 
     _streaming: bool = False
 
-    async def execute_tools(self, ctx: Any) -> list[ToolOutput[Any]]:
+    async def execute_tools(self, ctx: Context[DepsT]) -> list[ToolOutput[Any]]:
         return await self._tool_outputs_async(ctx, with_ctx=True)
 
-    async def resume(self, ctx: Any, content: Any) -> Any:
+    async def resume(self, ctx: Context[DepsT], content: UserContent) -> Self:
+        model: Any = self.model
         if self._streaming:
-            return await self.model.context_resume_stream_async(
+            return await model.context_resume_stream_async(  # type: ignore[no-any-return]
                 ctx=ctx, response=self, content=content
             )
-        return await self.model.context_resume_async(ctx=ctx, response=self, content=content)
+        return await model.context_resume_async(ctx=ctx, response=self, content=content)  # type: ignore[no-any-return]
 
-    async def validate(self, ctx: Any, max_retries: int = 1) -> tuple[Any, Any]:
+    async def validate(
+        self, ctx: Context[DepsT], max_retries: int = 1
+    ) -> tuple[FormattableT, Self]:
         return await _avalidate(self, max_retries, lambda r, m: r.resume(ctx, m))  # type: ignore[no-any-return]

@@ -7,11 +7,13 @@ built from a consumed stream response: one decoder path serves both APIs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import Self
 
 from ferriscope.llm.content import Text, Thought, ToolCall
+from ferriscope.llm.context import DepsT
+from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.messages import Message
 from ferriscope.llm.responses.finish_reason import FinishReason
 from ferriscope.llm.responses.methods import (
@@ -31,8 +33,8 @@ from ferriscope.llm.tools.toolkit import (
 
 __all__ = ["AsyncContextResponse", "AsyncResponse", "ContextResponse", "Response", "RootResponse"]
 
-FormattableT = TypeVar("FormattableT")
-DepsT = TypeVar("DepsT")
+if TYPE_CHECKING:
+    from ferriscope.llm.formatting import Format
 
 
 class RootResponse(Generic[ToolkitT, FormattableT]):
@@ -44,8 +46,8 @@ class RootResponse(Generic[ToolkitT, FormattableT]):
     model_id: str
     provider_model_name: str
     params: Any
-    toolkit: Any
-    format: Any
+    toolkit: ToolkitT
+    format: Format[FormattableT] | None
     content: Sequence[Any]
     texts: Sequence[Text]
     thoughts: Sequence[Thought]
@@ -99,11 +101,15 @@ class RootResponse(Generic[ToolkitT, FormattableT]):
         return f"<{type(self).__name__} {self.model_id}: {self.pretty()[:80]!r}>"
 
 
-class Response(SyncToolLoop, RootResponse[Toolkit, FormattableT], Generic[FormattableT]):
+class Response(
+    SyncToolLoop[FormattableT], RootResponse[Toolkit, FormattableT], Generic[FormattableT]
+):
     """The result of a sync `call()`."""
 
 
-class AsyncResponse(AsyncToolLoop, RootResponse[AsyncToolkit, FormattableT], Generic[FormattableT]):
+class AsyncResponse(
+    AsyncToolLoop[FormattableT], RootResponse[AsyncToolkit, FormattableT], Generic[FormattableT]
+):
     """The result of an async `call()`."""
 
     async def finish(self) -> None:  # type: ignore[override]
@@ -111,13 +117,15 @@ class AsyncResponse(AsyncToolLoop, RootResponse[AsyncToolkit, FormattableT], Gen
 
 
 class ContextResponse(
-    ContextToolLoop, RootResponse[ContextToolkit[DepsT], FormattableT], Generic[DepsT, FormattableT]
+    ContextToolLoop[DepsT, FormattableT],
+    RootResponse[ContextToolkit[DepsT], FormattableT],
+    Generic[DepsT, FormattableT],
 ):
     """The result of a sync context `call()`; tool and resume methods take `ctx` first."""
 
 
 class AsyncContextResponse(
-    AsyncContextToolLoop,
+    AsyncContextToolLoop[DepsT, FormattableT],
     RootResponse[AsyncContextToolkit[DepsT], FormattableT],
     Generic[DepsT, FormattableT],
 ):

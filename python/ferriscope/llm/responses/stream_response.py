@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal
 
 from ferriscope._core import TextChunk, TextEndChunk
 from ferriscope.llm import exceptions
+from ferriscope.llm.context import DepsT
+from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.messages import Message
 from ferriscope.llm.responses.base_stream_response import BaseStreamResponse
 from ferriscope.llm.responses.chunk_order import checked_async_chunks, checked_chunks
@@ -42,8 +44,9 @@ __all__ = [
     "StreamResponse",
 ]
 
-FormattableT = TypeVar("FormattableT")
-DepsT = TypeVar("DepsT")
+if TYPE_CHECKING:
+    from ferriscope.llm.formatting import Partial
+
 ToolkitKind = Literal["sync", "async", "context", "async_context"]
 
 BatchSource = Iterator[Sequence[Any]]
@@ -95,7 +98,7 @@ def _deliver_first(error: Exception, cache: Sequence[Any], cached: int) -> bool:
 
 
 class StreamResponse(
-    BaseStreamResponse[FormattableT], SyncToolLoop, TimedStream, Generic[FormattableT]
+    BaseStreamResponse[FormattableT], SyncToolLoop[FormattableT], TimedStream, Generic[FormattableT]
 ):
     """A streaming response consumed with plain `for` loops."""
 
@@ -265,7 +268,7 @@ class StreamResponse(
         while self._pull():
             pass
 
-    def structured_stream(self) -> Iterator[Any]:
+    def structured_stream(self) -> Iterator[Partial[FormattableT]]:
         """`Partial[T]` after each text delta (truthy ones only), parsed incrementally."""
         self._check_structured()
         # chunk_stream() yields cache entry k as its k-th chunk: the partial is of the text up
@@ -278,7 +281,10 @@ class StreamResponse(
 
 
 class AsyncStreamResponse(
-    BaseStreamResponse[FormattableT], AsyncToolLoop, TimedStream, Generic[FormattableT]
+    BaseStreamResponse[FormattableT],
+    AsyncToolLoop[FormattableT],
+    TimedStream,
+    Generic[FormattableT],
 ):
     """A streaming response consumed with `async for`."""
 
@@ -431,7 +437,7 @@ class AsyncStreamResponse(
         while await self._pull():
             pass
 
-    async def structured_stream(self) -> AsyncIterator[Any]:
+    async def structured_stream(self) -> AsyncIterator[Partial[FormattableT]]:
         self._check_structured()
         entry = 0
         async for chunk in self.chunk_stream():
@@ -443,7 +449,7 @@ class AsyncStreamResponse(
 
 
 class ContextStreamResponse(  # type: ignore[misc]
-    ContextToolLoop, StreamResponse[FormattableT], Generic[DepsT, FormattableT]
+    ContextToolLoop[DepsT, FormattableT], StreamResponse[FormattableT], Generic[DepsT, FormattableT]
 ):
     """A `StreamResponse` of a context call: its tool and resume methods take `ctx` first."""
 
@@ -452,7 +458,9 @@ class ContextStreamResponse(  # type: ignore[misc]
 
 
 class AsyncContextStreamResponse(  # type: ignore[misc]
-    AsyncContextToolLoop, AsyncStreamResponse[FormattableT], Generic[DepsT, FormattableT]
+    AsyncContextToolLoop[DepsT, FormattableT],
+    AsyncStreamResponse[FormattableT],
+    Generic[DepsT, FormattableT],
 ):
     """An `AsyncStreamResponse` of a context call."""
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic
 
+from ferriscope.llm.context import DepsT
+from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.responses.response import (
     AsyncContextResponse,
     AsyncResponse,
@@ -22,9 +24,6 @@ __all__ = [
     "ContextRetryResponse",
     "RetryResponse",
 ]
-
-FormattableT = TypeVar("FormattableT")
-DepsT = TypeVar("DepsT")
 
 
 class _RetryMetadata:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic
 
 from ferriscope._core import TextChunk, TextEndChunk
+from ferriscope.llm.context import DepsT
 from ferriscope.llm.exceptions import RetriesExhausted, StreamRestarted
+from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.responses.base_stream_response import BaseStreamResponse
 from ferriscope.llm.responses.stream_response import (
     AsyncContextStreamResponse,
@@ -41,9 +43,6 @@ __all__ = [
     "ContextRetryStreamResponse",
     "RetryStreamResponse",
 ]
-
-FormattableT = TypeVar("FormattableT")
-DepsT = TypeVar("DepsT")
 
 
 class _Restarts(BaseStreamResponse[FormattableT], Generic[FormattableT]):
