@@ -148,10 +148,10 @@ def _journey(model_id: str) -> None:
         response = response.resume(outputs)
 
     print("── structured_stream(): a Book as its fields arrive ──")
-    response = llm.Model(model_id).stream("Recommend a science fiction book.", format=Book)
+    structured = llm.Model(model_id).stream("Recommend a science fiction book.", format=Book)
     live = sys.stdout.isatty()  # a terminal gets one line updated in place
     last = ""
-    for partial in response.structured_stream():
+    for partial in structured.structured_stream():
         line = f"  {partial!r}"
         if line == last:
             continue
@@ -163,10 +163,10 @@ def _journey(model_id: str) -> None:
             print(line)
     if live:
         print()
-    book = response.parse()
+    book = structured.parse()
     print(f"Final: {book.title} by {book.author} ({book.year})")
     # One answer is too short to time; a hundred of them in a list is a 20 KB answer.
-    _compare_parsers("[" + ", ".join([response.text("")] * 100) + "]")
+    _compare_parsers("[" + ", ".join([structured.text("")] * 100) + "]")
 
 
 def _compare_parsers(text: str) -> None:

@@ -162,13 +162,19 @@ class AsyncPrompt(_PromptBase, Generic[P, FormattableT]):
         self, model: Model | str, *args: P.args, **kwargs: P.kwargs
     ) -> AsyncResponse[FormattableT]:
         messages = await self.messages(*args, **kwargs)
-        return await _as_model(model).call_async(messages, tools=self.tools, format=self.format)
+        response: AsyncResponse[FormattableT] = await _as_model(model).call_async(
+            messages, tools=self.tools, format=self.format
+        )
+        return response
 
     async def stream(
         self, model: Model | str, *args: P.args, **kwargs: P.kwargs
     ) -> AsyncStreamResponse[FormattableT]:
         messages = await self.messages(*args, **kwargs)
-        return await _as_model(model).stream_async(messages, tools=self.tools, format=self.format)
+        response: AsyncStreamResponse[FormattableT] = await _as_model(model).stream_async(
+            messages, tools=self.tools, format=self.format
+        )
+        return response
 
 
 class ContextPrompt(_PromptBase, Generic[P, DepsT, FormattableT]):
@@ -218,17 +224,19 @@ class AsyncContextPrompt(_PromptBase, Generic[P, DepsT, FormattableT]):
         self, model: Model | str, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
     ) -> AsyncContextResponse[DepsT, FormattableT]:
         messages = await self.messages(ctx, *args, **kwargs)
-        return await _as_model(model).context_call_async(
-            messages, ctx=ctx, tools=self.tools, format=self.format
-        )
+        response: AsyncContextResponse[DepsT, FormattableT] = await _as_model(
+            model
+        ).context_call_async(messages, ctx=ctx, tools=self.tools, format=self.format)
+        return response
 
     async def stream(
         self, model: Model | str, ctx: Context[DepsT], *args: P.args, **kwargs: P.kwargs
     ) -> AsyncContextStreamResponse[DepsT, FormattableT]:
         messages = await self.messages(ctx, *args, **kwargs)
-        return await _as_model(model).context_stream_async(
-            messages, ctx=ctx, tools=self.tools, format=self.format
-        )
+        response: AsyncContextStreamResponse[DepsT, FormattableT] = await _as_model(
+            model
+        ).context_stream_async(messages, ctx=ctx, tools=self.tools, format=self.format)
+        return response
 
 
 def prompt_class(fn: Callable[..., Any]) -> type[_PromptBase]:

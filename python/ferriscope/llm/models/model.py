@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
+from ferriscope.llm.context import Context, DepsT
+from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.messages import (
     AssistantMessage,
     Message,
@@ -35,6 +37,10 @@ from ferriscope.llm.responses.stream_response import (
     StreamResponse,
 )
 from ferriscope.llm.tools import normalize_tools
+
+if TYPE_CHECKING:
+    from ferriscope.llm.formatting import FormatSpec
+    from ferriscope.llm.tools import AsyncContextTools, AsyncTools, ContextTools, Tools
 
 __all__ = ["MODEL_CONTEXT", "Model", "model", "model_from_context", "set_observer", "use_model"]
 
@@ -165,6 +171,30 @@ class Model:
 
     # ---- plain calls -----------------------------------------------------------------------
 
+    @overload
+    def stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: None = None,
+    ) -> StreamResponse[None]: ...
+    @overload
+    def stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> StreamResponse[FormattableT]: ...
+    @overload
+    def stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> StreamResponse[None] | StreamResponse[FormattableT]: ...
     def stream(
         self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
     ) -> StreamResponse[Any]:
@@ -174,6 +204,30 @@ class Model:
             StreamResponse, promote_to_messages(content), toolkit, format, is_async=False
         )
 
+    @overload
+    def call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: None = None,
+    ) -> Response[None]: ...
+    @overload
+    def call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> Response[FormattableT]: ...
+    @overload
+    def call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> Response[None] | Response[FormattableT]: ...
     def call(
         self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
     ) -> Response[Any]:
@@ -181,6 +235,30 @@ class Model:
         stream.finish()
         return Response.from_stream(stream)
 
+    @overload
+    async def stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: None = None,
+    ) -> AsyncStreamResponse[None]: ...
+    @overload
+    async def stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> AsyncStreamResponse[FormattableT]: ...
+    @overload
+    async def stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> AsyncStreamResponse[None] | AsyncStreamResponse[FormattableT]: ...
     async def stream_async(
         self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
     ) -> AsyncStreamResponse[Any]:
@@ -189,6 +267,30 @@ class Model:
             AsyncStreamResponse, promote_to_messages(content), toolkit, format, is_async=True
         )
 
+    @overload
+    async def call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: None = None,
+    ) -> AsyncResponse[None]: ...
+    @overload
+    async def call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> AsyncResponse[FormattableT]: ...
+    @overload
+    async def call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> AsyncResponse[None] | AsyncResponse[FormattableT]: ...
     async def call_async(
         self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
     ) -> AsyncResponse[Any]:
@@ -198,6 +300,33 @@ class Model:
 
     # ---- context calls ---------------------------------------------------------------------
 
+    @overload
+    def context_stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: None = None,
+    ) -> ContextStreamResponse[DepsT, None]: ...
+    @overload
+    def context_stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> ContextStreamResponse[DepsT, FormattableT]: ...
+    @overload
+    def context_stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> ContextStreamResponse[DepsT, None] | ContextStreamResponse[DepsT, FormattableT]: ...
     def context_stream(
         self,
         content: UserContent | Sequence[Message],
@@ -211,6 +340,33 @@ class Model:
             ContextStreamResponse, promote_to_messages(content), toolkit, format, is_async=False
         )
 
+    @overload
+    def context_call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: None = None,
+    ) -> ContextResponse[DepsT, None]: ...
+    @overload
+    def context_call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> ContextResponse[DepsT, FormattableT]: ...
+    @overload
+    def context_call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> ContextResponse[DepsT, None] | ContextResponse[DepsT, FormattableT]: ...
     def context_call(
         self,
         content: UserContent | Sequence[Message],
@@ -223,6 +379,35 @@ class Model:
         stream.finish()
         return ContextResponse.from_stream(stream)
 
+    @overload
+    async def context_stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: None = None,
+    ) -> AsyncContextStreamResponse[DepsT, None]: ...
+    @overload
+    async def context_stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> AsyncContextStreamResponse[DepsT, FormattableT]: ...
+    @overload
+    async def context_stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> (
+        AsyncContextStreamResponse[DepsT, None] | AsyncContextStreamResponse[DepsT, FormattableT]
+    ): ...
     async def context_stream_async(
         self,
         content: UserContent | Sequence[Message],
@@ -240,6 +425,33 @@ class Model:
             is_async=True,
         )
 
+    @overload
+    async def context_call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: None = None,
+    ) -> AsyncContextResponse[DepsT, None]: ...
+    @overload
+    async def context_call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> AsyncContextResponse[DepsT, FormattableT]: ...
+    @overload
+    async def context_call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> AsyncContextResponse[DepsT, None] | AsyncContextResponse[DepsT, FormattableT]: ...
     async def context_call_async(
         self,
         content: UserContent | Sequence[Message],
@@ -257,6 +469,18 @@ class Model:
     def _resumed(self, response: Any, content: UserContent) -> list[Message]:
         return [*response.messages, user(content)]
 
+    @overload
+    def resume_stream(
+        self, *, response: StreamResponse[None], content: UserContent
+    ) -> StreamResponse[None]: ...
+    @overload
+    def resume_stream(
+        self, *, response: StreamResponse[FormattableT], content: UserContent
+    ) -> StreamResponse[FormattableT]: ...
+    @overload
+    def resume_stream(
+        self, *, response: StreamResponse[None] | StreamResponse[FormattableT], content: UserContent
+    ) -> StreamResponse[None] | StreamResponse[FormattableT]: ...
     def resume_stream(self, *, response: Any, content: UserContent) -> StreamResponse[Any]:
         return self._open(
             StreamResponse,
@@ -266,11 +490,36 @@ class Model:
             is_async=False,
         )
 
+    @overload
+    def resume(self, *, response: Response[None], content: UserContent) -> Response[None]: ...
+    @overload
+    def resume(
+        self, *, response: Response[FormattableT], content: UserContent
+    ) -> Response[FormattableT]: ...
+    @overload
+    def resume(
+        self, *, response: Response[None] | Response[FormattableT], content: UserContent
+    ) -> Response[None] | Response[FormattableT]: ...
     def resume(self, *, response: Any, content: UserContent) -> Response[Any]:
         stream = self.resume_stream(response=response, content=content)
         stream.finish()
         return Response.from_stream(stream)
 
+    @overload
+    async def resume_stream_async(
+        self, *, response: AsyncStreamResponse[None], content: UserContent
+    ) -> AsyncStreamResponse[None]: ...
+    @overload
+    async def resume_stream_async(
+        self, *, response: AsyncStreamResponse[FormattableT], content: UserContent
+    ) -> AsyncStreamResponse[FormattableT]: ...
+    @overload
+    async def resume_stream_async(
+        self,
+        *,
+        response: AsyncStreamResponse[None] | AsyncStreamResponse[FormattableT],
+        content: UserContent,
+    ) -> AsyncStreamResponse[None] | AsyncStreamResponse[FormattableT]: ...
     async def resume_stream_async(
         self, *, response: Any, content: UserContent
     ) -> AsyncStreamResponse[Any]:
@@ -282,11 +531,47 @@ class Model:
             is_async=True,
         )
 
+    @overload
+    async def resume_async(
+        self, *, response: AsyncResponse[None], content: UserContent
+    ) -> AsyncResponse[None]: ...
+    @overload
+    async def resume_async(
+        self, *, response: AsyncResponse[FormattableT], content: UserContent
+    ) -> AsyncResponse[FormattableT]: ...
+    @overload
+    async def resume_async(
+        self, *, response: AsyncResponse[None] | AsyncResponse[FormattableT], content: UserContent
+    ) -> AsyncResponse[None] | AsyncResponse[FormattableT]: ...
     async def resume_async(self, *, response: Any, content: UserContent) -> AsyncResponse[Any]:
         stream = await self.resume_stream_async(response=response, content=content)
         await stream.finish()
         return AsyncResponse.from_stream(stream)
 
+    @overload
+    def context_resume_stream(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: ContextStreamResponse[DepsT, None],
+        content: UserContent,
+    ) -> ContextStreamResponse[DepsT, None]: ...
+    @overload
+    def context_resume_stream(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: ContextStreamResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> ContextStreamResponse[DepsT, FormattableT]: ...
+    @overload
+    def context_resume_stream(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: ContextStreamResponse[DepsT, None] | ContextStreamResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> ContextStreamResponse[DepsT, None] | ContextStreamResponse[DepsT, FormattableT]: ...
     def context_resume_stream(
         self, *, ctx: Any, response: Any, content: UserContent
     ) -> ContextStreamResponse[Any, Any]:
@@ -298,6 +583,26 @@ class Model:
             is_async=False,
         )
 
+    @overload
+    def context_resume(
+        self, *, ctx: Context[DepsT], response: ContextResponse[DepsT, None], content: UserContent
+    ) -> ContextResponse[DepsT, None]: ...
+    @overload
+    def context_resume(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: ContextResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> ContextResponse[DepsT, FormattableT]: ...
+    @overload
+    def context_resume(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: ContextResponse[DepsT, None] | ContextResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> ContextResponse[DepsT, None] | ContextResponse[DepsT, FormattableT]: ...
     def context_resume(
         self, *, ctx: Any, response: Any, content: UserContent
     ) -> ContextResponse[Any, Any]:
@@ -305,6 +610,33 @@ class Model:
         stream.finish()
         return ContextResponse.from_stream(stream)
 
+    @overload
+    async def context_resume_stream_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextStreamResponse[DepsT, None],
+        content: UserContent,
+    ) -> AsyncContextStreamResponse[DepsT, None]: ...
+    @overload
+    async def context_resume_stream_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextStreamResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> AsyncContextStreamResponse[DepsT, FormattableT]: ...
+    @overload
+    async def context_resume_stream_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextStreamResponse[DepsT, None]
+        | AsyncContextStreamResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> (
+        AsyncContextStreamResponse[DepsT, None] | AsyncContextStreamResponse[DepsT, FormattableT]
+    ): ...
     async def context_resume_stream_async(
         self, *, ctx: Any, response: Any, content: UserContent
     ) -> AsyncContextStreamResponse[Any, Any]:
@@ -316,6 +648,30 @@ class Model:
             is_async=True,
         )
 
+    @overload
+    async def context_resume_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextResponse[DepsT, None],
+        content: UserContent,
+    ) -> AsyncContextResponse[DepsT, None]: ...
+    @overload
+    async def context_resume_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> AsyncContextResponse[DepsT, FormattableT]: ...
+    @overload
+    async def context_resume_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextResponse[DepsT, None] | AsyncContextResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> AsyncContextResponse[DepsT, None] | AsyncContextResponse[DepsT, FormattableT]: ...
     async def context_resume_async(
         self, *, ctx: Any, response: Any, content: UserContent
     ) -> AsyncContextResponse[Any, Any]:

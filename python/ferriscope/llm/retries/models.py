@@ -10,13 +10,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from typing_extensions import Unpack
 
+from ferriscope.llm.context import Context, DepsT
+from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.messages import Message, UserContent
 from ferriscope.llm.models.model import Model, model_from_context
 from ferriscope.llm.models.params import Params
+from ferriscope.llm.responses.response import (
+    AsyncContextResponse,
+    AsyncResponse,
+    ContextResponse,
+    Response,
+)
 from ferriscope.llm.responses.stream_response import (
     AsyncContextStreamResponse,
     AsyncStreamResponse,
@@ -38,6 +46,10 @@ from ferriscope.llm.retries.stream_responses import (
     ContextRetryStreamResponse,
     RetryStreamResponse,
 )
+
+if TYPE_CHECKING:
+    from ferriscope.llm.formatting import FormatSpec
+    from ferriscope.llm.tools import AsyncContextTools, AsyncTools, ContextTools, Tools
 
 __all__ = ["RetryModel", "RetryModelParams", "retry_model"]
 
@@ -141,6 +153,30 @@ class RetryModel(Model):
 
     # ---- plain calls -----------------------------------------------------------------------
 
+    @overload
+    def call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: None = None,
+    ) -> RetryResponse[None]: ...
+    @overload
+    def call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> RetryResponse[FormattableT]: ...
+    @overload
+    def call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> RetryResponse[None] | RetryResponse[FormattableT]: ...
     def call(
         self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
     ) -> RetryResponse[Any]:
@@ -149,6 +185,30 @@ class RetryModel(Model):
         )
         return RetryResponse(response, variant, failures)
 
+    @overload
+    async def call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: None = None,
+    ) -> AsyncRetryResponse[None]: ...
+    @overload
+    async def call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> AsyncRetryResponse[FormattableT]: ...
+    @overload
+    async def call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> AsyncRetryResponse[None] | AsyncRetryResponse[FormattableT]: ...
     async def call_async(
         self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
     ) -> AsyncRetryResponse[Any]:
@@ -157,6 +217,30 @@ class RetryModel(Model):
         )
         return AsyncRetryResponse(response, variant, failures)
 
+    @overload
+    def stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: None = None,
+    ) -> RetryStreamResponse[None]: ...
+    @overload
+    def stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> RetryStreamResponse[FormattableT]: ...
+    @overload
+    def stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: Tools | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> RetryStreamResponse[None] | RetryStreamResponse[FormattableT]: ...
     def stream(
         self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
     ) -> RetryStreamResponse[Any]:
@@ -168,17 +252,71 @@ class RetryModel(Model):
 
         return RetryStreamResponse(self, open_stream, open_stream(self.get_active_model()))
 
+    @overload
+    async def stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: None = None,
+    ) -> AsyncRetryStreamResponse[None]: ...
+    @overload
+    async def stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> AsyncRetryStreamResponse[FormattableT]: ...
+    @overload
+    async def stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        tools: AsyncTools | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> AsyncRetryStreamResponse[None] | AsyncRetryStreamResponse[FormattableT]: ...
     async def stream_async(
         self, content: UserContent | Sequence[Message], *, tools: Any = None, format: Any = None
     ) -> AsyncRetryStreamResponse[Any]:
         async def open_stream(m: Model) -> AsyncStreamResponse[Any]:
-            return await m.stream_async(content, tools=tools, format=format)
+            opened: AsyncStreamResponse[Any] = await m.stream_async(
+                content, tools=tools, format=format
+            )
+            return opened
 
         first = await open_stream(self.get_active_model())
         return AsyncRetryStreamResponse(self, open_stream, first)
 
     # ---- context calls ---------------------------------------------------------------------
 
+    @overload
+    def context_call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: None = None,
+    ) -> ContextRetryResponse[DepsT, None]: ...
+    @overload
+    def context_call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> ContextRetryResponse[DepsT, FormattableT]: ...
+    @overload
+    def context_call(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> ContextRetryResponse[DepsT, None] | ContextRetryResponse[DepsT, FormattableT]: ...
     def context_call(
         self,
         content: UserContent | Sequence[Message],
@@ -192,6 +330,35 @@ class RetryModel(Model):
         )
         return ContextRetryResponse(response, variant, failures)
 
+    @overload
+    async def context_call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: None = None,
+    ) -> AsyncContextRetryResponse[DepsT, None]: ...
+    @overload
+    async def context_call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> AsyncContextRetryResponse[DepsT, FormattableT]: ...
+    @overload
+    async def context_call_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> (
+        AsyncContextRetryResponse[DepsT, None] | AsyncContextRetryResponse[DepsT, FormattableT]
+    ): ...
     async def context_call_async(
         self,
         content: UserContent | Sequence[Message],
@@ -205,6 +372,35 @@ class RetryModel(Model):
         )
         return AsyncContextRetryResponse(response, variant, failures)
 
+    @overload
+    def context_stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: None = None,
+    ) -> ContextRetryStreamResponse[DepsT, None]: ...
+    @overload
+    def context_stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> ContextRetryStreamResponse[DepsT, FormattableT]: ...
+    @overload
+    def context_stream(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: ContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> (
+        ContextRetryStreamResponse[DepsT, None] | ContextRetryStreamResponse[DepsT, FormattableT]
+    ): ...
     def context_stream(
         self,
         content: UserContent | Sequence[Message],
@@ -218,6 +414,36 @@ class RetryModel(Model):
 
         return ContextRetryStreamResponse(self, open_stream, open_stream(self.get_active_model()))
 
+    @overload
+    async def context_stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: None = None,
+    ) -> AsyncContextRetryStreamResponse[DepsT, None]: ...
+    @overload
+    async def context_stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT],
+    ) -> AsyncContextRetryStreamResponse[DepsT, FormattableT]: ...
+    @overload
+    async def context_stream_async(
+        self,
+        content: UserContent | Sequence[Message],
+        *,
+        ctx: Context[DepsT],
+        tools: AsyncContextTools[DepsT] | None = None,
+        format: FormatSpec[FormattableT] | None,
+    ) -> (
+        AsyncContextRetryStreamResponse[DepsT, None]
+        | AsyncContextRetryStreamResponse[DepsT, FormattableT]
+    ): ...
     async def context_stream_async(
         self,
         content: UserContent | Sequence[Message],
@@ -227,40 +453,115 @@ class RetryModel(Model):
         format: Any = None,
     ) -> AsyncContextRetryStreamResponse[Any, Any]:
         async def open_stream(m: Model) -> AsyncContextStreamResponse[Any, Any]:
-            return await m.context_stream_async(content, ctx=ctx, tools=tools, format=format)
+            opened: AsyncContextStreamResponse[Any, Any] = await m.context_stream_async(
+                content, ctx=ctx, tools=tools, format=format
+            )
+            return opened
 
         first = await open_stream(self.get_active_model())
         return AsyncContextRetryStreamResponse(self, open_stream, first)
 
     # ---- resuming --------------------------------------------------------------------------
 
+    @overload
+    def resume(self, *, response: Response[None], content: UserContent) -> RetryResponse[None]: ...
+    @overload
+    def resume(
+        self, *, response: Response[FormattableT], content: UserContent
+    ) -> RetryResponse[FormattableT]: ...
+    @overload
+    def resume(
+        self, *, response: Response[None] | Response[FormattableT], content: UserContent
+    ) -> RetryResponse[None] | RetryResponse[FormattableT]: ...
     def resume(self, *, response: Any, content: UserContent) -> RetryResponse[Any]:
         new, failures, variant = with_retry(
             lambda m: m.resume(response=response, content=content), self
         )
         return RetryResponse(new, variant, failures)
 
+    @overload
+    async def resume_async(
+        self, *, response: AsyncResponse[None], content: UserContent
+    ) -> AsyncRetryResponse[None]: ...
+    @overload
+    async def resume_async(
+        self, *, response: AsyncResponse[FormattableT], content: UserContent
+    ) -> AsyncRetryResponse[FormattableT]: ...
+    @overload
+    async def resume_async(
+        self, *, response: AsyncResponse[None] | AsyncResponse[FormattableT], content: UserContent
+    ) -> AsyncRetryResponse[None] | AsyncRetryResponse[FormattableT]: ...
     async def resume_async(self, *, response: Any, content: UserContent) -> AsyncRetryResponse[Any]:
         new, failures, variant = await with_retry_async(
             lambda m: m.resume_async(response=response, content=content), self
         )
         return AsyncRetryResponse(new, variant, failures)
 
+    @overload
+    def resume_stream(
+        self, *, response: StreamResponse[None], content: UserContent
+    ) -> RetryStreamResponse[None]: ...
+    @overload
+    def resume_stream(
+        self, *, response: StreamResponse[FormattableT], content: UserContent
+    ) -> RetryStreamResponse[FormattableT]: ...
+    @overload
+    def resume_stream(
+        self, *, response: StreamResponse[None] | StreamResponse[FormattableT], content: UserContent
+    ) -> RetryStreamResponse[None] | RetryStreamResponse[FormattableT]: ...
     def resume_stream(self, *, response: Any, content: UserContent) -> RetryStreamResponse[Any]:
         def open_stream(m: Model) -> StreamResponse[Any]:
             return m.resume_stream(response=response, content=content)
 
         return RetryStreamResponse(self, open_stream, open_stream(self.get_active_model()))
 
+    @overload
+    async def resume_stream_async(
+        self, *, response: AsyncStreamResponse[None], content: UserContent
+    ) -> AsyncRetryStreamResponse[None]: ...
+    @overload
+    async def resume_stream_async(
+        self, *, response: AsyncStreamResponse[FormattableT], content: UserContent
+    ) -> AsyncRetryStreamResponse[FormattableT]: ...
+    @overload
+    async def resume_stream_async(
+        self,
+        *,
+        response: AsyncStreamResponse[None] | AsyncStreamResponse[FormattableT],
+        content: UserContent,
+    ) -> AsyncRetryStreamResponse[None] | AsyncRetryStreamResponse[FormattableT]: ...
     async def resume_stream_async(
         self, *, response: Any, content: UserContent
     ) -> AsyncRetryStreamResponse[Any]:
         async def open_stream(m: Model) -> AsyncStreamResponse[Any]:
-            return await m.resume_stream_async(response=response, content=content)
+            opened: AsyncStreamResponse[Any] = await m.resume_stream_async(
+                response=response, content=content
+            )
+            return opened
 
         first = await open_stream(self.get_active_model())
         return AsyncRetryStreamResponse(self, open_stream, first)
 
+    @overload
+    def context_resume(
+        self, *, ctx: Context[DepsT], response: ContextResponse[DepsT, None], content: UserContent
+    ) -> ContextRetryResponse[DepsT, None]: ...
+    @overload
+    def context_resume(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: ContextResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> ContextRetryResponse[DepsT, FormattableT]: ...
+    @overload
+    def context_resume(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: ContextResponse[DepsT, None] | ContextResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> ContextRetryResponse[DepsT, None] | ContextRetryResponse[DepsT, FormattableT]: ...
     def context_resume(
         self, *, ctx: Any, response: Any, content: UserContent
     ) -> ContextRetryResponse[Any, Any]:
@@ -269,6 +570,32 @@ class RetryModel(Model):
         )
         return ContextRetryResponse(new, variant, failures)
 
+    @overload
+    async def context_resume_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextResponse[DepsT, None],
+        content: UserContent,
+    ) -> AsyncContextRetryResponse[DepsT, None]: ...
+    @overload
+    async def context_resume_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> AsyncContextRetryResponse[DepsT, FormattableT]: ...
+    @overload
+    async def context_resume_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextResponse[DepsT, None] | AsyncContextResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> (
+        AsyncContextRetryResponse[DepsT, None] | AsyncContextRetryResponse[DepsT, FormattableT]
+    ): ...
     async def context_resume_async(
         self, *, ctx: Any, response: Any, content: UserContent
     ) -> AsyncContextRetryResponse[Any, Any]:
@@ -277,6 +604,32 @@ class RetryModel(Model):
         )
         return AsyncContextRetryResponse(new, variant, failures)
 
+    @overload
+    def context_resume_stream(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: ContextStreamResponse[DepsT, None],
+        content: UserContent,
+    ) -> ContextRetryStreamResponse[DepsT, None]: ...
+    @overload
+    def context_resume_stream(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: ContextStreamResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> ContextRetryStreamResponse[DepsT, FormattableT]: ...
+    @overload
+    def context_resume_stream(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: ContextStreamResponse[DepsT, None] | ContextStreamResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> (
+        ContextRetryStreamResponse[DepsT, None] | ContextRetryStreamResponse[DepsT, FormattableT]
+    ): ...
     def context_resume_stream(
         self, *, ctx: Any, response: Any, content: UserContent
     ) -> ContextRetryStreamResponse[Any, Any]:
@@ -285,11 +638,42 @@ class RetryModel(Model):
 
         return ContextRetryStreamResponse(self, open_stream, open_stream(self.get_active_model()))
 
+    @overload
+    async def context_resume_stream_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextStreamResponse[DepsT, None],
+        content: UserContent,
+    ) -> AsyncContextRetryStreamResponse[DepsT, None]: ...
+    @overload
+    async def context_resume_stream_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextStreamResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> AsyncContextRetryStreamResponse[DepsT, FormattableT]: ...
+    @overload
+    async def context_resume_stream_async(
+        self,
+        *,
+        ctx: Context[DepsT],
+        response: AsyncContextStreamResponse[DepsT, None]
+        | AsyncContextStreamResponse[DepsT, FormattableT],
+        content: UserContent,
+    ) -> (
+        AsyncContextRetryStreamResponse[DepsT, None]
+        | AsyncContextRetryStreamResponse[DepsT, FormattableT]
+    ): ...
     async def context_resume_stream_async(
         self, *, ctx: Any, response: Any, content: UserContent
     ) -> AsyncContextRetryStreamResponse[Any, Any]:
         async def open_stream(m: Model) -> AsyncContextStreamResponse[Any, Any]:
-            return await m.context_resume_stream_async(ctx=ctx, response=response, content=content)
+            opened: AsyncContextStreamResponse[Any, Any] = await m.context_resume_stream_async(
+                ctx=ctx, response=response, content=content
+            )
+            return opened
 
         first = await open_stream(self.get_active_model())
         return AsyncContextRetryStreamResponse(self, open_stream, first)

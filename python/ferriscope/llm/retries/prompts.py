@@ -81,11 +81,17 @@ class AsyncRetryPrompt(BaseRetryPrompt, AsyncPrompt[P, FormattableT], Generic[P,
     ) -> AsyncRetryResponse[FormattableT]:
         messages = await self.messages(*args, **kwargs)
         retry_model = ensure_retry_model(model, self.retry_config)
-        return await retry_model.call_async(messages, tools=self.tools, format=self.format)
+        response: AsyncRetryResponse[FormattableT] = await retry_model.call_async(
+            messages, tools=self.tools, format=self.format
+        )
+        return response
 
     async def stream(
         self, model: Model | str, *args: P.args, **kwargs: P.kwargs
     ) -> AsyncRetryStreamResponse[FormattableT]:
         messages = await self.messages(*args, **kwargs)
         retry_model = ensure_retry_model(model, self.retry_config)
-        return await retry_model.stream_async(messages, tools=self.tools, format=self.format)
+        response: AsyncRetryStreamResponse[FormattableT] = await retry_model.stream_async(
+            messages, tools=self.tools, format=self.format
+        )
+        return response
