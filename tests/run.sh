@@ -21,9 +21,10 @@ cargo test
 step "ruff"
 ruff check python tests benches examples
 ruff format --check python tests benches examples
-step "mypy --strict (package, and what users' code infers: tests/typing) and stubtest (the _core stub matches the extension)"
+step "mypy --strict (package, and what users' code infers: tests/typing), pyright on tests/typing, and stubtest (the _core stub matches the extension)"
 mypy python/ferriscope
 mypy --strict tests/typing
+basedpyright
 python -m mypy.stubtest ferriscope._core
 
 step "pytest"

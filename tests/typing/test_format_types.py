@@ -1,9 +1,11 @@
 """The format type flows from `format=` to what users read: `parse()`, `structured_stream()`,
 `validate()`, `resume()`, on every response kind (docs/spec.md §7), as Mirascope 2.8.2 types them.
 
-Checked by `mypy --strict tests/typing` in tests/run.sh, where `warn_unused_ignores` makes each
-`# type: ignore[...]` below a check too: if the error it expects goes away (the API got looser,
-e.g. a format type decaying to `Any`), mypy fails on the unused ignore. Under pytest only the
+Checked by `mypy --strict tests/typing` and `basedpyright` (pyright's engine, configured in
+pyproject.toml) in tests/run.sh, where an unneeded ignore is an error (`warn_unused_ignores`,
+`reportUnnecessaryTypeIgnoreComment`), so each `# type: ignore[...]` below is a check too: if
+the error it expects goes away (the API got looser, e.g. a format type decaying to `Any`), the
+run fails. Under pytest only the
 `test_*` functions run, and they only build objects; the functions named `_..._types` would
 call a model, so they are checked and never run.
 """
