@@ -16,6 +16,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -51,7 +52,10 @@ from tests.test_reliability import (
     event_end,
     quick_replay_server,  # noqa: F401  (autouse: fast server shutdown, no Nagle delays)
     serving,
+    sleeps,  # noqa: F401  (fixture: the transport's backoff waits, recorded, not waited)
 )
+from tests.test_transport import BODY, Script, aoutcome, chunked, model, outcome, raw_server
+from tests.test_transport import EXPECTED as EXPECTED_TEXT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "streams"
 
@@ -79,7 +83,22 @@ class Telemetry:
         return list(self.exporter.get_finished_spans())
 
     def llm_spans(self) -> list[ReadableSpan]:
-        return [s for s in self.spans() if s.kind is SpanKind.CLIENT]
+        """The GenAI spans (one per provider request), not the HTTP spans under them."""
+        return [
+            s
+            for s in self.spans()
+            if s.kind is SpanKind.CLIENT and "gen_ai.operation.name" in (s.attributes or {})
+        ]
+
+    def http_spans(self, parent: ReadableSpan | None = None) -> list[ReadableSpan]:
+        """The HTTP client spans (one per HTTP request sent), of `parent` if given."""
+        return [
+            s
+            for s in self.spans()
+            if s.kind is SpanKind.CLIENT
+            and "http.request.method" in (s.attributes or {})
+            and (parent is None or (s.parent and s.parent.span_id == parent.context.span_id))
+        ]
 
     def only_llm_span(self) -> ReadableSpan:
         spans = self.llm_spans()
@@ -522,6 +541,13 @@ def test_retry_one_span_per_attempt_under_one_parent(
         assert_failed(spans[1], "ConnectionError")
         assert_complete(spans[2])
         assert {s.parent.span_id for s in spans if s.parent} == {caller.get_span_context().span_id}
+        # Each attempt is its own operation with its one HTTP request (the provider's own
+        # retries are off); the cut after content fails the operation, not the HTTP exchange,
+        # whose span ended once its response streamed.
+        (busy,), (cut,), (good,) = (telemetry.http_spans(s) for s in spans)
+        assert_http_span(busy, spans[0], status=503, error=True)
+        assert_http_span(cut, spans[1], status=200)
+        assert_http_span(good, spans[2], status=200)
 
 
 @pytest.mark.parametrize("wire", WIRES)
@@ -536,6 +562,194 @@ async def test_retry_async(wire: Wire, telemetry: Telemetry) -> None:
         spans = telemetry.llm_spans()
         assert [ended_as(s) for s in spans] == ["failed", "consumed"]
         assert {s.parent.span_id for s in spans if s.parent} == {caller.get_span_context().span_id}
+        (busy,), (good,) = (telemetry.http_spans(s) for s in spans)
+        assert_http_span(busy, spans[0], status=503, error=True)
+        assert_http_span(good, spans[1], status=200)
+
+
+# ---- the HTTP requests sent: one HTTP client span each, under the GenAI span ------------------
+
+
+def assert_http_span(
+    span: ReadableSpan,
+    parent: ReadableSpan,
+    *,
+    status: int | None,
+    error: bool = False,
+    resend: int = 0,
+) -> None:
+    """An HTTP client span of the conventions, child of the GenAI span `parent`."""
+    attrs = dict(span.attributes or {})
+    assert span.name == "POST" and span.kind is SpanKind.CLIENT
+    assert span.parent is not None and span.parent.span_id == parent.context.span_id
+    assert span.context.trace_id == parent.context.trace_id
+    assert attrs["http.request.method"] == "POST"
+    assert attrs["server.address"] == (parent.attributes or {})["server.address"]
+    assert attrs["server.port"] == (parent.attributes or {})["server.port"]
+    assert str(attrs["url.full"]).startswith(f"http://{attrs['server.address']}:")
+    assert attrs.get("http.response.status_code") == status
+    assert attrs.get("http.request.resend_count") == (resend or None)
+    if error:
+        assert span.status.status_code is StatusCode.ERROR
+        assert attrs["error.type"]
+        if status is not None and status >= 400:
+            assert attrs["error.type"] == str(status)
+    else:
+        assert span.status.status_code is StatusCode.UNSET
+        assert "error.type" not in attrs
+    assert not span.events
+    # Within the operation: the GenAI span covers every request sent for it.
+    assert parent.start_time is not None and parent.end_time is not None
+    assert span.start_time is not None and span.end_time is not None
+    assert parent.start_time <= span.start_time <= span.end_time <= parent.end_time
+
+
+HTTP_PATHS = ["own", "httpx", "httpx2"]
+
+
+def _path_options(path: str) -> dict[str, Any]:
+    """What `register_provider` is given so requests take `path`."""
+    if path == "own":
+        return {}
+    if path == "httpx":
+        return {"http": "httpx"}
+    module = pytest.importorskip("httpx2")
+    return {"http_client": module.Client(), "async_http_client": module.AsyncClient()}
+
+
+def _retried_server(server: ReplayServer) -> None:
+    """A 503, then a 200 whose connection drops before its first event, then a good stream:
+    three HTTP requests for one provider request (`max_retries=2`)."""
+    server.add(RecordedResponse(body=b'{"error": {"message": "busy"}}', status=503))
+    server.add(RecordedResponse(body=COMPLETIONS.body(TEXT)), fault=Fault(cut_after=0))
+    server.add(RecordedResponse(body=COMPLETIONS.body(TEXT)))
+
+
+def _assert_retried(telemetry: Telemetry, caller: Any) -> None:
+    llm_span = telemetry.only_llm_span()
+    assert_complete(llm_span)  # the operation succeeded: the retries are inside it
+    assert llm_span.parent and llm_span.parent.span_id == caller.get_span_context().span_id
+    first, second, third = sorted(telemetry.http_spans(llm_span), key=lambda s: s.start_time)
+    assert_http_span(first, llm_span, status=503, error=True)
+    assert_http_span(second, llm_span, status=200, error=True, resend=1)
+    assert_http_span(third, llm_span, status=200, resend=2)
+    assert first.end_time <= second.start_time and second.end_time <= third.start_time
+    assert len(telemetry.http_spans()) == 3
+
+
+@pytest.mark.usefixtures("sleeps")
+@pytest.mark.parametrize("path", HTTP_PATHS)
+def test_each_http_request_sent_has_its_own_span(path: str, telemetry: Telemetry) -> None:
+    """The transport's retries (`max_retries`): one GenAI span for the operation, as the
+    conventions ask of automatic retries, and under it one HTTP client span per request
+    sent, `http.request.resend_count` on the resends, `error.type` on the failed ones."""
+    with serving(COMPLETIONS, max_retries=2, **_path_options(path)) as server:
+        _retried_server(server)
+        with telemetry.parent("caller") as caller:
+            response = COMPLETIONS.model().stream("hi")
+        assert "".join(response.text_stream()) == "Hello world\n"
+        assert len(server.requests) == 3
+    _assert_retried(telemetry, caller)
+
+
+@pytest.mark.usefixtures("sleeps")
+@pytest.mark.parametrize("path", HTTP_PATHS)
+async def test_each_http_request_sent_has_its_own_span_async(
+    path: str, telemetry: Telemetry
+) -> None:
+    with serving(COMPLETIONS, max_retries=2, **_path_options(path)) as server:
+        _retried_server(server)
+        with telemetry.parent("caller") as caller:
+            response = await COMPLETIONS.model().stream_async("hi")
+        await response.finish()
+        assert response.text() == "Hello world"
+    _assert_retried(telemetry, caller)
+
+
+@pytest.mark.usefixtures("sleeps")
+@pytest.mark.parametrize("path", HTTP_PATHS)
+def test_requests_that_never_reached_a_server_have_spans(path: str, telemetry: Telemetry) -> None:
+    """Nobody listening: each attempt fails to connect. Every one is a request the client
+    tried to send (the HTTP conventions give even a DNS failure its span)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    llm.reset_provider_registry()
+    try:
+        llm.register_provider(
+            "openai:completions",
+            scope="openai/",
+            base_url=f"http://127.0.0.1:{port}/v1",
+            api_key="sk-test",
+            max_retries=1,
+            **_path_options(path),
+        )
+        with pytest.raises(llm.ConnectionError):
+            COMPLETIONS.model().stream("hi").finish()
+    finally:
+        llm.reset_provider_registry()
+    llm_span = telemetry.only_llm_span()
+    assert_failed(llm_span, "ConnectionError")
+    spans = sorted(telemetry.http_spans(llm_span), key=lambda s: s.start_time)
+    assert len(spans) == 2
+    for resend, span in enumerate(spans):
+        assert_http_span(span, llm_span, status=None, error=True, resend=resend)
+    expected = "ConnectionRefusedError" if path == "own" else "ConnectError"
+    assert {(s.attributes or {})["error.type"] for s in spans} == {expected}
+
+
+def test_a_stale_pooled_connection_is_a_request_sent(telemetry: Telemetry) -> None:
+    """The own transport's transparent resend: a kept-alive connection the server dropped
+    as the request arrived. The request did go out (written to a connection the client had
+    every reason to think open), so it has its span, failed, and the resend has its own."""
+    wire = chunked(BODY, [80])
+    with raw_server("own", Script([wire]), Script([], drop=True), Script([wire])) as server:
+        assert outcome(model()) == (EXPECTED_TEXT, None, "")
+        assert outcome(model()) == (EXPECTED_TEXT, None, "")
+        assert (server.requests, server.accepted) == (3, 2)
+    _assert_stale_resend(telemetry)
+
+
+async def test_a_stale_pooled_connection_is_a_request_sent_async(telemetry: Telemetry) -> None:
+    wire = chunked(BODY, [80])
+    with raw_server("own", Script([wire]), Script([], drop=True), Script([wire])) as server:
+        assert await aoutcome(model()) == (EXPECTED_TEXT, None, "")
+        assert await aoutcome(model()) == (EXPECTED_TEXT, None, "")
+        assert (server.requests, server.accepted) == (3, 2)
+    _assert_stale_resend(telemetry)
+
+
+def _assert_stale_resend(telemetry: Telemetry) -> None:
+    first, second = telemetry.llm_spans()
+    assert ended_as(first) == ended_as(second) == "consumed"
+    (only,) = telemetry.http_spans(first)
+    assert_http_span(only, first, status=200)
+    stale, resent = sorted(telemetry.http_spans(second), key=lambda s: s.start_time)
+    assert_http_span(stale, second, status=None, error=True)
+    assert_http_span(resent, second, status=200, resend=1)
+    assert second.status.status_code is StatusCode.UNSET  # nothing the user saw failed
+
+
+@pytest.mark.parametrize("path", HTTP_PATHS)
+async def test_a_request_cancelled_in_flight_ends_its_span(path: str, telemetry: Telemetry) -> None:
+    """Cancelled while waiting for the first event: the HTTP span ends with the GenAI span,
+    as cancelled (no hook of the transport sees a cancellation)."""
+    body = COMPLETIONS.body(TEXT)
+    with serving(COMPLETIONS, **_path_options(path)) as server:
+        server.add(RecordedResponse(body=body), fault=Fault(stall_after=0))
+        response = await COMPLETIONS.model().stream_async("hi")
+        task = asyncio.ensure_future(response.finish())
+        while not server.requests:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    llm_span = telemetry.only_llm_span()
+    assert_failed(llm_span, "CancelledError")
+    (span,) = telemetry.http_spans(llm_span)
+    assert_http_span(span, llm_span, status=None, error=True)
+    assert (span.attributes or {})["error.type"] == "CancelledError"
 
 
 CALLS = Reply(tool_calls=[SynthToolCall("call_1", "lookup", {"q": "first"})])
@@ -595,6 +809,10 @@ async def test_200_concurrent_streams_have_their_own_parents(telemetry: Telemetr
     assert parents == {span_id for span_id, _ in results}
     assert all(ended_as(s) == "consumed" for s in spans)
     assert sum(p.count for p in telemetry.points("gen_ai.client.operation.duration")) == 200
+    for span in spans:  # one HTTP request each, under its own GenAI span
+        (http,) = telemetry.http_spans(span)
+        assert_http_span(http, span, status=200)
+    assert len(telemetry.http_spans()) == 200
 
 
 async def test_parent_is_the_span_at_stream_time_not_at_iteration(telemetry: Telemetry) -> None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 __all__ = [
     "finish_reasons",
+    "http_attributes",
     "input_content",
     "operation_name",
     "output_content",
@@ -150,6 +151,32 @@ def request_attributes(
             continue
         attributes[name] = value
     attributes["gen_ai.request.stream"] = True
+    return attributes
+
+
+def full_url(url: str) -> str:
+    """`url.full` as the HTTP conventions want it: no credentials, so user info and every
+    query value are `REDACTED` (a query may carry a key; the names stay)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "REDACTED:REDACTED@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if query:
+        query = "&".join(
+            f"{quote(name, safe='')}=REDACTED"
+            for name, _ in parse_qsl(query, keep_blank_values=True)
+        )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def http_attributes(url: str, request_attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The HTTP client span attributes known before a request is sent (the conventions'
+    sampling-relevant ones: method, server address and port, full URL)."""
+    attributes: dict[str, Any] = {"http.request.method": "POST", "url.full": full_url(url)}
+    for key in ("server.address", "server.port"):
+        if key in request_attributes:
+            attributes[key] = request_attributes[key]
     return attributes
 
 

@@ -97,7 +97,7 @@ class _Runtime:
         self.get_current = context.get_current
         self.set_span_in_context = trace.set_span_in_context
         self.client = SpanKind.CLIENT
-        self.error_status: Callable[[str], Any] = lambda text: Status(StatusCode.ERROR, text)
+        self.error_status: Callable[[str | None], Any] = lambda text: Status(StatusCode.ERROR, text)
 
 
 _runtime: _Runtime | None = None
@@ -111,15 +111,19 @@ class Observation:
     """One request of one stream: its span from send to end, and its metric points."""
 
     __slots__ = (
+        "attempt",
         "attributes",
         "done",
         "encoded",
+        "http_attributes",
+        "http_parent",
         "identity",
         "messages",
         "parent",
         "provider_id",
         "request",
         "runtime",
+        "sends",
         "session_id",
         "span",
         "started",
@@ -140,6 +144,14 @@ class Observation:
         self.span: Span | None = None
         self.started = 0.0
         self.done = False
+        # The HTTP requests the transport sends for this one (`sent`, `failed`, `answered`).
+        self.attempt: Span | None = None
+        self.sends = 0
+        self.http_attributes: dict[str, Any] = {}
+        self.http_parent: Context | None = None
+        observe = getattr(request, "observe", None)
+        if observe is not None:
+            observe(self)
 
     def inherit(self, previous: Observation) -> None:
         """A retry attempt: the same parent as the first attempt (its `.stream()` call)."""
@@ -187,6 +199,7 @@ class Observation:
                 attributes["gen_ai.system_instructions"] = system
             attributes["gen_ai.input.messages"] = messages
         self.attributes = attributes
+        self.http_attributes = genai.http_attributes(request.url, attributes)
         name = f"{attributes['gen_ai.operation.name']} {attributes['gen_ai.request.model']}"
         self.span = runtime.tracer.start_span(
             name, context=self.parent, kind=runtime.client, attributes=attributes
@@ -194,6 +207,75 @@ class Observation:
         self.started = time.perf_counter()
         self.encoded = None  # the request body is not needed any more
         self.request = None
+
+    # ---- the HTTP requests sent: the transport's `AttemptObserver` -----------------------
+    #
+    # The GenAI span above is the logical operation and covers the transport's retries (the
+    # conventions' rule for automatic retries); each HTTP request actually sent for it gets
+    # an HTTP client span of its own under it, `http.request.resend_count` on every resend.
+    # Called at request boundaries only; never raises into the transport.
+
+    def sent(self) -> None:
+        try:
+            self._sent()
+        except Exception:
+            logger.exception("ferriscope.ops: could not start the span of an HTTP request")
+
+    def _sent(self) -> None:
+        span = self.span
+        if span is None or self.done:
+            return
+        self._end_attempt(None, None)  # the transport reports each end: only ever a safety net
+        runtime = self.runtime
+        if self.http_parent is None:
+            self.http_parent = runtime.set_span_in_context(span, self.parent)
+        attributes = self.http_attributes
+        if self.sends:
+            attributes = {**attributes, "http.request.resend_count": self.sends}
+        self.sends += 1
+        self.attempt = runtime.tracer.start_span(
+            "POST", context=self.http_parent, kind=runtime.client, attributes=attributes
+        )
+
+    def failed(self, error: object, status: int | None = None) -> None:
+        try:
+            attempt = self.attempt
+            if attempt is None:
+                return
+            if status:
+                attempt.set_attribute("http.response.status_code", status)
+            if status is not None and status >= 400:
+                # The conventions' error.type for an error status, which says it all.
+                self._end_attempt(str(status), None)
+                return
+            if isinstance(error, BaseException):
+                error_type = _error_type(error)
+                self._end_attempt(error_type, f"{error_type}: {error}")
+            else:  # the in-stream report of a connection cut before the first event
+                error_type = str(getattr(error, "error_class", type(error).__qualname__))
+                self._end_attempt(error_type, f"{error_type}: {getattr(error, 'message', '')}")
+        except Exception:
+            logger.exception("ferriscope.ops: could not end the span of an HTTP request")
+
+    def answered(self, status: int) -> None:
+        try:
+            attempt = self.attempt
+            if attempt is None:
+                return
+            attempt.set_attribute("http.response.status_code", status)
+            self._end_attempt(None, None)
+        except Exception:
+            logger.exception("ferriscope.ops: could not end the span of an HTTP request")
+
+    def _end_attempt(self, error_type: str | None, description: str | None) -> None:
+        attempt = self.attempt
+        if attempt is None:
+            return
+        self.attempt = None
+        if error_type is not None:
+            attempt.set_attribute("error.type", error_type)
+            attempt.set_status(self.runtime.error_status(description))
+        attempt.end()
 
     # ---- end: consumed, failed, closed, or collected -------------------------------------
 
@@ -251,6 +333,9 @@ class Observation:
             span.set_attribute("error.type", error_type)
             described = handled if outcome == "interrupted" else error
             span.set_status(self.runtime.error_status(f"{error_type}: {described}"))
+            self._end_attempt(error_type, f"{error_type}: {described}")
+        else:
+            self._end_attempt(None, None)
         span.end()
         self._record(duration, error_type, usage, timings)
 
@@ -282,6 +367,7 @@ class Observation:
         attributes: dict[str, Any] = {"ferriscope.stream.end": "collected"}
         self._identify(attributes)
         span.set_attributes(attributes)
+        self._end_attempt(None, None)
         span.end()
         self._record(time.perf_counter() - self.started, None, None, None)
 

@@ -19,6 +19,7 @@ from typing import Any, cast
 from ferriscope._core import HttpProtocolError, HttpStream
 from ferriscope.llm.providers.errors import TransportTimeout
 from ferriscope.llm.providers.transport.config import Limits, Timeouts
+from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
 from ferriscope.llm.providers.transport.request import end_of_input
 
@@ -391,13 +392,16 @@ async def start_exchange(
     payload: bytes,
     new_stream: Callable[[], HttpStream],
     timeouts: Timeouts,
+    observer: AttemptObserver = NO_OBSERVER,
 ) -> AsyncConnection:
     """Sends the request and waits for the response head; the connection carries the
     exchange (`conn.stream`, chunks already queued). One transparent resend on a new
-    connection when a pooled one fails before any byte of the response came back."""
+    connection when a pooled one fails before any byte of the response came back (two
+    requests sent, for `observer`; a failure raised from here is the caller's to report)."""
     may_resend = True
     loop = pool.loop
     while True:
+        observer.sent()
         conn, reused = await pool.acquire(origin, timeouts)
         conn.stream = stream = new_stream()
         conn.received = False
@@ -417,6 +421,7 @@ async def start_exchange(
             pool.release(conn, False)
             if reused and may_resend and not received and not isinstance(error, TimeoutError):
                 may_resend = False
+                observer.failed(error)
                 continue
             raise
         except BaseException:

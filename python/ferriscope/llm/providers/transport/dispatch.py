@@ -254,10 +254,14 @@ class Transport:
         timeouts = self.timeouts_for(request)
         pool = self.pool
         attempts = Attempts(self.max_retries)
+        observer = request.observer
         while True:
             try:
-                conn, stream, batch = start_exchange(pool, origin, payload, new_stream, timeouts)
+                conn, stream, batch = start_exchange(
+                    pool, origin, payload, new_stream, timeouts, observer
+                )
             except _FAILURES as error:
+                observer.failed(error)
                 delay = attempts.next_delay(True)
                 if delay is None:
                     raise self.failure(error) from error
@@ -268,6 +272,7 @@ class Transport:
             if not 200 <= status < 300:
                 self._drain_error(conn, stream, timeouts)
                 failure = self._http_error(stream, request)
+                observer.failed(failure, status)
                 delay = attempts.next_delay(
                     retryable_status(status), retry_after_seconds(failure_headers(stream))
                 )
@@ -284,6 +289,7 @@ class Transport:
                     batch = read_batch(conn, stream, timeouts, idle_deadline)
             except _FAILURES as error:
                 pool.release(conn, False)
+                observer.failed(error, status)
                 delay = attempts.next_delay(True)
                 if delay is None:
                     raise self.failure(error) from error
@@ -293,6 +299,7 @@ class Transport:
                 pool.release(conn, False)
                 raise
             if batch and is_connection_failure(batch):
+                observer.failed(batch[0], status)
                 delay = attempts.next_delay(True)
                 if delay is not None:
                     pool.release(conn, False)
@@ -300,6 +307,7 @@ class Transport:
                     continue
             break
         request.identity.decoder = stream
+        observer.answered(status)
         # The connection goes back as soon as the exchange is over, before the last batch
         # is handed out: a consumer that stops pulling after the final chunk (as a response
         # does) must not cost the pool a reusable connection.
@@ -347,12 +355,16 @@ class Transport:
         pool = self.async_pool()
         loop = pool.loop
         attempts = Attempts(self.max_retries)
+        observer = request.observer
         idle = timeouts.stream_idle
         read = timeouts.read
         while True:
             try:
-                conn = await async_io.start_exchange(pool, origin, payload, new_stream, timeouts)
+                conn = await async_io.start_exchange(
+                    pool, origin, payload, new_stream, timeouts, observer
+                )
             except _FAILURES as error:
+                observer.failed(error)
                 delay = attempts.next_delay(True)
                 if delay is None:
                     raise self.failure(error) from error
@@ -365,6 +377,7 @@ class Transport:
             if not 200 <= status < 300:
                 await self._adrain_error(pool, conn, stream, timeouts)
                 failure = self._http_error(stream, request)
+                observer.failed(failure, status)
                 delay = attempts.next_delay(
                     retryable_status(status), retry_after_seconds(failure_headers(stream))
                 )
@@ -377,6 +390,7 @@ class Transport:
                 batch = await conn.next_batch(read, idle_deadline, idle)
             except _FAILURES as error:
                 pool.release(conn, False)
+                observer.failed(error, status)
                 delay = attempts.next_delay(True)
                 if delay is None:
                     raise self.failure(error) from error
@@ -386,6 +400,7 @@ class Transport:
                 pool.release(conn, False)
                 raise
             if batch and is_connection_failure(batch):
+                observer.failed(batch[0], status)
                 delay = attempts.next_delay(True)
                 if delay is not None:
                     pool.release(conn, False)
@@ -393,6 +408,7 @@ class Transport:
                     continue
             break
         request.identity.decoder = stream
+        observer.answered(status)
         released = False
         try:
             turn = time.perf_counter()

@@ -10,6 +10,7 @@ from typing import Any
 
 from ferriscope._core import HttpStream, StreamDecoder, StreamErrorChunk
 from ferriscope.llm.providers.transport.config import current_overrides
+from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 
 __all__ = [
     "MAX_ERROR_BODY",
@@ -74,10 +75,17 @@ class HTTPRequest:
         init=False, repr=False, compare=False, default_factory=ResponseIdentity
     )
     """Filled in by the transport once the response's body starts streaming."""
+    observer: AttemptObserver = field(init=False, repr=False, compare=False, default=NO_OBSERVER)
+    """Told about each HTTP request sent for this one (`observe`); nobody by default."""
 
     def __post_init__(self) -> None:
         encoded = json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
         object.__setattr__(self, "content", encoded)
+
+    def observe(self, observer: AttemptObserver) -> None:
+        """Reports this request's HTTP requests to `observer` (`ferriscope.ops`); set before
+        the first is sent."""
+        object.__setattr__(self, "observer", observer)
 
 
 class WireBytes(bytes):

@@ -14,6 +14,7 @@ from typing import Any
 from ferriscope._core import HttpProtocolError, HttpStream
 from ferriscope.llm.providers.errors import TransportTimeout
 from ferriscope.llm.providers.transport.config import Limits, Timeouts
+from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
 from ferriscope.llm.providers.transport.request import end_of_input
 
@@ -239,15 +240,18 @@ def start_exchange(
     payload: bytes,
     new_stream: Callable[[], HttpStream],
     timeouts: Timeouts,
+    observer: AttemptObserver = NO_OBSERVER,
 ) -> tuple[SyncConnection, HttpStream, list[Any]]:
     """Sends the request and reads the response head. Returns the connection, its stream
     and the chunks that came in the same read as the head.
 
     A pooled connection that fails before any byte of the response came back was closed by
     the server while idle (a race no check can rule out): the request is sent once more on
-    a new connection, without counting as a retry."""
+    a new connection, without counting as a retry (but `observer` sees two requests sent).
+    A failure raised from here is the caller's to report to `observer`."""
     may_resend = True
     while True:
+        observer.sent()
         conn, reused = pool.acquire(origin, timeouts)
         stream = new_stream()
         received = False
@@ -271,6 +275,7 @@ def start_exchange(
             pool.release(conn, False)
             if reused and may_resend and not received and not isinstance(error, socket.timeout):
                 may_resend = False
+                observer.failed(error)
                 continue
             raise
         except BaseException:

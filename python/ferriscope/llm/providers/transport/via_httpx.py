@@ -119,10 +119,13 @@ def send(transport: Transport, request: HTTPRequest, attempts: Attempts | None =
         attempts = Attempts(transport.max_retries)
     client = transport.client
     module = client_module(client)
+    observer = request.observer
     while True:
+        observer.sent()
         try:
             response = client.send(build_request(transport, client, module, request), stream=True)
         except module.HTTPError as error:
+            observer.failed(error)
             delay = attempts.next_delay(retryable_error(module, error))
             if delay is None:
                 raise transport.failure(error) from error
@@ -131,6 +134,7 @@ def send(transport: Transport, request: HTTPRequest, attempts: Attempts | None =
         if response.status_code < 400:
             return response
         failure = read_error(transport, response, request)
+        observer.failed(failure, response.status_code)
         delay = attempts.next_delay(
             retryable_status(response.status_code),
             retry_after_seconds(lower_headers(response.headers)),
@@ -181,6 +185,7 @@ def stream(transport: Transport, request: HTTPRequest) -> Iterator[Sequence[Any]
                 batch = decoder.finish()
         except (module.HTTPError, TransportTimeout) as error:
             response.close()
+            request.observer.failed(error, response.status_code)
             retryable = isinstance(error, TransportTimeout) or retryable_error(module, error)
             delay = attempts.next_delay(retryable)
             if delay is None:
@@ -192,6 +197,7 @@ def stream(transport: Transport, request: HTTPRequest) -> Iterator[Sequence[Any]
             raise
         break
     request.identity.decoder = decoder
+    request.observer.answered(response.status_code)
     try:
         if batch:
             yield screened(batch, request)
@@ -234,12 +240,15 @@ async def asend(
         attempts = Attempts(transport.max_retries)
     client = transport.async_client
     module = client_module(client)
+    observer = request.observer
     while True:
+        observer.sent()
         try:
             response = await client.send(
                 build_request(transport, client, module, request), stream=True
             )
         except module.HTTPError as error:
+            observer.failed(error)
             delay = attempts.next_delay(retryable_error(module, error))
             if delay is None:
                 raise transport.failure(error) from error
@@ -248,6 +257,7 @@ async def asend(
         if response.status_code < 400:
             return response
         failure = await aread_error(transport, response, request)
+        observer.failed(failure, response.status_code)
         delay = attempts.next_delay(
             retryable_status(response.status_code),
             retry_after_seconds(lower_headers(response.headers)),
@@ -300,6 +310,7 @@ async def astream(transport: Transport, request: HTTPRequest) -> AsyncIterator[S
                 batch = decoder.finish()
         except (module.HTTPError, TransportTimeout) as error:
             await response.aclose()
+            request.observer.failed(error, response.status_code)
             retryable = isinstance(error, TransportTimeout) or retryable_error(module, error)
             delay = attempts.next_delay(retryable)
             if delay is None:
@@ -311,6 +322,7 @@ async def astream(transport: Transport, request: HTTPRequest) -> AsyncIterator[S
             raise
         break
     request.identity.decoder = decoder
+    request.observer.answered(response.status_code)
     try:
         if batch:
             yield screened(batch, request)
