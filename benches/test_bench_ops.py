@@ -145,7 +145,9 @@ def test_ops_overhead(server: tuple[str, Any], framing: str) -> None:
             best[mode] = min(best.get(mode, float("inf")), elapsed)
     if instrumented is not None:
         spans = instrumented.exporter.get_finished_spans()
-        assert len(spans) == ROUNDS
+        operations = [s for s in spans if "gen_ai.operation.name" in (s.attributes or {})]
+        assert len(operations) == ROUNDS  # and under each, the span of its HTTP request
+        assert len(spans) == 2 * ROUNDS
         assert all(not span.events for span in spans)
     llm.reset_provider_registry()
     RESULTS[framing] = {mode: best[mode] * 1e6 / body.deltas for mode in MODES}

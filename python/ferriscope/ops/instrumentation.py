@@ -1,5 +1,6 @@
 """`instrument_llm()`: one GenAI client span, and the conventions' client metrics, per
-request an LLM stream actually sends.
+request an LLM stream actually sends; under it, one HTTP client span per HTTP request the
+transport sends for it (retries and resends included: the transport's `AttemptObserver`).
 
 Hooked at the two ends of a stream only, never per chunk: `Model._open` asks the installed
 observer for an `Observation` (one global read per request when not instrumented); the
