@@ -3,9 +3,13 @@
 OpenTelemetry SDK: a real tracer provider with a span processor and a meter provider with a
 metric reader, both in memory, so export costs nothing on the client's CPU).
 
+A third mode, `each-chunk`, is instrumented with `ops.configure(chunk_intervals=True)`:
+`time_per_output_chunk` recorded once per chunk, as the conventions define it, instead of
+once per stream (the default).
+
 The body is served by `benches/server.py` in its own process, so `time.process_time()` is
-the client's CPU only. The two modes alternate round by round (plain, instrumented, plain, …)
-so that drift on a shared machine hits both alike; each mode's figure is its minimum over
+the client's CPU only. The modes alternate round by round (plain, instrumented, each-chunk,
+plain, …) so that drift on a shared machine hits them alike; each mode's figure is its minimum over
 `FERRISCOPE_OPS_ROUNDS` rounds (default 30). Framings: `event` (one HTTP chunk per SSE event,
 so about one network read, and one batch, per chunk: the worst case for per-batch work) and
 `65536` (64 KiB reads).
@@ -16,8 +20,8 @@ so about one network read, and one batch, per chunk: the worst case for per-batc
 `ferriscope.ops`), e.g. to compare against a tree without the ops hooks:
 `PYTHONPATH=<other tree>/python FERRISCOPE_OPS_MODES=plain python -m pytest benches/...`.
 The table is printed and written to `FERRISCOPE_OPS_JSON` (default /tmp/ferriscope-ops.json).
-Timings are never asserted; the assertions check the text and that the instrumented mode
-produced one span per round.
+Timings are never asserted; the assertions check the text and that each instrumented mode
+produced one GenAI span (and one HTTP span) per round.
 """
 
 from __future__ import annotations
@@ -36,15 +40,18 @@ from benches.server import BenchServer, build_body, write_body
 
 DELTAS = int(os.environ.get("FERRISCOPE_OPS_CHUNKS", "20000"))
 ROUNDS = int(os.environ.get("FERRISCOPE_OPS_ROUNDS", "30"))
-MODES = os.environ.get("FERRISCOPE_OPS_MODES", "plain,instrumented").split(",")
+MODES = os.environ.get("FERRISCOPE_OPS_MODES", "plain,instrumented,each-chunk").split(",")
+INSTRUMENTED = ("instrumented", "each-chunk")
 FRAMINGS = os.environ.get("FERRISCOPE_OPS_FRAMINGS", "event,65536").split(",")
 JSON_OUT = os.environ.get("FERRISCOPE_OPS_JSON", "/tmp/ferriscope-ops.json")
 
 
 class _Instrumented:
-    """`ops.instrument_llm()` against in-memory SDK providers, for the duration of a block."""
+    """`ops.instrument_llm()` against in-memory SDK providers, for the duration of a block;
+    with `each_chunk`, `configure(chunk_intervals=True)` (one histogram update per chunk)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, each_chunk: bool = False) -> None:
+        self.each_chunk = each_chunk
         from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import InMemoryMetricReader
         from opentelemetry.sdk.trace import TracerProvider
@@ -62,7 +69,11 @@ class _Instrumented:
     def __enter__(self) -> _Instrumented:
         from ferriscope import ops
 
-        ops.configure(tracer_provider=self.tracer_provider, meter_provider=self.meter_provider)
+        ops.configure(
+            tracer_provider=self.tracer_provider,
+            meter_provider=self.meter_provider,
+            chunk_intervals=self.each_chunk,
+        )
         ops.instrument_llm()
         return self
 
@@ -90,15 +101,21 @@ def report() -> Iterator[None]:
         "",
         f"ferriscope.ops overhead: text_stream() of {DELTAS:,} deltas, CPU µs per chunk "
         f"(min of {ROUNDS} rounds, modes alternating)",
-        f"{'framing':<10}{'plain':>10}{'instrumented':>14}{'overhead':>10}",
+        f"{'framing':<10}{'plain':>10}{'instrumented':>14}{'overhead':>10}"
+        f"{'each-chunk':>12}{'overhead':>10}",
     ]
+
+    def overhead(value: float | None, plain: float | None) -> str:
+        return f"{(value / plain - 1) * 100:+.1f}%" if plain and value else "-"
+
     for framing, row in RESULTS.items():
         plain = row.get("plain")
         instrumented = row.get("instrumented")
-        overhead = f"{(instrumented / plain - 1) * 100:+.1f}%" if plain and instrumented else "-"
+        each = row.get("each-chunk")
         lines.append(
             f"{framing:<10}{plain or float('nan'):>10.3f}"
-            f"{instrumented or float('nan'):>14.3f}{overhead:>10}"
+            f"{instrumented or float('nan'):>14.3f}{overhead(instrumented, plain):>10}"
+            f"{each or float('nan'):>12.3f}{overhead(each, plain):>10}"
         )
     sys.stdout.write("\n".join(lines) + "\n")
     with open(JSON_OUT, "w") as f:
@@ -120,7 +137,11 @@ def test_ops_overhead(server: tuple[str, Any], framing: str) -> None:
         api_key="bench-key",
     )
     model = llm.Model("openai/gpt-4o:completions")
-    instrumented = _Instrumented() if "instrumented" in MODES else None
+    instrumented = {
+        mode: _Instrumented(each_chunk=mode == "each-chunk")
+        for mode in MODES
+        if mode in INSTRUMENTED
+    }
 
     def run() -> float:
         response = model.stream("Go on.")
@@ -136,15 +157,14 @@ def test_ops_overhead(server: tuple[str, Any], framing: str) -> None:
     for _ in range(ROUNDS):
         for mode in MODES:
             gc.collect()
-            if mode == "instrumented":
-                assert instrumented is not None
-                with instrumented:
+            if mode in instrumented:
+                with instrumented[mode]:
                     elapsed = run()
             else:
                 elapsed = run()
             best[mode] = min(best.get(mode, float("inf")), elapsed)
-    if instrumented is not None:
-        spans = instrumented.exporter.get_finished_spans()
+    for telemetry in instrumented.values():
+        spans = telemetry.exporter.get_finished_spans()
         operations = [s for s in spans if "gen_ai.operation.name" in (s.attributes or {})]
         assert len(operations) == ROUNDS  # and under each, the span of its HTTP request
         assert len(spans) == 2 * ROUNDS

@@ -1362,6 +1362,62 @@ def test_time_per_output_chunk_metric(telemetry: Telemetry) -> None:
     assert list(usage.explicit_bounds)[:4] == [1, 4, 16, 64]
 
 
+def test_chunk_intervals_one_per_chunk_after_the_first() -> None:
+    """Per read (clock, chunks): the first chunk of each later read gets the time since the
+    previous read, the chunks that came with it 0, the stream's first chunk nothing."""
+    from ferriscope.ops.instrumentation import chunk_intervals
+
+    stamps = [1.0, 3, 1.5, 1, 1.75, 0, 2.0, 2]
+    assert list(chunk_intervals(stamps)) == [0.0, 0.0, 0.5, 0.5, 0.0]
+    assert list(chunk_intervals([4.0, 1])) == []
+    assert list(chunk_intervals([])) == []
+
+
+def _decoded_chunks(wire: Wire, body: bytes) -> int:
+    from ferriscope._core import StreamDecoder
+
+    decoder = StreamDecoder(wire.wire_format)
+    return len(decoder.feed(body)) + len(decoder.finish())
+
+
+@pytest.fixture
+def each_chunk(telemetry: Telemetry) -> Iterator[Telemetry]:
+    ops.configure(
+        tracer_provider=telemetry.tracer_provider,
+        meter_provider=telemetry.meter_provider,
+        chunk_intervals=True,
+    )
+    yield telemetry
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("path", HTTP_PATHS)
+async def test_time_per_output_chunk_for_each_chunk(
+    path: str, asynchronous: bool, each_chunk: Telemetry
+) -> None:
+    """`configure(chunk_intervals=True)`: one measurement per chunk after the first, as the
+    conventions define the metric; together they span the first read to the last."""
+    reply = Reply(text=[f"w{i} " for i in range(20)])
+    body = ANTHROPIC.body(reply)
+    with serving(ANTHROPIC, piece_size=300, delay=0.005, **_path_options(path)) as server:
+        server.add(RecordedResponse(body=body))
+        if asynchronous:
+            aresponse = await ANTHROPIC.model().stream_async("hi")
+            await aresponse.finish()
+            timings = aresponse.timings
+        else:
+            response = ANTHROPIC.model().stream("hi")
+            response.finish()
+            timings = response.timings
+    (point,) = each_chunk.points("gen_ai.client.operation.time_per_output_chunk")
+    assert point.count == _decoded_chunks(ANTHROPIC, body) - 1
+    assert timings.streaming_seconds is not None and timings.streaming_seconds > 0
+    assert point.sum == pytest.approx(timings.streaming_seconds, abs=0.02)
+    assert point.min == 0.0  # chunks that shared a read
+    assert point.max > 0.0
+    assert_complete(each_chunk.only_llm_span(), reply)
+
+
 # ---- every recorded case, as user code ---------------------------------------------------------
 
 

@@ -44,6 +44,8 @@ class _Settings:
     meter_provider: Any = None
     capture_content: bool | None = None
     """None: follow the environment variable."""
+    chunk_intervals: bool = False
+    """`time_per_output_chunk` once per chunk (the conventions) rather than once per stream."""
     _tracer: Any = None
     _meter: Any = None
 
@@ -77,10 +79,16 @@ def configure(
     tracer_provider: TracerProvider | None = None,
     meter_provider: MeterProvider | None = None,
     capture_content: bool | None = None,
+    chunk_intervals: bool = False,
 ) -> None:
     """Sets the providers spans and metrics go to (the global OpenTelemetry providers when
     None) and whether message content is recorded (`capture_content`; None follows
     `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, off by default).
+
+    `chunk_intervals=True` records `gen_ai.client.operation.time_per_output_chunk` as the
+    conventions define it, once per chunk after the first, instead of once per stream (its
+    mean): one histogram update per chunk, which with the OpenTelemetry SDK costs several
+    times what ferriscope spends on the chunk itself (docs/observability.md).
 
     The global providers are not changed. Instrumented calls started after this use the
     new settings."""
@@ -89,6 +97,7 @@ def configure(
     settings.tracer_provider = tracer_provider
     settings.meter_provider = meter_provider
     settings.capture_content = capture_content
+    settings.chunk_intervals = chunk_intervals
     settings._tracer = None
     settings._meter = None
     from ferriscope.ops import instrumentation

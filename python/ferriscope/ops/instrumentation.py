@@ -9,7 +9,8 @@ i.e. when the request is sent (a stream never iterated has no span). The stream 
 tells the observation when it ends: read to the end, failed (HTTP status, error event,
 transport error, timeout, cancellation, interrupt) or closed. A stream dropped half-read is
 ended when its batch source is collected (a `weakref.finalize` on it). `end` is idempotent, so
-every path ends the span exactly once.
+every path ends the span exactly once. Only `configure(chunk_intervals=True)` adds work per
+network read (a clock read, to record each chunk's interval when the stream ends).
 
 The parent is the span current when `.stream()` was called (captured then, since the first
 pull may happen anywhere); the span itself is never made current, so nothing leaks into the
@@ -18,11 +19,12 @@ code that iterates the stream.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferriscope.ops import _otel, genai
@@ -95,6 +97,7 @@ class _Runtime:
         self.tracer = settings.tracer()
         self.instruments = _Instruments()
         self.capture_content = settings.captures_content()
+        self.chunk_intervals = settings.chunk_intervals
         self.get_current = context.get_current
         self.set_span_in_context = trace.set_span_in_context
         self.client = SpanKind.CLIENT
@@ -127,6 +130,7 @@ class Observation:
         "sends",
         "session_id",
         "span",
+        "stamps",
         "started",
     )
 
@@ -145,6 +149,7 @@ class Observation:
         self.span: Span | None = None
         self.started = 0.0
         self.done = False
+        self.stamps: list[float] | None = None  # per read: clock, chunks (`chunk_intervals`)
         # The HTTP requests the transport sends for this one (`sent`, `failed`, `answered`).
         self.attempt: Span | None = None
         self.sends = 0
@@ -165,6 +170,12 @@ class Observation:
         def batches() -> Any:
             source = factory()
             self.start()
+            if self.runtime.chunk_intervals and self.span is not None:
+                stamps = self.stamps = []
+                if hasattr(source, "__anext__"):
+                    source = _astamped(source, stamps)
+                else:
+                    source = _stamped(source, stamps)
             try:
                 weakref.finalize(source, self.abandon)
             except TypeError:  # a source that cannot be weakly referenced: no GC end
@@ -388,9 +399,65 @@ class Observation:
             )
         if timings is not None and timings.time_to_first_chunk is not None:
             instruments.first_chunk.record(timings.time_to_first_chunk, attributes)
+            if self.stamps is not None:
+                record = instruments.per_chunk.record
+                for interval in chunk_intervals(self.stamps):
+                    record(interval, attributes)
+                return
             rate = timings.chunks_per_second
             if rate:
                 instruments.per_chunk.record(1.0 / rate, attributes)
+
+
+# ---- `chunk_intervals=True`: the time of each read, for one measurement per chunk ------------
+
+
+def _stamped(source: Iterator[Sequence[Any]], stamps: list[float]) -> Iterator[Sequence[Any]]:
+    """The batches of `source`, each one's arrival time and size noted in `stamps` (a clock
+    read and two appends per read, only for streams that record each chunk's interval)."""
+    append = stamps.append
+    clock = time.perf_counter
+    try:
+        for batch in source:
+            append(clock())
+            append(len(batch))
+            yield batch
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+async def _astamped(
+    source: AsyncIterator[Sequence[Any]], stamps: list[float]
+) -> AsyncIterator[Sequence[Any]]:
+    append = stamps.append
+    clock = time.perf_counter
+    try:
+        async for batch in source:
+            append(clock())
+            append(len(batch))
+            yield batch
+    finally:
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def chunk_intervals(stamps: Sequence[float]) -> Iterator[float]:
+    """One interval per chunk after the first, as the conventions define
+    `time_per_output_chunk` (from the end of the previous chunk to the end of this one), at
+    the resolution the client has: a read. The first chunk of a read gets the time since the
+    previous read; the others arrived with it, so theirs is 0."""
+    previous: float | None = None
+    for i in range(0, len(stamps) - 1, 2):
+        at, count = stamps[i], int(stamps[i + 1])
+        if not count:
+            continue
+        if previous is not None:
+            yield at - previous  # the read's first chunk (the stream's first has none)
+        previous = at
+        yield from itertools.repeat(0.0, count - 1)
 
 
 def _observe(model: Any, provider: Any, encoded: Any, request: Any) -> Observation:
