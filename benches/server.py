@@ -36,8 +36,8 @@ throwaway `trustme` CA and exposes the CA file as `ca_file`: clients trust it th
 
 or from Python: `with BenchServer(directory) as url: ...` (starts the script as a child
 process and stops it on exit). `build_body(kind, n)` and `write_body` generate the bodies in
-the client process, from `ferriscope._benchdata` (Chat Completions and Anthropic text) and
-`ferriscope.testing.synth` (Responses, Gemini, tool calls, structured output).
+the client process, written by `ferriscope.testing.synth` (its realistic Chat Completions and
+Anthropic text streams; Responses, Gemini, tool calls and structured output from replies).
 """
 
 from __future__ import annotations
@@ -347,15 +347,14 @@ class Body:
 
 
 def text_deltas(n: int, seed: int = 0) -> list[str]:
-    """`n` text deltas drawn like `ferriscope._benchdata`'s (a word or two, with
-    punctuation, escapes and multi-byte UTF-8)."""
-    from ferriscope import _benchdata
+    """`n` text deltas drawn like the realistic streams' (a word or two, with punctuation,
+    escapes and multi-byte UTF-8)."""
+    from ferriscope.testing.synth import token_deltas
 
-    rng = random.Random(seed)
-    return [_benchdata._delta_text(rng) for _ in range(n)]
+    return token_deltas(n, seed=seed)
 
 
-# Bytes per text event of `ferriscope._benchdata`'s generators (for sizing by chunk count).
+# Bytes per text event of the realistic streams (for sizing by chunk count).
 _BYTES_PER_DELTA = {"openai-completions": 330, "anthropic": 137}
 
 
@@ -369,7 +368,7 @@ def _interleaved_tool_calls(
 ) -> tuple[bytes, dict[str, str], int]:
     """A Chat Completions stream of `n_calls` parallel tool calls whose argument deltas
     interleave round-robin (`index` keyed; each call's first delta carries `id` and `name`)."""
-    from ferriscope.testing.synth import _dump
+    from ferriscope.testing.synth import CompletionsEnvelope
 
     rng = random.Random(seed)
     per_call = max(1, deltas // n_calls)
@@ -377,7 +376,10 @@ def _interleaved_tool_calls(
     pieces: dict[int, list[str]] = {}
     for i in range(n_calls):
         words = text_deltas(per_call, seed=seed * 100 + i)
-        full = _dump({"city": f"City {i}", "notes": "".join(words), "days": i + 1})
+        notes = "".join(words)
+        full = json.dumps(
+            {"city": f"City {i}", "notes": notes, "days": i + 1}, separators=(",", ":")
+        )
         # cut into `per_call` pieces of about equal size
         step = max(1, -(-len(full) // per_call))
         cut = [full[j : j + step] for j in range(0, len(full), step)]
@@ -391,11 +393,11 @@ def _interleaved_tool_calls(
         "model": "gpt-4o-2024-08-06",
         "system_fingerprint": "fp_bench",
     }
+    envelope = CompletionsEnvelope(head, live_nulls=True)
     out: list[str] = []
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> None:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
-        out.append(f"data: {_dump({**head, 'choices': [choice], 'usage': None})}\n\n")
+        out.append(envelope.chunk(delta, finish))
 
     chunk({"role": "assistant", "content": None, "refusal": None})
     started: set[int] = set()
@@ -414,8 +416,7 @@ def _interleaved_tool_calls(
             chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
     chunk({}, "tool_calls")
     usage = {"prompt_tokens": 50, "completion_tokens": deltas, "total_tokens": 50 + deltas}
-    out.append(f"data: {_dump({**head, 'choices': [], 'usage': usage})}\n\n")
-    out.append("data: [DONE]\n\n")
+    out += [envelope.usage(usage), "data: [DONE]\n\n"]
     return "".join(out).encode(), args, sum(len(p) for p in pieces.values())
 
 
@@ -429,22 +430,21 @@ def shelf_document(n_chars: int) -> str:
 def build_body(kind: str, n: int) -> Body:
     """The body of case `kind` with about `n` content deltas.
 
-    kinds: `openai-completions` / `anthropic` (text from `ferriscope._benchdata`, sized by
+    kinds: `openai-completions` / `anthropic` (the realistic text streams, sized by
     bytes, so the delta count is approximate), `openai-responses` / `google` (text deltas
     written by `ferriscope.testing.synth`), `tools8` (8 interleaved Chat Completions tool
     calls, n argument deltas in all), `tools8-sequential` (the same calls one after the
     other), `shelf` (a JSON document of books as Chat Completions text in 1-8 character
     deltas).
     """
-    from ferriscope import _benchdata
     from ferriscope.testing import synth
 
     name = f"{kind}-{n}"
     if kind == "openai-completions":
-        body, text, count = _sized(_benchdata.openai_completions_stream, kind, n)
+        body, text, count = _sized(synth.realistic_completions_stream, kind, n)
         return Body(name, kind, body, count, text)
     if kind == "anthropic":
-        body, text, count = _sized(_benchdata.anthropic_messages_stream, kind, n)
+        body, text, count = _sized(synth.realistic_anthropic_stream, kind, n)
         return Body(name, kind, body, count, text)
     if kind in ("openai-responses", "google"):
         deltas = text_deltas(n)
@@ -462,7 +462,7 @@ def build_body(kind: str, n: int) -> Body:
         body = synth.openai_completions_stream(synth.Reply(tool_calls=calls, model="gpt-4o"))
         # synth cuts `json.dumps(args)` (with spaces): keep what it sends as the truth
         args = {c.id: json.dumps(c.args) for c in calls}
-        count = sum(len(synth._cut(a, n // 8)) for a in args.values())
+        count = sum(len(synth.cut(a, n // 8)) for a in args.values())
         return Body(name, "openai-completions", body, count, tool_args=args)
     if kind == "shelf":
         from benches.books import char_pieces

@@ -21,8 +21,9 @@ from typing import Any
 
 import pytest
 
-from benches.streams import split_pieces
-from ferriscope._bench import Impl, decode_impls, streams
+from benches.harness.decode import decode_impls
+from benches.harness.measure import Impl
+from benches.streams import split_pieces, streams
 
 SIZE = int(float(os.environ.get("FERRISCOPE_BENCH_MB", "20")) * 1e6)
 MESSAGE_STREAM_SIZE = int(float(os.environ.get("FERRISCOPE_BENCH_MESSAGE_STREAM_MB", "1")) * 1e6)

@@ -26,7 +26,7 @@ import partial_json_parser  # type: ignore[import-untyped]
 import pydantic_core
 import pytest
 
-from ferriscope._bench import BooksWorkload, books_workload
+from benches.harness.partial_json import BooksWorkload, books_workload
 from ferriscope.partial_json import PartialJSONParser
 
 SIZES = {"100KB": 100_000, "1MB": 1_000_000}

@@ -142,12 +142,12 @@ class ShortBody:
 
 def short_body(deltas: int, seed: int = 0) -> ShortBody:
     """A Chat Completions stream of exactly `deltas` content deltas: the first `deltas`
-    content events of `ferriscope._benchdata`'s realistic stream between its role event and
+    content events of the realistic stream of `ferriscope.testing.synth` between its role event and
     its finish, usage and `[DONE]` events (the usage counts set to match)."""
     from benches.server import split_events
-    from ferriscope import _benchdata
+    from ferriscope.testing.synth import realistic_completions_stream
 
-    stream = _benchdata.openai_completions_stream(400 * deltas + 2000, seed=seed)
+    stream = realistic_completions_stream(400 * deltas + 2000, seed=seed)
     events = split_events(stream.body)
     head, content, tail = events[0], events[1:-3], events[-3:]
     if len(content) < deltas:
@@ -633,7 +633,7 @@ def tables(results: list[dict[str, Any]], deltas: list[int]) -> list[str]:
 
 def run_header() -> str:
     """Date, commit and machine of the run, for the tables' heading."""
-    from ferriscope._bench import machine
+    from benches.harness.measure import machine
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT)

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from benches.streams import split_pieces
-from ferriscope._bench import Impl, sse_impls, streams
+from benches.harness.measure import Impl
+from benches.harness.sse import sse_impls
+from benches.streams import split_pieces, streams
 
 SIZE = int(float(os.environ.get("FERRISCOPE_BENCH_MB", "20")) * 1e6)
 ROUNDS = int(os.environ.get("FERRISCOPE_BENCH_ROUNDS", "3"))

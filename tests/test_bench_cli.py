@@ -1,5 +1,6 @@
-"""`python -m ferriscope bench`: the benchmark runner must work from an installed wheel, and its
-table is only worth quoting if every row was checked against the document it claims to parse.
+"""`python -m ferriscope bench`: the benchmark harness runs from a checkout (it is not in the
+wheel, and says where it is when run elsewhere), and its table is only worth quoting if every
+row was checked against the document it claims to parse.
 
 The sizes here are tiny: these tests check the runner, not the timings.
 """
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ferriscope import _bench
-from ferriscope._bench import PARTIAL_PEERS, ReparsePeer
+import ferriscope.__main__ as ferriscope_main
+from benches.harness import cli, partial_json, suites
+from benches.harness.measure import Measurement
+from benches.harness.partial_json import PARTIAL_PEERS, ReparsePeer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,8 +76,8 @@ def wrong_peer(module: str = "json") -> ReparsePeer:
 def test_a_peer_giving_a_wrong_value_fails_the_run(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(_bench, "PARTIAL_PEERS", [wrong_peer()])
-    assert _bench.main(["partial-json", "--json-kb", "1", "--rounds", "1"]) == 1
+    monkeypatch.setattr(partial_json, "PARTIAL_PEERS", [wrong_peer()])
+    assert cli.main(["partial-json", "--json-kb", "1", "--rounds", "1"]) == 1
     out = capsys.readouterr().out
     assert rows(out, "partial-json 1 KB")["wrong re-parse"][-1] == "CHECK FAILED"
     assert "the last partial value != json.loads of the document ([])" in out
@@ -85,9 +88,9 @@ def test_a_sampled_peer_is_marked_and_still_checked(
 ) -> None:
     """A sampled run never parses the whole document, so the check must parse it itself."""
     pydantic_core = next(p for p in PARTIAL_PEERS if p.name == "pydantic_core")
-    monkeypatch.setattr(_bench, "PARTIAL_PEERS", [pydantic_core, wrong_peer()])
+    monkeypatch.setattr(partial_json, "PARTIAL_PEERS", [pydantic_core, wrong_peer()])
     args = ["partial-json", "--json-kb", "1", "--rounds", "1", "--peer-budget", "1e-9"]
-    assert _bench.main(args) == 1
+    assert cli.main(args) == 1
     out = capsys.readouterr().out
     table = {name.split()[0]: cells for name, cells in rows(out, "partial-json 1 KB").items()}
     assert "[sampled 1/" in table["pydantic_core"][5], out
@@ -97,42 +100,59 @@ def test_a_sampled_peer_is_marked_and_still_checked(
     assert re.search(r"one prefix in \d+ re-parsed, the time shown is ×\d+", out)
 
 
-@pytest.mark.parametrize("kind", [["e2e"], ["--only", "concurrency"], ["short-answers"]])
-def test_the_pytest_suites_need_a_checkout(tmp_path: Path, kind: list[str]) -> None:
-    done = run_bench(*kind, cwd=tmp_path)
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert "needs a checkout of the ferriscope repository" in done.stderr
-    assert "benches/__init__.py" in done.stderr
+def test_the_harness_is_found_in_a_checkout_only(tmp_path: Path) -> None:
+    """The checkout ferriscope is imported from comes first, then the current directory; a
+    directory without `benches/harness/` (as beside an installed wheel) is not one."""
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    assert ferriscope_main.checkout_root([site, tmp_path]) is None
+    assert ferriscope_main.checkout_root([site, ROOT]) == ROOT
+    assert ferriscope_main.checkout_root() is not None  # these tests run in a checkout
+
+
+def test_outside_a_checkout_bench_says_where_the_harness_is(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(ferriscope_main, "checkout_root", lambda: None)
+    assert ferriscope_main.main(["bench", "partial-json"]) == 2
+    err = capsys.readouterr().err
+    assert "not part of the installed package" in err
+    assert "benches/ of the ferriscope repository" in err
+    assert "pip install -e '.[bench]'" in err
+
+
+def test_bench_runs_from_any_directory_of_a_checkout(tmp_path: Path) -> None:
+    """From a checkout's package (editable install or PYTHONPATH) the harness is found
+    wherever the command runs, and the pytest suites run from the checkout's root."""
+    import ferriscope
+
+    if not Path(ferriscope.__file__).resolve().is_relative_to(ROOT):
+        pytest.skip("ferriscope is installed, not imported from this checkout")
+    done = run_bench("partial-json", "--json-kb", "2", "--rounds", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert rows(done.stdout, "partial-json 2 KB")
+    assert suites.ROOT == ROOT
 
 
 @pytest.mark.parametrize(
-    ("argv", "in_checkout", "in_process", "suites"),
+    ("argv", "in_process", "suites_run"),
     [
-        ([], True, ["sse", "decode", "partial-json"], []),
-        (
-            ["all"],
-            True,
-            ["sse", "decode", "partial-json"],
-            ["e2e", "concurrency", "short-answers"],
-        ),
-        (["all"], False, ["sse", "decode", "partial-json"], []),
-        (["e2e", "--only", "partial-json"], True, ["partial-json"], ["e2e"]),
+        ([], ["sse", "decode", "partial-json"], []),
+        (["all"], ["sse", "decode", "partial-json"], ["e2e", "concurrency", "short-answers"]),
+        (["e2e", "--only", "partial-json"], ["partial-json"], ["e2e"]),
+        (["--only", "concurrency"], [], ["concurrency"]),
     ],
 )
 def test_which_kinds_run(
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
     argv: list[str],
-    in_checkout: bool,
     in_process: list[str],
-    suites: list[str],
+    suites_run: list[str],
 ) -> None:
-    """The default is what a wheel can run; `all` adds the pytest suites where they exist and
-    says what it left out elsewhere."""
+    """The default is the in-process kinds; `all` adds the pytest suites."""
     ran: list[str] = []
 
-    def run_in_process(args: object, kinds: list[str]) -> list[_bench.Measurement]:
+    def run_in_process(args: object, kinds: list[str]) -> list[Measurement]:
         ran.extend(kinds)
         return []
 
@@ -140,35 +160,34 @@ def test_which_kinds_run(
         ran.append(name)
         return 0
 
-    monkeypatch.chdir(ROOT if in_checkout else tmp_path)
-    monkeypatch.setattr(_bench, "_run_in_process", run_in_process)
-    monkeypatch.setattr(_bench, "run_suite", run_suite)
-    monkeypatch.setattr(_bench, "_installed", lambda module: True)  # as with the bench extra
-    assert _bench.main(argv) == 0
-    assert ran == in_process + suites
-    err = capsys.readouterr().err
-    if not in_checkout:
-        assert "skipping e2e: benches/test_bench_e2e.py needs a checkout" in err
-        assert "skipping concurrency: benches/test_bench_concurrency.py needs a checkout" in err
+    monkeypatch.setattr(cli, "_run_in_process", run_in_process)
+    monkeypatch.setattr(cli, "run_suite", run_suite)
+    monkeypatch.setattr(suites, "_installed", lambda module: True)  # as with the bench extra
+    assert cli.main(argv) == 0
+    assert ran == in_process + suites_run
 
 
 def test_suites_without_pytest_benchmark_are_skipped_with_the_fix(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A checkout installed with the test extra only: `all` says which extra to install."""
+    """A checkout installed with the test extra only: `all` says which extra to install, and
+    a suite asked for by name is refused with exit status 2."""
     ran: list[str] = []
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setattr(_bench, "_run_in_process", lambda args, kinds: ran.extend(kinds) or [])
-    monkeypatch.setattr(_bench, "run_suite", lambda *args: ran.append(args[0]) or 0)
-    monkeypatch.setattr(_bench, "_installed", lambda module: module != "pytest_benchmark")
-    assert _bench.main(["all"]) == 0
+    monkeypatch.setattr(cli, "_run_in_process", lambda args, kinds: ran.extend(kinds) or [])
+    monkeypatch.setattr(cli, "run_suite", lambda *args: ran.append(args[0]) or 0)
+    monkeypatch.setattr(suites, "_installed", lambda module: module != "pytest_benchmark")
+    assert cli.main(["all"]) == 0
     assert ran == ["sse", "decode", "partial-json"]
     err = capsys.readouterr().err
     assert "skipping e2e: benches/test_bench_e2e.py needs pytest-benchmark" in err
     assert "pip install -e '.[bench]'" in err
+    assert cli.main(["short-answers"]) == 2
+    assert "bench short-answers: benches/test_bench_short_answers.py needs pytest-benchmark" in (
+        capsys.readouterr().err
+    )
 
 
 def test_unknown_kinds_are_refused() -> None:
     with pytest.raises(SystemExit) as exc:
-        _bench.main(["partial-jsn"])
+        cli.main(["partial-jsn"])
     assert exc.value.code == 2

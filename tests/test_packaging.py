@@ -1,6 +1,7 @@
-"""What the package metadata promises: one version, and every third-party module the package
+"""What the package metadata promises: one version, every third-party module the package
 imports declared as a dependency (an undeclared one works here only because something else
-happened to install it)."""
+happened to install it), and nothing in the wheel that users do not run (the benchmark
+harness stays in `benches/`)."""
 
 from __future__ import annotations
 
@@ -113,3 +114,18 @@ def test_every_declared_dependency_is_imported() -> None:
     }
     unused = _declared() - imported
     assert not unused, f"declared but never imported: {sorted(unused)}"
+
+
+def _is_bench_file(path: str) -> bool:
+    return re.search(r"(^|/)_?bench", path) is not None
+
+
+def test_the_benchmark_harness_is_not_shipped() -> None:
+    """The package directory (what maturin puts in the wheel) and, when ferriscope was
+    installed from a wheel, the installed file list (its RECORD) hold no benchmark code."""
+    in_package = [p.relative_to(PACKAGE_DIR).as_posix() for p in PACKAGE_DIR.rglob("*")]
+    assert "__main__.py" in in_package  # the scan works
+    assert not [p for p in in_package if _is_bench_file(p)]
+    installed = [str(f) for f in metadata.files("ferriscope") or []]
+    assert not [f for f in installed if f.startswith("ferriscope/") and _is_bench_file(f)]
+    assert _is_bench_file("ferriscope/_bench.py") and _is_bench_file("ferriscope/bench/cli.py")

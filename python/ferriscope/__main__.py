@@ -4,12 +4,14 @@ With no arguments it starts an embedded replay server on 127.0.0.1 that speaks t
 formats (realistic streams at a realistic pace), points the provider at it, and runs the
 public API exactly as user code would: `text_stream()`, `streams()` with thinking and the
 tool loop, and `structured_stream()`. `--base-url`/`--model` run the same journey against a
-real provider or any OpenAI-compatible server; `bench` runs the benchmark table.
+real provider or any OpenAI-compatible server; `bench` runs the benchmark table (from a
+checkout of the repository: the harness is not in the wheel).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -18,10 +20,11 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from pydantic import BaseModel
 
-__all__ = ["main"]
+__all__ = ["checkout_root", "main"]
 
 _WIRE = {"openai": "openai-responses", "anthropic": "anthropic", "google": "google"}
 _DEFAULT_MODEL = {
@@ -203,19 +206,50 @@ def _compare_parsers(text: str) -> None:
     )
 
 
+_NO_HARNESS = """\
+python -m ferriscope bench: the benchmark harness is not part of the installed package; it
+lives in benches/ of the ferriscope repository, with the peers it measures against. From a
+clone: pip install -e '.[bench]' && python -m ferriscope bench (see benches/README.md)."""
+
+
+def checkout_root(candidates: list[Path] | None = None) -> Path | None:
+    """The repository checkout holding the benchmark harness (`benches/harness/`): the one
+    this package is imported from (an editable install or `PYTHONPATH=python`), else the
+    current directory; None for an installed wheel run elsewhere."""
+    if candidates is None:
+        candidates = [Path(__file__).resolve().parents[2], Path.cwd()]
+    for root in candidates:
+        if (root / "benches" / "harness" / "cli.py").is_file() and (
+            root / "pyproject.toml"
+        ).is_file():
+            return root
+    return None
+
+
+def _bench(argv: list[str]) -> int:
+    """Runs the harness of the checkout (it owns its options and its --help); exit status 2
+    with where to find it when there is none."""
+    root = checkout_root()
+    if root is None:
+        print(_NO_HARNESS, file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(root))
+    cli = importlib.import_module("benches.harness.cli")
+    status: int = cli.main(argv)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     args_in = sys.argv[1:] if argv is None else argv
-    if args_in[:1] == ["bench"]:  # the bench runner owns its options (and its --help)
-        from ferriscope._bench import main as bench_main
-
-        return bench_main(args_in[1:])
+    if args_in[:1] == ["bench"]:
+        return _bench(args_in[1:])
     parser = argparse.ArgumentParser(prog="python -m ferriscope", description=__doc__)
     parser.add_argument(
         "command",
         nargs="?",
         default="demo",
         choices=["demo", "bench"],
-        help="bench: see bench --help",
+        help="bench: the benchmarks, from a checkout of the repository (bench --help)",
     )
     parser.add_argument("--provider", choices=sorted(_WIRE), default="openai")
     parser.add_argument("--model", help="model id, e.g. openai/gpt-5-mini or ollama/llama3.2")
