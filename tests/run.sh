@@ -21,15 +21,17 @@ cargo test
 step "ruff"
 ruff check python tests benches examples
 ruff format --check python tests benches examples
-step "mypy --strict (package, and what users' code infers: tests/typing), pyright on tests/typing, and stubtest (the _core stub matches the extension)"
+step "mypy --strict (package, what users' code infers: tests/typing, the bench harness), pyright on tests/typing, and stubtest (the _core stub matches the extension)"
 mypy python/ferriscope
 mypy --strict tests/typing
 basedpyright
+mypy --strict benches/harness benches/streams.py benches/books.py  # the bench harness (not in the wheel)
 python -m mypy.stubtest ferriscope._core
 
 step "pytest"
 python -m pytest -q -p no:cacheprovider tests
 
-# The same suite against the built wheel: Python 3.10 and 3.13 in fresh venvs, and 3.11 with
-# the oldest runtime dependencies pyproject.toml allows; the demo from each install.
+# The same suite against the release-built wheel (manylinux2014, by scripts/build_wheels.sh):
+# Python 3.10 and 3.13 in fresh venvs, and 3.11 with the oldest runtime dependencies
+# pyproject.toml allows; the demo from each install.
 bash tests/wheel_matrix.sh

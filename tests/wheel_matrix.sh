@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The claims of the README, proved on the built wheel rather than the checkout: one abi3 wheel,
-# built once, installed into fresh virtual environments of the oldest and newest supported
-# Pythons, and once with the oldest runtime dependencies pyproject.toml allows; each runs the
-# Python test suite against the INSTALLED package, and the demo.
+# The claims of the README, proved on the built wheel rather than the checkout: one abi3
+# manylinux2014 wheel, built once as a release builds it (scripts/build_wheels.sh: zig links
+# it against glibc 2.17), checked for its tags and glibc symbols (tests/check_wheel.py), then
+# installed into fresh virtual environments of the oldest and newest supported Pythons, and
+# once with the oldest runtime dependencies pyproject.toml allows; each runs the Python test
+# suite against the INSTALLED package, and the demo.
 # Called by tests/run.sh as its last step; runnable alone from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# A PYTHONPATH pointing at python/ would put the checkout in front of the installed wheel.
+unset PYTHONPATH
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -19,15 +23,16 @@ find_python() {
     command -v "python$minor" 2>/dev/null || return 1
 }
 
-step "wheel (maturin build --release: abi3, one wheel for CPython >= 3.10)"
-rm -f dist/ferriscope-*.whl
-maturin build --release -o dist/
-wheels=(dist/ferriscope-*-abi3-*.whl)
-[ "${#wheels[@]}" -eq 1 ] || { echo "expected exactly one abi3 wheel in dist/" >&2; exit 1; }
-wheel=$root/${wheels[0]}
-
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+step "wheel (scripts/build_wheels.sh: maturin build --release --zig, abi3 manylinux2014 x86_64)"
+bash scripts/build_wheels.sh --wheel-only --out "$work/dist"
+wheels=("$work"/dist/ferriscope-*-abi3-*.whl)
+[ "${#wheels[@]}" -eq 1 ] || { echo "expected exactly one abi3 wheel" >&2; exit 1; }
+wheel=${wheels[0]}
+echo "built $(basename "$wheel")"
+python tests/check_wheel.py "$wheel" --glibc 2.17
 
 # run_on NAME PYTHON PYTEST_ARGS [pip args...]: a fresh venv with the wheel and the test
 # requirements (by default the test extra), the suite run from the checkout's tests/ against
@@ -51,9 +56,25 @@ print("testing", ferriscope.__file__)'
     echo
     # shellcheck disable=SC2086  # pytest_args is a list of words
     "$venv/bin/python" -m pytest -q -p no:cacheprovider $pytest_args tests
-    step "$name: the demo from the installed wheel (python -m ferriscope)"
-    (cd "$work" && "$venv/bin/python" -m ferriscope > "$work/$name-demo.txt")
-    tail -n 3 "$work/$name-demo.txt"
+    # The demo from an empty directory in isolated mode (-I: no PYTHONPATH, no current
+    # directory or user site on sys.path): only the wheel can answer.
+    step "$name: the demo from the installed wheel (python -I -m ferriscope)"
+    mkdir -p "$work/$name-cwd"
+    (
+        cd "$work/$name-cwd"
+        "$venv/bin/python" -I -c '
+import sys, ferriscope
+assert ferriscope.__file__.startswith(sys.prefix), ferriscope.__file__
+print("demo from", ferriscope.__file__)'
+        "$venv/bin/python" -I -m ferriscope > "$work/$name-demo.txt"
+        tail -n 3 "$work/$name-demo.txt"
+        # The benchmark harness is not in the wheel: outside a checkout, bench says where it is.
+        status=0
+        "$venv/bin/python" -I -m ferriscope bench 2> "$work/$name-bench.txt" || status=$?
+        [ "$status" -eq 2 ] && grep -q "benches/ of the ferriscope repository" "$work/$name-bench.txt" \
+            || { echo "bench outside a checkout: status $status" >&2; cat "$work/$name-bench.txt" >&2; exit 1; }
+        echo "bench outside a checkout: exit status 2, $(head -n 1 "$work/$name-bench.txt" | cut -c1-80)..."
+    )
 }
 
 for minor in 3.10 3.13; do
