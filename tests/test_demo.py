@@ -151,6 +151,7 @@ def test_the_test_command_does_what_the_readme_says() -> None:
         "ruff check",
         "ruff format --check",
         "mypy python/ferriscope",
+        "mypy --strict benches/harness",
         "python -m mypy.stubtest ferriscope._core",
         "python -m pytest",
     ]
@@ -167,7 +168,8 @@ def test_the_test_command_does_what_the_readme_says() -> None:
     matrix = (ROOT / "tests" / "wheel_matrix.sh").read_text(encoding="utf-8")
     for step in [
         "set -euo pipefail",
-        "maturin build --release -o dist/",
+        "bash scripts/build_wheels.sh --wheel-only",
+        "tests/check_wheel.py",
         "for minor in 3.10 3.13; do",
         "find_python 3.11",
         "tests/min_constraints.py pyproject.toml",
@@ -176,6 +178,9 @@ def test_the_test_command_does_what_the_readme_says() -> None:
         "ferriscope.__file__.startswith(sys.prefix)",
     ]:
         assert step in matrix, f"tests/wheel_matrix.sh does not run {step!r}"
+    # The wheel is built as a release builds it: manylinux2014 (glibc 2.17), linked by zig.
+    build = (ROOT / "scripts" / "build_wheels.sh").read_text(encoding="utf-8")
+    assert "maturin build --release --zig --compatibility manylinux2014" in build
 
 
 def test_the_readme_demo_command_names_this_demo() -> None:
