@@ -22,6 +22,7 @@ PACKAGE_DIR = Path(ferriscope.__file__).resolve().parent
 # ones. Keep in step with the table in docs/architecture.md.
 LAYERS: dict[str, int] = {
     "ferriscope._core": 0,
+    "ferriscope._lazy": 0,
     "ferriscope.sse": 1,
     "ferriscope.partial_json": 1,
     "ferriscope.llm._names": 2,

@@ -9,20 +9,16 @@ the subpackages load on first access, so importing the package alone stays cheap
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ferriscope._core import __version__
-
-if TYPE_CHECKING:
-    from ferriscope import llm, partial_json, sse, testing
+from ferriscope._lazy import lazy_exports
 
 __all__ = ["__version__", "llm", "partial_json", "sse", "testing"]
 
-_SUBMODULES = frozenset({"llm", "partial_json", "sse", "testing"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if TYPE_CHECKING:
+    from ferriscope import llm, partial_json, sse, testing
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__, {}, submodules=("llm", "partial_json", "sse", "testing")
+    )
