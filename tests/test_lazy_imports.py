@@ -98,6 +98,13 @@ def _type_checking_imports(package: str) -> dict[str, tuple[str, str]]:
     return names
 
 
+def _submodules_offered(package: str) -> set[str]:
+    """The names a façade offers that are its own submodules (`llm.tools`)."""
+    return {
+        name for name, (source, _) in _type_checking_imports(package).items() if source == package
+    }
+
+
 def test_the_facades_are_found() -> None:
     assert {"ferriscope", "ferriscope.llm"} <= set(_facades())
 

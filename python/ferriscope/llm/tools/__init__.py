@@ -1,45 +1,8 @@
 """Tools the model can call: `@llm.tool`, the tool kinds, toolkits and their schemas (§8)."""
 
-from ferriscope.llm.tools.decorator import ToolDecorator, tool
-from ferriscope.llm.tools.protocols import AsyncContextToolFn, AsyncToolFn, ContextToolFn, ToolFn
-from ferriscope.llm.tools.provider_tools import ProviderTool, WebSearchTool
-from ferriscope.llm.tools.results import tool_output_response_object, tool_output_result_text
-from ferriscope.llm.tools.schema import (
-    FORMAT_TOOL_NAME,
-    AnyToolSchema,
-    ToolParameterSchema,
-    ToolSchema,
-    ToolSchemaT,
-)
-from ferriscope.llm.tools.toolkit import (
-    AsyncContextToolkit,
-    AsyncToolkit,
-    BaseToolkit,
-    ContextToolkit,
-    Toolkit,
-    ToolkitT,
-)
-from ferriscope.llm.tools.tools import (
-    AnyTool,
-    AsyncContextTool,
-    AsyncTool,
-    ContextTool,
-    Tool,
-    ToolT,
-)
-from ferriscope.llm.tools.types import (
-    AnyToolFn,
-    AnyTools,
-    AsyncContextTools,
-    AsyncTools,
-    ContextTools,
-    ToolkitKind,
-    Tools,
-    normalize_async_context_tools,
-    normalize_async_tools,
-    normalize_context_tools,
-    normalize_tools,
-)
+from typing import TYPE_CHECKING
+
+from ferriscope._lazy import lazy_exports
 
 __all__ = [
     "FORMAT_TOOL_NAME",
@@ -81,3 +44,89 @@ __all__ = [
     "tool_output_response_object",
     "tool_output_result_text",
 ]
+
+if TYPE_CHECKING:
+    from ferriscope.llm.tools.decorator import ToolDecorator, tool
+    from ferriscope.llm.tools.protocols import (
+        AsyncContextToolFn,
+        AsyncToolFn,
+        ContextToolFn,
+        ToolFn,
+    )
+    from ferriscope.llm.tools.provider_tools import ProviderTool, WebSearchTool
+    from ferriscope.llm.tools.results import tool_output_response_object, tool_output_result_text
+    from ferriscope.llm.tools.schema import (
+        FORMAT_TOOL_NAME,
+        AnyToolSchema,
+        ToolParameterSchema,
+        ToolSchema,
+        ToolSchemaT,
+    )
+    from ferriscope.llm.tools.toolkit import (
+        AsyncContextToolkit,
+        AsyncToolkit,
+        BaseToolkit,
+        ContextToolkit,
+        Toolkit,
+        ToolkitT,
+    )
+    from ferriscope.llm.tools.tools import (
+        AnyTool,
+        AsyncContextTool,
+        AsyncTool,
+        ContextTool,
+        Tool,
+        ToolT,
+    )
+    from ferriscope.llm.tools.types import (
+        AnyToolFn,
+        AnyTools,
+        AsyncContextTools,
+        AsyncTools,
+        ContextTools,
+        ToolkitKind,
+        Tools,
+        normalize_async_context_tools,
+        normalize_async_tools,
+        normalize_context_tools,
+        normalize_tools,
+    )
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "decorator": ("ToolDecorator", "tool"),
+            "protocols": ("AsyncContextToolFn", "AsyncToolFn", "ContextToolFn", "ToolFn"),
+            "provider_tools": ("ProviderTool", "WebSearchTool"),
+            "results": ("tool_output_response_object", "tool_output_result_text"),
+            "schema": (
+                "FORMAT_TOOL_NAME",
+                "AnyToolSchema",
+                "ToolParameterSchema",
+                "ToolSchema",
+                "ToolSchemaT",
+            ),
+            "toolkit": (
+                "AsyncContextToolkit",
+                "AsyncToolkit",
+                "BaseToolkit",
+                "ContextToolkit",
+                "Toolkit",
+                "ToolkitT",
+            ),
+            "tools": ("AnyTool", "AsyncContextTool", "AsyncTool", "ContextTool", "Tool", "ToolT"),
+            "types": (
+                "AnyToolFn",
+                "AnyTools",
+                "AsyncContextTools",
+                "AsyncTools",
+                "ContextTools",
+                "ToolkitKind",
+                "Tools",
+                "normalize_async_context_tools",
+                "normalize_async_tools",
+                "normalize_context_tools",
+                "normalize_tools",
+            ),
+        },
+    )
