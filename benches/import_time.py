@@ -3,10 +3,16 @@
 Each statement runs in a fresh interpreter (`python -c`), timed inside it around the import
 only (interpreter start-up excluded), wall (`perf_counter`) and CPU (`process_time`); the
 figure is the minimum over `--runs` interpreters (bytecode caches warm: one untimed run
-first). `python -X importtime` then shows what dominates ferriscope's import: the modules
-with the largest cumulative time directly under the statement, and the largest self times.
+first). `from ferriscope import llm` loads only the lazy façade (docs/architecture.md, "Lazy
+loading"), so a second row adds the first read of `llm.call`, which loads what a program
+using the decorator pays for before its first request. `python -X importtime` of that
+statement then shows what dominates: the modules with the largest cumulative time directly
+under the statement, and the largest self times.
 
-    python benches/import_time.py [--runs 15] [--top 12]
+    python benches/import_time.py [--runs 15] [--top 12] [--baseline ../main/python]
+
+`--baseline DIR` also times the ferriscope rows with DIR first on `PYTHONPATH` (another
+checkout's `python/` directory), in the same run, for a before/after table.
 
 Run from the repository root (or with ferriscope on the path); the target is ferriscope's
 import at most 2× pydantic's.
@@ -22,10 +28,14 @@ import subprocess
 import sys
 from typing import Any
 
+#: the import plus the first read of the decorator: the modules the lazy façade defers
+FIRST_USE = "from ferriscope import llm; llm.call"
+
 #: name → (statement, the module that must be importable)
 STATEMENTS = {
     "import pydantic": ("import pydantic", "pydantic"),
     "from ferriscope import llm": ("from ferriscope import llm", "ferriscope"),
+    "llm.call": (FIRST_USE, "ferriscope"),
     "import httpx": ("import httpx", "httpx"),
     "import openai": ("import openai", "openai"),
     "from mirascope import llm": ("from mirascope import llm", "mirascope"),
@@ -40,20 +50,24 @@ _PROBE = (
 )
 
 
-def time_import(statement: str, runs: int) -> dict[str, Any]:
-    """Minimum wall and CPU seconds of `statement` over `runs` fresh interpreters."""
+def time_import(statement: str, runs: int, path: str | None = None) -> dict[str, Any]:
+    """Minimum wall and CPU seconds of `statement` over `runs` fresh interpreters (with `path`
+    first on `PYTHONPATH` if given)."""
     probe = _PROBE.format(statement=statement)
-    subprocess.run([sys.executable, "-c", statement], check=True, capture_output=True)
+    env = None
+    if path is not None:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([path, os.environ.get("PYTHONPATH", "")]))
+    subprocess.run([sys.executable, "-c", statement], check=True, capture_output=True, env=env)
     walls, cpus = [], []
     for _ in range(runs):
         done = subprocess.run(
-            [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+            [sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=env
         )
         wall, cpu = (float(x) for x in done.stdout.split())
         walls.append(wall)
         cpus.append(cpu)
     return {
-        "statement": statement,
+        "statement": statement if path is None else f"{statement}` (baseline `{path}",
         "runs": runs,
         "min_ms": round(min(walls) * 1e3, 1),
         "cpu_min_ms": round(min(cpus) * 1e3, 1),
@@ -108,13 +122,15 @@ def importtime_top(statement: str, top: int) -> dict[str, list[tuple[str, int, i
     }
 
 
-def compare(runs: int = RUNS, top: int = 12) -> dict[str, Any]:
-    rows = [
-        time_import(statement, runs)
-        for statement, module in STATEMENTS.values()
-        if importlib.util.find_spec(module) is not None
-    ]
-    return {"rows": rows, "importtime": importtime_top("from ferriscope import llm", top)}
+def compare(runs: int = RUNS, top: int = 12, baseline: str | None = None) -> dict[str, Any]:
+    rows = []
+    for statement, module in STATEMENTS.values():
+        if importlib.util.find_spec(module) is None:
+            continue
+        rows.append(time_import(statement, runs))
+        if baseline is not None and module == "ferriscope":
+            rows.append(time_import(statement, runs, baseline))
+    return {"rows": rows, "importtime": importtime_top(FIRST_USE, top)}
 
 
 def table(out: dict[str, Any]) -> list[str]:
@@ -136,7 +152,7 @@ def table(out: dict[str, Any]) -> list[str]:
     top = out["importtime"]
     lines += [
         "",
-        f"`-X importtime` of `from ferriscope import llm` ({top['total_us'] / 1e3:.0f} ms "
+        f"`-X importtime` of `{FIRST_USE}` ({top['total_us'] / 1e3:.0f} ms "
         "under -X importtime), its largest modules (cumulative, nested):",
         "",
     ]
@@ -157,8 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--baseline", help="also time ferriscope from this python/ directory")
     args = parser.parse_args(argv)
-    out = compare(args.runs, args.top)
+    out = compare(args.runs, args.top, args.baseline)
     print("\n".join(table(out)))
     if args.json:
         with open(args.json, "w") as f:
