@@ -68,6 +68,19 @@ def test_importing_llm_loads_only_the_facade() -> None:
     assert own == ["ferriscope", "ferriscope._core", "ferriscope._lazy", "ferriscope.llm"]
 
 
+def test_a_name_loads_only_what_it_needs() -> None:
+    """Content parts, messages and errors need no pydantic and no event loop; defining a tool
+    needs pydantic but not the toolkits (which bring asyncio)."""
+    loaded = _new_modules(
+        "from ferriscope import llm\n"
+        "llm.Text, llm.Image, llm.UserMessage, llm.messages.user, llm.Error, llm.RateLimitError"
+    )
+    assert _heavy(loaded) == []
+    loaded = _new_modules("from ferriscope import llm\nllm.tool")
+    assert "pydantic.main" in loaded
+    assert "asyncio" not in loaded and "ferriscope.llm.tools.toolkit" not in loaded
+
+
 def test_the_probe_sees_what_a_name_loads() -> None:
     """Guards the test above against passing because the probe sees nothing."""
     loaded = _new_modules("from ferriscope import llm\nllm.call")
