@@ -7,8 +7,10 @@
 //! decoder only tracks which part is open; a `functionCall` arrives whole too and becomes a
 //! start / delta / end triple at once.
 
+mod python_json;
+
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -18,6 +20,7 @@ use serde_json::{Map, Value};
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage};
 use crate::providers::{malformed_event, EventDecoder, ResponseIdentity};
 use crate::sse::Event;
+use python_json::python_json_dumps;
 
 /// The id Mirascope gives a call that Gemini sent without one (kept, docs/spec.md §13).
 const UNKNOWN_TOOL_ID: &str = "google_unknown_tool_id";
@@ -596,179 +599,6 @@ fn wrong_shape(event: &Event, err: &serde_json::Error) -> Chunk {
     invalid(format!(
         "Gemini event is not a GenerateContentResponse: {err}; data: {preview}"
     ))
-}
-
-/// Serialises `value` exactly as Python's `json.dumps(value)` does with default arguments, so
-/// tool-call args are byte-identical to Mirascope's (and to what a resume sends back).
-fn python_json_dumps(value: &Value) -> String {
-    let mut out = String::new();
-    write_python_json(value, &mut out);
-    out
-}
-
-fn write_python_json(value: &Value, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => {
-            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                write_python_float(f, out);
-            } else {
-                // Integers (i64 or u64) print the same in both languages.
-                let _ = write!(out, "{n}");
-            }
-        }
-        Value::String(s) => write_python_str(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_python_json(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(fields) => {
-            out.push('{');
-            for (i, (key, item)) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_python_str(key, out);
-                out.push_str(": ");
-                write_python_json(item, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// `ensure_ascii` escaping: printable ASCII stays, everything else becomes `\uXXXX`
-/// (lower-case hex, astral characters as surrogate pairs) except the short escapes.
-fn write_python_str(s: &str, out: &mut String) {
-    out.reserve(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
-}
-
-/// Python's `repr(float)`: the shortest round-tripping digits, positional when the decimal
-/// exponent is in [-4, 16), else scientific with a signed, at least two-digit exponent.
-fn write_python_float(f: f64, out: &mut String) {
-    if !f.is_finite() {
-        // Not reachable from parsed JSON; `json.dumps` writes these names.
-        out.push_str(if f.is_nan() {
-            "NaN"
-        } else if f > 0.0 {
-            "Infinity"
-        } else {
-            "-Infinity"
-        });
-        return;
-    }
-    if f == 0.0 {
-        out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
-        return;
-    }
-    let (digits, exponent) = shortest_digits(f.abs());
-    if f.is_sign_negative() {
-        out.push('-');
-    }
-    // Position of the decimal point relative to the start of `digits`.
-    let point = exponent + 1;
-    let len = i64::try_from(digits.len()).unwrap_or(i64::MAX);
-    if !(-3..=16).contains(&point) {
-        let (first, rest) = digits.split_at(1);
-        out.push_str(first);
-        if !rest.is_empty() {
-            out.push('.');
-            out.push_str(rest);
-        }
-        let sign = if exponent < 0 { '-' } else { '+' };
-        let _ = write!(out, "e{sign}{:02}", exponent.abs());
-    } else if point <= 0 {
-        out.push_str("0.");
-        push_zeros(out, -point);
-        out.push_str(&digits);
-    } else if point >= len {
-        out.push_str(&digits);
-        push_zeros(out, point - len);
-        out.push_str(".0");
-    } else {
-        let (whole, fraction) = digits.split_at(usize::try_from(point).unwrap_or(0));
-        out.push_str(whole);
-        out.push('.');
-        out.push_str(fraction);
-    }
-}
-
-/// The shortest digits that round-trip to `x` (positive, finite) and the decimal exponent of
-/// the first one. Rust's `{:e}` finds them, but when two candidates are equally close it does
-/// not pick the even one as Python's dtoa does (`2013788578224892.25` → `…892.2`), so a tie is
-/// checked against the exact binary value.
-fn shortest_digits(x: f64) -> (String, i64) {
-    let sci = format!("{x:e}");
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exponent: i64 = exponent.parse().unwrap_or(0);
-    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let last = digits.bytes().last().unwrap_or(b'0') - b'0';
-    if last % 2 == 1 {
-        // An even neighbour ending in 0 would be shorter, so only 1..=8 can tie.
-        for alt in [last - 1, last + 1]
-            .into_iter()
-            .filter(|d| (1..=8).contains(d))
-        {
-            let mut candidate = digits.clone();
-            candidate.pop();
-            candidate.push(char::from(b'0' + alt));
-            if is_tie(x, &digits, &candidate, exponent) {
-                digits = candidate;
-                break;
-            }
-        }
-    }
-    (digits, exponent)
-}
-
-/// Whether `x` lies exactly halfway between the two digit strings (same length and exponent).
-fn is_tie(x: f64, a: &str, b: &str, exponent: i64) -> bool {
-    let mut midpoint = a.min(b).to_owned();
-    midpoint.push('5');
-    let as_float = format!("{}.{}e{exponent}", &midpoint[..1], &midpoint[1..]);
-    if as_float.parse::<f64>() != Ok(x) {
-        return false;
-    }
-    // Every finite double has at most 767 significant decimal digits, so this is exact.
-    let exact = format!("{x:.800e}");
-    let (mantissa, exact_exponent) = exact.split_once('e').unwrap_or((&exact, ""));
-    let exact_digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    exact_exponent.parse() == Ok(exponent)
-        && exact_digits.trim_end_matches('0') == midpoint.trim_end_matches('0')
-}
-
-fn push_zeros(out: &mut String, n: i64) {
-    for _ in 0..n {
-        out.push('0');
-    }
 }
 
 #[cfg(test)]
