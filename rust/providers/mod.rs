@@ -5,6 +5,7 @@
 //! machine and appends chunks. After an error chunk nothing more is emitted.
 
 pub mod anthropic;
+pub mod common;
 pub mod contract;
 pub mod google;
 pub mod openai_completions;
@@ -12,6 +13,8 @@ pub mod openai_responses;
 
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod test_support;
 
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, StreamError};
 use crate::sse::{Event, SseDecoder};
@@ -226,27 +229,19 @@ impl StreamDecoder {
 /// Decodes a whole body in one go (tests, tools).
 #[must_use]
 pub fn decode_all(format: WireFormat, options: DecodeOptions, body: &[u8]) -> Vec<Chunk> {
-    let mut decoder = StreamDecoder::new(format, options);
-    let mut out = Vec::new();
-    decoder.feed(body, &mut out);
-    decoder.finish(&mut out);
-    out
+    decode_pieces(format, options, &[body])
 }
 
-/// The error chunk for an event whose data is not the JSON the wire format promises.
+/// Decodes a body that arrives in `pieces`, one network read each (tests, fuzzing).
 #[must_use]
-pub fn malformed_event(event: &Event, err: &serde_json::Error) -> Chunk {
-    let mut preview: String = event.data.chars().take(200).collect();
-    if preview.len() < event.data.len() {
-        preview.push('…');
+pub fn decode_pieces(format: WireFormat, options: DecodeOptions, pieces: &[&[u8]]) -> Vec<Chunk> {
+    let mut decoder = StreamDecoder::new(format, options);
+    let mut out = Vec::new();
+    for piece in pieces {
+        decoder.feed(piece, &mut out);
     }
-    Chunk::Error(StreamError::new(
-        ErrorKind::ResponseValidation,
-        format!(
-            "malformed JSON in SSE event {:?}: {err}; data: {preview}",
-            event.event
-        ),
-    ))
+    decoder.finish(&mut out);
+    out
 }
 
 #[cfg(test)]

@@ -13,12 +13,9 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Map, Value};
 
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage};
-use crate::providers::{malformed_event, EventDecoder, ResponseIdentity};
+use crate::providers::common::{is_format_tool, malformed_event, web_search_usage, Totals};
+use crate::providers::{EventDecoder, ResponseIdentity};
 use crate::sse::Event;
-
-/// The tool Mirascope uses for structured output in `tool` mode. The Python layer shows its
-/// arguments as a text part, so such a call must not overlap another text or thought part.
-const FORMAT_TOOL_NAME: &str = "__mirascope_formatted_output_tool__";
 
 // ---------------------------------------------------------------------------------------------
 // Wire shapes. Only the fields the decoder reads; serde skips the rest (and the padding).
@@ -150,11 +147,19 @@ struct Counters {
 }
 
 impl Counters {
-    /// Mirascope's `input_tokens` includes cache reads and writes.
-    fn total_input(self) -> i64 {
-        self.input
-            .saturating_add(self.cache_read)
-            .saturating_add(self.cache_write)
+    /// The counters in Mirascope's terms: `input_tokens` includes cache reads and writes, and
+    /// Anthropic does not split out reasoning.
+    fn totals(self) -> Totals {
+        Totals {
+            input: self
+                .input
+                .saturating_add(self.cache_read)
+                .saturating_add(self.cache_write),
+            output: self.output,
+            cache_read: self.cache_read,
+            cache_write: self.cache_write,
+            reasoning: 0,
+        }
     }
 
     /// Cumulative `usage` replaces the fields it has and keeps the others.
@@ -288,14 +293,10 @@ fn finish_reason(stop_reason: &str) -> Option<FinishReason> {
     }
 }
 
-fn web_search_usage(usage: &WireUsage) -> Option<Vec<ToolUsage>> {
+/// The web searches a `usage` object reports, if any.
+fn web_searches(usage: &WireUsage) -> Option<Vec<ToolUsage>> {
     let calls = usage.server_tool_use.as_ref()?.web_search_requests?;
-    (calls > 0).then(|| {
-        vec![ToolUsage {
-            name: "web_search".into(),
-            call_count: calls,
-        }]
-    })
+    (calls > 0).then(|| web_search_usage(calls))
 }
 
 /// The HTTP status Anthropic documents for each error type.
@@ -438,12 +439,8 @@ impl Decoder {
         let after = before.updated(usage);
         self.totals = after;
         out.push(Chunk::Usage(Usage {
-            input_tokens: after.total_input().saturating_sub(before.total_input()),
-            output_tokens: after.output.saturating_sub(before.output),
-            cache_read_tokens: after.cache_read.saturating_sub(before.cache_read),
-            cache_write_tokens: after.cache_write.saturating_sub(before.cache_write),
-            reasoning_tokens: 0,
-            provider_tool_usage: web_search_usage(usage),
+            provider_tool_usage: web_searches(usage),
+            ..after.totals().since(before.totals())
         }));
     }
 
@@ -535,7 +532,7 @@ impl Decoder {
                 "tool_use block {index} repeats the id {id:?}"
             )));
         }
-        if name.starts_with(FORMAT_TOOL_NAME) {
+        if is_format_tool(name) {
             self.claim_exclusive(index)?;
         }
         out.push(Chunk::ToolCallStart {
@@ -681,14 +678,6 @@ fn event_name(event: &Event) -> serde_json::Result<Cow<'_, str>> {
 }
 
 impl EventDecoder for Decoder {
-    fn complete(&self) -> bool {
-        self.done
-    }
-
-    fn identity(&self) -> &ResponseIdentity {
-        &self.identity
-    }
-
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
         if self.done {
             return;
@@ -735,6 +724,14 @@ impl EventDecoder for Decoder {
                 "the Anthropic stream ended before its message_stop event",
             )));
         }
+    }
+
+    fn complete(&self) -> bool {
+        self.done
+    }
+
+    fn identity(&self) -> &ResponseIdentity {
+        &self.identity
     }
 }
 

@@ -3,19 +3,14 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::FORMAT_TOOL_NAME;
-use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage};
+use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, ToolUsage, Usage};
+use crate::providers::common::FORMAT_TOOL_NAME;
 use crate::providers::contract::fold;
-use crate::providers::{decode_all, StreamDecoder, WireFormat};
-
-const SHOWN: DecodeOptions = DecodeOptions {
-    include_thoughts: true,
-    raw_events: false,
+use crate::providers::test_support::{
+    call_delta as tool_chunk, check_contract, decode_by, decode_cut, error_of, options,
+    recorded_cases, text as text_chunk, PLAIN, THOUGHTS,
 };
-const HIDDEN: DecodeOptions = DecodeOptions {
-    include_thoughts: false,
-    raw_events: false,
-};
+use crate::providers::{decode_all, WireFormat};
 
 /// One SSE event the way Anthropic sends it: an `event:` line equal to the JSON type.
 fn ev(data: &Value) -> String {
@@ -113,28 +108,10 @@ fn usage(input: i64, output: i64) -> Chunk {
     })
 }
 
-fn text_chunk(s: &str) -> Chunk {
-    Chunk::Text(s.into())
-}
-
-fn tool_chunk(id: &str, delta: &str) -> Chunk {
-    Chunk::ToolCall {
-        id: id.into(),
-        delta: delta.into(),
-    }
-}
-
 fn raw_message(chunks: &[Chunk]) -> &Value {
     match chunks.last() {
         Some(Chunk::RawMessage(message)) => message,
         other => panic!("expected a raw message last, got {other:?}"),
-    }
-}
-
-fn error(chunks: &[Chunk]) -> &StreamError {
-    match chunks.last() {
-        Some(Chunk::Error(err)) => err,
-        other => panic!("expected an error last, got {other:?}"),
     }
 }
 
@@ -150,7 +127,7 @@ fn message(blocks: &[Value]) -> String {
 #[test]
 fn interleaved_tool_calls_keep_their_ids() {
     let chunks = decode(
-        HIDDEN,
+        PLAIN,
         &message(&[
             tool_start(0, "toolu_a", "lookup"),
             tool_start(1, "toolu_b", "lookup"),
@@ -209,7 +186,7 @@ fn interleaved_tool_calls_keep_their_ids() {
 #[test]
 fn signature_deltas_are_concatenated_in_the_raw_message() {
     let chunks = decode(
-        SHOWN,
+        THOUGHTS,
         &message(&[
             thinking_start(0),
             thinking(0, "Let me "),
@@ -247,7 +224,7 @@ fn signature_deltas_are_concatenated_in_the_raw_message() {
 #[test]
 fn hidden_thoughts_stay_in_the_raw_message() {
     let chunks = decode(
-        HIDDEN,
+        PLAIN,
         &message(&[
             thinking_start(0),
             thinking(0, "secret"),
@@ -277,7 +254,7 @@ fn hidden_thoughts_stay_in_the_raw_message() {
 #[test]
 fn redacted_thinking_is_raw_only() {
     let redacted = json!({"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4a"});
-    for options in [SHOWN, HIDDEN] {
+    for options in [THOUGHTS, PLAIN] {
         let chunks = decode(
             options,
             &message(&[
@@ -302,7 +279,7 @@ fn redacted_thinking_is_raw_only() {
 #[test]
 fn cumulative_usage_across_two_message_deltas() {
     let chunks = decode(
-        HIDDEN,
+        PLAIN,
         &body(&[
             json!({"type": "message_start", "message": {"usage": {"input_tokens": 10,
                 "cache_read_input_tokens": 5, "cache_creation_input_tokens": 2, "output_tokens": 1}}}),
@@ -348,13 +325,13 @@ fn overloaded_error_after_text_keeps_the_text() {
         "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}   }\n\n",
     );
     input.push_str(&body(&[text(0, "lo"), stop(0), message_stop()]));
-    let chunks = decode(HIDDEN, &input);
+    let chunks = decode(PLAIN, &input);
     assert_eq!(chunks.len(), 4);
     assert_eq!(
         chunks.get(..3),
         Some(&[usage(5, 1), Chunk::TextStart, text_chunk("Hel")][..])
     );
-    let err = error(&chunks);
+    let err = error_of(&chunks);
     assert_eq!(err.kind, ErrorKind::Server);
     assert_eq!(err.status_code, Some(529));
     assert!(err.message.contains("Overloaded"), "{}", err.message);
@@ -379,32 +356,32 @@ fn error_types_map_to_classes_and_statuses() {
     ];
     for (name, kind, status) in cases {
         let input = ev(&json!({"type": "error", "error": {"type": name, "message": "m"}}));
-        let chunks = decode(HIDDEN, &input);
+        let chunks = decode(PLAIN, &input);
         assert_eq!(chunks.len(), 1, "{name}");
-        let err = error(&chunks);
+        let err = error_of(&chunks);
         assert_eq!((err.kind, err.status_code), (kind, status), "{name}");
     }
     // An error body without type or message is still an API error, not a panic.
-    let chunks = decode(HIDDEN, "event: error\ndata: {}\n\n");
-    assert_eq!(error(&chunks).kind, ErrorKind::Api);
+    let chunks = decode(PLAIN, "event: error\ndata: {}\n\n");
+    assert_eq!(error_of(&chunks).kind, ErrorKind::Api);
 }
 
 #[test]
 fn eof_before_message_stop_is_a_connection_error() {
     let input = body(&[message_start(5, 1), text_start(0), text(0, "partial")]);
-    let chunks = decode(HIDDEN, &input);
+    let chunks = decode(PLAIN, &input);
     assert_eq!(
         chunks.get(..3),
         Some(&[usage(5, 1), Chunk::TextStart, text_chunk("partial")][..])
     );
     assert_eq!(chunks.len(), 4);
-    let err = error(&chunks);
+    let err = error_of(&chunks);
     assert_eq!(err.kind, ErrorKind::Connection);
     assert!(err.message.contains("message_stop"), "{}", err.message);
     // Also after a message_delta, and for an empty body.
     let input = body(&[message_start(5, 1), message_delta("end_turn", &json!({}))]);
-    assert_eq!(error(&decode(HIDDEN, &input)).kind, ErrorKind::Connection);
-    assert_eq!(error(&decode(HIDDEN, "")).kind, ErrorKind::Connection);
+    assert_eq!(error_of(&decode(PLAIN, &input)).kind, ErrorKind::Connection);
+    assert_eq!(error_of(&decode(PLAIN, "")).kind, ErrorKind::Connection);
 }
 
 #[test]
@@ -415,14 +392,14 @@ fn malformed_json_is_a_validation_error_naming_the_event() {
     );
     input.push_str(&body(&[stop(0), message_stop()]));
     for options in [
-        HIDDEN,
+        PLAIN,
         DecodeOptions {
             raw_events: true,
-            ..HIDDEN
+            ..PLAIN
         },
     ] {
         let chunks = decode(options, &input);
-        let err = error(&chunks);
+        let err = error_of(&chunks);
         assert_eq!(err.kind, ErrorKind::ResponseValidation);
         assert!(
             err.message.contains("content_block_delta"),
@@ -466,10 +443,10 @@ fn wrong_shapes_are_validation_errors() {
             let input = body(&[text_start(0), case.clone(), stop(0), message_stop()]);
             let options = DecodeOptions {
                 raw_events,
-                ..HIDDEN
+                ..PLAIN
             };
             let chunks = decode(options, &input);
-            let err = error(&chunks);
+            let err = error_of(&chunks);
             assert_eq!(err.kind, ErrorKind::ResponseValidation, "{case}");
             assert!(fold(&chunks).is_ok(), "{case}");
         }
@@ -479,7 +456,7 @@ fn wrong_shapes_are_validation_errors() {
 #[test]
 fn overlapping_text_parts_are_refused() {
     let input = message(&[text_start(0), text_start(1), stop(1), stop(0)]);
-    let err = error(&decode(HIDDEN, &input)).clone();
+    let err = error_of(&decode(PLAIN, &input)).clone();
     assert_eq!(err.kind, ErrorKind::ResponseValidation);
     assert!(err.message.contains("still open"), "{}", err.message);
     // Text and an ordinary tool call may overlap: they accumulate apart.
@@ -491,14 +468,14 @@ fn overlapping_text_parts_are_refused() {
         stop(0),
         stop(1),
     ]);
-    assert!(fold(&decode(HIDDEN, &input)).unwrap().error.is_none());
+    assert!(fold(&decode(PLAIN, &input)).unwrap().error.is_none());
 }
 
 #[test]
 fn invalid_tool_input_is_a_validation_error() {
     let input = message(&[tool_start(0, "toolu_1", "t"), args(0, "{\"a\": "), stop(0)]);
-    let chunks = decode(HIDDEN, &input);
-    let err = error(&chunks);
+    let chunks = decode(PLAIN, &input);
+    let err = error_of(&chunks);
     assert_eq!(err.kind, ErrorKind::ResponseValidation);
     assert!(err.message.contains("toolu_1"), "{}", err.message);
     assert!(!chunks
@@ -514,7 +491,7 @@ fn blank_tool_input_is_an_empty_object() {
         args(0, " "),
         stop(0),
     ]);
-    let chunks = decode(HIDDEN, &input);
+    let chunks = decode(PLAIN, &input);
     assert_eq!(
         raw_message(&chunks)["content"],
         json!([{"type": "tool_use", "id": "toolu_1", "name": "t", "input": {}}])
@@ -535,7 +512,7 @@ fn unknown_events_and_deltas_become_raw_events() {
         text(0, "a"),
         stop(0),
     ]);
-    let chunks = decode(HIDDEN, &input);
+    let chunks = decode(PLAIN, &input);
     assert_eq!(
         chunks.get(1..6),
         Some(
@@ -566,7 +543,7 @@ fn raw_events_come_before_their_chunks_and_pings_are_dropped() {
     input.push_str(&body(&events[1..]));
     let options = DecodeOptions {
         raw_events: true,
-        ..HIDDEN
+        ..PLAIN
     };
     let chunks = decode(options, &input);
     let raw = |i: usize| Chunk::RawEvent(events[i].clone());
@@ -615,7 +592,7 @@ fn stop_reasons_map_to_finish_reasons() {
             stop(0),
             message_stop(),
         ]);
-        let chunks = decode(HIDDEN, &input);
+        let chunks = decode(PLAIN, &input);
         let finishes: Vec<usize> = chunks
             .iter()
             .enumerate()
@@ -656,7 +633,7 @@ fn server_tool_blocks_are_raw_only_and_web_searches_are_counted() {
             &json!({"output_tokens": 40, "server_tool_use": {"web_search_requests": 1}}),
         ),
     ]);
-    let chunks = decode(SHOWN, &input);
+    let chunks = decode(THOUGHTS, &input);
     assert_eq!(
         chunks.get(1..4),
         Some(&[Chunk::TextStart, text_chunk("See"), Chunk::TextEnd][..])
@@ -688,14 +665,9 @@ fn long_single_data_line() {
     let long: String = "0123456789\"\\é".repeat(4_000);
     let input = message(&[text_start(0), text(0, &long), stop(0)]);
     assert!(input.lines().any(|l| l.len() > 40 * 1024));
-    let whole = decode(HIDDEN, &input);
+    let whole = decode(PLAIN, &input);
     assert_eq!(whole.get(2), Some(&Chunk::Text(long)));
-    let mut decoder = StreamDecoder::new(WireFormat::Anthropic, HIDDEN);
-    let mut pieces = Vec::new();
-    for piece in input.as_bytes().chunks(997) {
-        decoder.feed(piece, &mut pieces);
-    }
-    decoder.finish(&mut pieces);
+    let pieces = decode_by(WireFormat::Anthropic, PLAIN, input.as_bytes(), 997);
     assert_eq!(pieces, whole);
 }
 
@@ -710,7 +682,7 @@ fn escaped_strings_decode_in_both_paths() {
         let chunks = decode(
             DecodeOptions {
                 raw_events,
-                ..HIDDEN
+                ..PLAIN
             },
             &input,
         );
@@ -728,7 +700,7 @@ fn events_without_an_event_line_dispatch_on_their_type() {
         message_stop(),
     ];
     let input: String = events.iter().map(|e| sse_event(None, e)).collect();
-    let chunks = decode(HIDDEN, &input);
+    let chunks = decode(PLAIN, &input);
     let folded = fold(&chunks).unwrap();
     assert_eq!(folded.content, vec![json!({"type": "text", "text": "x"})]);
     assert_eq!(folded.raw_messages, 1);
@@ -739,7 +711,7 @@ fn events_after_message_stop_are_ignored() {
     let mut input = message(&[text_start(0), text(0, "x"), stop(0)]);
     input.push_str(&body(&[text_start(1), text(1, "late")]));
     input.push_str("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\"}}\n\nevent: x\ndata: nonsense\n\n");
-    let chunks = decode(HIDDEN, &input);
+    let chunks = decode(PLAIN, &input);
     assert_eq!(raw_message(&chunks)["content"][0]["text"], "x");
 }
 
@@ -751,7 +723,7 @@ fn message_stop_closes_blocks_left_open() {
         tool_start(1, "toolu_1", "t"),
         args(1, "{}"),
     ]);
-    let chunks = decode(HIDDEN, &input);
+    let chunks = decode(PLAIN, &input);
     let folded = fold(&chunks).unwrap();
     assert!(folded.error.is_none());
     assert_eq!(folded.content.len(), 2);
@@ -765,7 +737,7 @@ fn format_tool_is_an_ordinary_tool_call() {
         args(0, "{\"a\": 1}"),
         stop(0),
     ]);
-    let chunks = decode(HIDDEN, &input);
+    let chunks = decode(PLAIN, &input);
     assert_eq!(
         chunks.get(1..5),
         Some(
@@ -792,43 +764,24 @@ fn format_tool_is_an_ordinary_tool_call() {
 /// each before its chunks, and the other chunks exactly as with raw events off.
 #[test]
 fn raw_events_leave_the_recorded_streams_unchanged() {
-    fn bodies(dir: &std::path::Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                bodies(&path, out);
-            } else if path.extension().is_some_and(|x| x == "json") {
-                let case: Value =
-                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-                if case["wire_format"] == "anthropic" {
-                    let turns = case["interactions"].as_array().cloned().unwrap_or_default();
-                    out.extend(
-                        turns
-                            .iter()
-                            .filter(|t| t["response"]["status"] == 200)
-                            .map(|t| {
-                                t["response"]["body"]
-                                    .as_str()
-                                    .unwrap_or_default()
-                                    .to_owned()
-                            }),
-                    );
-                }
-            }
-        }
-    }
-    let mut all = Vec::new();
-    bodies(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/streams"),
-        &mut all,
-    );
+    let all: Vec<String> = recorded_cases("anthropic")
+        .iter()
+        .flat_map(|(_, case)| case["interactions"].as_array().cloned().unwrap_or_default())
+        .filter(|turn| turn["response"]["status"] == 200)
+        .map(|turn| {
+            turn["response"]["body"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
     assert!(all.len() > 40);
     for input in all {
-        let plain = decode(SHOWN, &input);
+        let plain = decode(THOUGHTS, &input);
         let with_raw = decode(
             DecodeOptions {
                 raw_events: true,
-                ..SHOWN
+                ..THOUGHTS
             },
             &input,
         );
@@ -846,68 +799,12 @@ fn raw_events_leave_the_recorded_streams_unchanged() {
 // Properties
 // -----------------------------------------------------------------------------------------
 
-fn is_content(chunk: &Chunk) -> bool {
-    !matches!(
-        chunk,
-        Chunk::Usage(_)
-            | Chunk::Finish(_)
-            | Chunk::RawEvent(_)
-            | Chunk::RawMessage(_)
-            | Chunk::Error(_)
-    )
-}
-
-/// A clean finish (raw message last, no error) or exactly one error, last.
-fn check_ending(chunks: &[Chunk]) -> Result<(), TestCaseError> {
-    let errors = chunks
-        .iter()
-        .filter(|c| matches!(c, Chunk::Error(_)))
-        .count();
-    match chunks.last() {
-        Some(Chunk::RawMessage(_)) => prop_assert_eq!(errors, 0),
-        Some(Chunk::Error(_)) => prop_assert_eq!(errors, 1),
-        other => prop_assert!(false, "stream ends with {:?}", other),
-    }
-    Ok(())
-}
-
-/// The parts of docs/spec.md §4's contract that `fold` does not check itself.
-fn check_contract(chunks: &[Chunk], options: DecodeOptions) -> Result<(), TestCaseError> {
-    check_ending(chunks)?;
-    if let Err(e) = fold(chunks) {
-        prop_assert!(false, "contract: {}", e);
-    }
-    if let Some(finish) = chunks.iter().position(|c| matches!(c, Chunk::Finish(_))) {
-        prop_assert!(!chunks[finish..].iter().any(is_content));
-    }
-    if !options.include_thoughts {
-        prop_assert!(!chunks.iter().any(|c| matches!(
-            c,
-            Chunk::ThoughtStart | Chunk::Thought(_) | Chunk::ThoughtEnd
-        )));
-    }
-    Ok(())
-}
-
 fn decode_split(options: DecodeOptions, input: &[u8], cuts: &[usize]) -> Vec<Chunk> {
-    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
-    cuts.sort_unstable();
-    let mut decoder = StreamDecoder::new(WireFormat::Anthropic, options);
-    let mut out = Vec::new();
-    let mut from = 0;
-    for cut in cuts.into_iter().chain([input.len()]) {
-        decoder.feed(input.get(from..cut).unwrap_or_default(), &mut out);
-        from = cut;
-    }
-    decoder.finish(&mut out);
-    out
+    decode_cut(WireFormat::Anthropic, options, input, cuts)
 }
 
-fn options() -> impl Strategy<Value = DecodeOptions> {
-    (any::<bool>(), any::<bool>()).prop_map(|(include_thoughts, raw_events)| DecodeOptions {
-        include_thoughts,
-        raw_events,
-    })
+fn check(chunks: &[Chunk], options: DecodeOptions) -> Result<(), TestCaseError> {
+    check_contract(WireFormat::Anthropic, options, chunks)
 }
 
 fn piece() -> impl Strategy<Value = String> {
@@ -1135,7 +1032,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(input in proptest::collection::vec(any::<u8>(), 0..512), options in options()) {
-        check_ending(&decode_all(WireFormat::Anthropic, options, &input))?;
+        check(&decode_all(WireFormat::Anthropic, options, &input), options)?;
     }
 
     #[test]
@@ -1145,7 +1042,7 @@ proptest! {
         options in options(),
     ) {
         let input = sse_body(&events, tail_stop);
-        check_contract(&decode(options, &input), options)?;
+        check(&decode(options, &input), options)?;
     }
 
     #[test]
@@ -1168,7 +1065,7 @@ proptest! {
     ) {
         let want = well_formed(&specs, options.include_thoughts);
         let chunks = decode_split(options, want.body.as_bytes(), &cuts);
-        check_contract(&chunks, options)?;
+        check(&chunks, options)?;
         let folded = fold(&chunks).map_err(TestCaseError::fail)?;
         prop_assert_eq!(folded.error, None);
         prop_assert_eq!(folded.content, want.content);

@@ -17,8 +17,9 @@ use serde::{Deserialize, Deserializer};
 use serde_json::error::Category;
 use serde_json::{Map, Value};
 
-use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage};
-use crate::providers::{malformed_event, EventDecoder, ResponseIdentity};
+use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, Usage};
+use crate::providers::common::{data_preview, malformed_event, web_search_usage, Totals};
+use crate::providers::{EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 use python_json::python_json_dumps;
 
@@ -163,21 +164,20 @@ struct UsageMetadata {
     thoughts: Option<i64>,
 }
 
-/// Running totals in the order input, output, cache read, reasoning.
-type Totals = [i64; 4];
-
 impl UsageMetadata {
     /// The totals as Mirascope counts them: tool-use prompt tokens are input, and output
     /// excludes thoughts (as recorded by the fixtures; thoughts are reported as reasoning).
     fn totals(&self) -> Totals {
-        [
-            self.prompt
+        Totals {
+            input: self
+                .prompt
                 .unwrap_or(0)
                 .saturating_add(self.tool_use_prompt.unwrap_or(0)),
-            self.candidates.unwrap_or(0),
-            self.cached_content.unwrap_or(0),
-            self.thoughts.unwrap_or(0),
-        ]
+            output: self.candidates.unwrap_or(0),
+            cache_read: self.cached_content.unwrap_or(0),
+            cache_write: 0,
+            reasoning: self.thoughts.unwrap_or(0),
+        }
     }
 }
 
@@ -235,7 +235,7 @@ impl Decoder {
             open: Open::Nothing,
             phase: Phase::Streaming,
             parts: Vec::new(),
-            totals: [0; 4],
+            totals: Totals::default(),
             usage_seen: false,
             web_searches: 0,
             grounding: None,
@@ -391,19 +391,14 @@ impl Decoder {
         let mut usage = Usage::default();
         if let Some(meta) = meta {
             let now = meta.totals();
-            let [input, output, cache_read, reasoning] = delta(now, self.totals);
-            usage.input_tokens = input;
-            usage.output_tokens = output;
-            usage.cache_read_tokens = cache_read;
-            usage.reasoning_tokens = reasoning;
+            usage = now.since(self.totals);
             self.totals = now;
         }
         if web_searches > 0 && web_searches != self.web_searches {
             self.web_searches = web_searches;
-            usage.provider_tool_usage = Some(vec![ToolUsage {
-                name: "web_search".to_owned(),
-                call_count: i64::try_from(web_searches).unwrap_or(i64::MAX),
-            }]);
+            usage.provider_tool_usage = Some(web_search_usage(
+                i64::try_from(web_searches).unwrap_or(i64::MAX),
+            ));
         }
         let first = meta.is_some() && !self.usage_seen;
         if first || usage != Usage::default() {
@@ -430,15 +425,6 @@ impl Decoder {
 }
 
 impl EventDecoder for Decoder {
-    fn complete(&self) -> bool {
-        // Gemini has no end marker: the finish reason is the last thing it means to send.
-        !matches!(self.phase, Phase::Streaming)
-    }
-
-    fn identity(&self) -> &ResponseIdentity {
-        &self.identity
-    }
-
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
         if self.phase == Phase::Stopped {
             return;
@@ -463,14 +449,15 @@ impl EventDecoder for Decoder {
         }
         self.phase = Phase::Stopped;
     }
-}
 
-fn delta(now: Totals, before: Totals) -> Totals {
-    let mut d = [0; 4];
-    for ((d, now), before) in d.iter_mut().zip(now).zip(before) {
-        *d = now.saturating_sub(before);
+    fn complete(&self) -> bool {
+        // Gemini has no end marker: the finish reason is the last thing it means to send.
+        !matches!(self.phase, Phase::Streaming)
     }
-    d
+
+    fn identity(&self) -> &ResponseIdentity {
+        &self.identity
+    }
 }
 
 /// Mirascope's mapping; STOP and unknown reasons are a normal end.
@@ -592,12 +579,9 @@ fn invalid(message: String) -> Chunk {
 
 /// The error chunk for valid JSON that is not a `GenerateContentResponse`.
 fn wrong_shape(event: &Event, err: &serde_json::Error) -> Chunk {
-    let mut preview: String = event.data.chars().take(200).collect();
-    if preview.len() < event.data.len() {
-        preview.push('…');
-    }
     invalid(format!(
-        "Gemini event is not a GenerateContentResponse: {err}; data: {preview}"
+        "Gemini event is not a GenerateContentResponse: {err}; data: {}",
+        data_preview(event)
     ))
 }
 

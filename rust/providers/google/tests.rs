@@ -2,20 +2,17 @@
 
 use std::fmt::Write as _;
 
-use super::*;
-use crate::providers::contract::fold;
-use crate::providers::{decode_all, StreamDecoder, WireFormat};
 use proptest::prelude::*;
 use serde_json::json;
 
-const THOUGHTS: DecodeOptions = DecodeOptions {
-    include_thoughts: true,
-    raw_events: false,
+use super::*;
+use crate::chunk::ToolUsage;
+use crate::providers::contract::fold;
+use crate::providers::test_support::{
+    call_delta, call_end, call_start, check_contract as contract, decode_by, decode_cut, error_of,
+    options, text, thought, PLAIN, THOUGHTS,
 };
-const PLAIN: DecodeOptions = DecodeOptions {
-    include_thoughts: false,
-    raw_events: false,
-};
+use crate::providers::{decode_all, WireFormat};
 
 fn body(events: &[Value]) -> String {
     let mut out = String::new();
@@ -38,37 +35,12 @@ fn finished(parts: Value, reason: &str) -> Value {
         "finishReason": reason, "index": 0}]})
 }
 
-fn text(s: &str) -> Chunk {
-    Chunk::Text(s.to_owned())
-}
-
-fn thought(s: &str) -> Chunk {
-    Chunk::Thought(s.to_owned())
-}
-
 fn call(id: &str, name: &str, args: &str) -> [Chunk; 3] {
-    [
-        Chunk::ToolCallStart {
-            id: id.into(),
-            name: name.into(),
-        },
-        Chunk::ToolCall {
-            id: id.into(),
-            delta: args.into(),
-        },
-        Chunk::ToolCallEnd { id: id.into() },
-    ]
+    [call_start(id, name), call_delta(id, args), call_end(id)]
 }
 
 fn raw_message(parts: Value) -> Chunk {
     Chunk::RawMessage(json!({"role": "model", "parts": parts}))
-}
-
-fn error_of(chunks: &[Chunk]) -> &StreamError {
-    match chunks.last() {
-        Some(Chunk::Error(e)) => e,
-        other => panic!("expected a trailing error, got {other:?}"),
-    }
 }
 
 #[test]
@@ -629,67 +601,15 @@ fn decoder_is_inert_after_an_error_or_the_end() {
 }
 
 fn decode_split(bytes: &[u8], size: usize) -> Vec<Chunk> {
-    let mut decoder = StreamDecoder::new(WireFormat::Google, PLAIN);
-    let mut out = Vec::new();
-    for piece in bytes.chunks(size) {
-        decoder.feed(piece, &mut out);
-    }
-    decoder.finish(&mut out);
-    out
+    decode_by(WireFormat::Google, PLAIN, bytes, size)
 }
 
 fn decode_at(options: DecodeOptions, bytes: &[u8], cuts: &[usize]) -> Vec<Chunk> {
-    let mut decoder = StreamDecoder::new(WireFormat::Google, options);
-    let mut out = Vec::new();
-    let mut start = 0;
-    for &cut in cuts {
-        let cut = cut.clamp(start, bytes.len());
-        decoder.feed(&bytes[start..cut], &mut out);
-        start = cut;
-    }
-    decoder.feed(&bytes[start..], &mut out);
-    decoder.finish(&mut out);
-    out
+    decode_cut(WireFormat::Google, options, bytes, cuts)
 }
 
-/// The stream ends cleanly (raw message last, no error) or with exactly one error, last;
-/// and the chunks satisfy the accumulation contract.
-fn check_contract(chunks: &[Chunk]) -> Result<(), TestCaseError> {
-    let folded = fold(chunks).map_err(TestCaseError::fail)?;
-    let errors = chunks
-        .iter()
-        .filter(|c| matches!(c, Chunk::Error(_)))
-        .count();
-    if errors == 0 {
-        prop_assert!(matches!(chunks.last(), Some(Chunk::RawMessage(_))));
-        prop_assert_eq!(folded.raw_messages, 1);
-    } else {
-        prop_assert_eq!(errors, 1);
-        prop_assert!(matches!(chunks.last(), Some(Chunk::Error(_))));
-        prop_assert_eq!(folded.raw_messages, 0);
-    }
-    if let Some(i) = chunks.iter().position(|c| matches!(c, Chunk::Finish(_))) {
-        prop_assert!(!chunks[i..].iter().any(is_content));
-    }
-    Ok(())
-}
-
-fn is_content(chunk: &Chunk) -> bool {
-    !matches!(
-        chunk,
-        Chunk::Usage(_)
-            | Chunk::Finish(_)
-            | Chunk::RawEvent(_)
-            | Chunk::RawMessage(_)
-            | Chunk::Error(_)
-    )
-}
-
-fn options() -> impl Strategy<Value = DecodeOptions> {
-    (any::<bool>(), any::<bool>()).prop_map(|(include_thoughts, raw_events)| DecodeOptions {
-        include_thoughts,
-        raw_events,
-    })
+fn check_contract(options: DecodeOptions, chunks: &[Chunk]) -> Result<(), TestCaseError> {
+    contract(WireFormat::Google, options, chunks)
 }
 
 fn json_leaf() -> impl Strategy<Value = Value> {
@@ -820,7 +740,7 @@ proptest! {
         let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(body.len() + 1)).collect();
         cuts.sort_unstable();
         let chunks = decode_at(options, body.as_bytes(), &cuts);
-        check_contract(&chunks)?;
+        check_contract(options, &chunks)?;
         let folded = fold(&chunks).map_err(TestCaseError::fail)?;
         prop_assert_eq!(folded.content, vec![json!({"type": "text", "text": text})]);
         prop_assert_eq!(folded.usage, Some([8, 2, 0, 0, 0]));
@@ -851,7 +771,7 @@ proptest! {
     ) {
         let body = [prefix.as_bytes(), &bytes, end.as_bytes()].concat();
         let chunks = decode_all(WireFormat::Google, options, &body);
-        check_contract(&chunks)?;
+        check_contract(options, &chunks)?;
     }
 
     #[test]
@@ -861,7 +781,7 @@ proptest! {
         cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
     ) {
         let whole = decode_all(WireFormat::Google, options, &body);
-        check_contract(&whole)?;
+        check_contract(options, &whole)?;
         let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(body.len() + 1)).collect();
         cuts.sort_unstable();
         prop_assert_eq!(decode_at(options, &body, &cuts), whole);

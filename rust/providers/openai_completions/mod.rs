@@ -17,17 +17,14 @@ use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, Usage};
-use crate::providers::{malformed_event, EventDecoder, ResponseIdentity};
+use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError};
+use crate::providers::common::{data_preview, is_format_tool, malformed_event, Totals};
+use crate::providers::{EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 
 /// The sentinel payload that ends a Completions stream. The OpenAI SDK tests it with
 /// `startswith`, so we do too.
 const DONE: &str = "[DONE]";
-
-/// The tool Mirascope uses for structured output in `tool` mode. The Python layer shows its
-/// arguments as a text part, so two such calls must not overlap.
-const FORMAT_TOOL_NAME: &str = "__mirascope_formatted_output_tool__";
 
 /// The fields naming the response, which every chunk repeats: parsed apart from `Payload`, and
 /// only from the first payloads (see `IDENTITY_LOOKS`), so that later chunks never pay for them.
@@ -129,20 +126,23 @@ struct CompletionDetails {
 }
 
 impl WireUsage {
-    /// Input, output, cache-read and reasoning totals; unreported counts are 0.
-    fn totals(&self) -> [i64; 4] {
-        [
-            self.prompt_tokens.unwrap_or(0),
-            self.completion_tokens.unwrap_or(0),
-            self.prompt_tokens_details
+    /// The totals in Mirascope's terms; unreported counts are 0, and there are no cache writes.
+    fn totals(&self) -> Totals {
+        Totals {
+            input: self.prompt_tokens.unwrap_or(0),
+            output: self.completion_tokens.unwrap_or(0),
+            cache_read: self
+                .prompt_tokens_details
                 .as_ref()
                 .and_then(|d| d.cached_tokens)
                 .unwrap_or(0),
-            self.completion_tokens_details
+            cache_write: 0,
+            reasoning: self
+                .completion_tokens_details
                 .as_ref()
                 .and_then(|d| d.reasoning_tokens)
                 .unwrap_or(0),
-        ]
+        }
     }
 }
 
@@ -307,13 +307,13 @@ impl Calls {
         name: &str,
         out: &mut Vec<Chunk>,
     ) -> String {
-        if name.starts_with(FORMAT_TOOL_NAME) {
+        if is_format_tool(name) {
             // Another format-tool call ends the open one (servers stream parallel calls one
             // after the other): each is a text part, and parts must not overlap.
             for call in self
                 .calls
                 .iter_mut()
-                .filter(|c| c.open && c.name.starts_with(FORMAT_TOOL_NAME))
+                .filter(|c| c.open && is_format_tool(&c.name))
             {
                 call.open = false;
                 out.push(Chunk::ToolCallEnd {
@@ -367,7 +367,7 @@ pub struct Decoder {
     /// `[DONE]` (or the end of the body) was handled: nothing more is emitted.
     done: bool,
     /// The usage totals reported so far, to turn cumulative reports into deltas.
-    usage: Option<[i64; 4]>,
+    usage: Option<Totals>,
     identity: ResponseIdentity,
 }
 
@@ -468,15 +468,7 @@ impl Decoder {
         if previous == Some(totals) {
             return;
         }
-        let [input, output, cache, reasoning] = previous.unwrap_or_default();
-        out.push(Chunk::Usage(Usage {
-            input_tokens: totals[0].saturating_sub(input),
-            output_tokens: totals[1].saturating_sub(output),
-            cache_read_tokens: totals[2].saturating_sub(cache),
-            cache_write_tokens: 0,
-            reasoning_tokens: totals[3].saturating_sub(reasoning),
-            provider_tool_usage: None,
-        }));
+        out.push(Chunk::Usage(totals.since(previous.unwrap_or_default())));
     }
 
     /// One delta is applied in the order the reference does (reasoning, text, tool calls),
@@ -615,15 +607,6 @@ impl Decoder {
 }
 
 impl EventDecoder for Decoder {
-    fn complete(&self) -> bool {
-        // `[DONE]` only: a finish reason is followed by the usage chunk, which a cut would lose.
-        self.done
-    }
-
-    fn identity(&self) -> &ResponseIdentity {
-        &self.identity
-    }
-
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
         if self.done {
             return;
@@ -645,6 +628,15 @@ impl EventDecoder for Decoder {
         }
         self.done = true;
     }
+
+    fn complete(&self) -> bool {
+        // `[DONE]` only: a finish reason is followed by the usage chunk, which a cut would lose.
+        self.done
+    }
+
+    fn identity(&self) -> &ResponseIdentity {
+        &self.identity
+    }
 }
 
 fn validation(message: impl Into<String>) -> StreamError {
@@ -656,13 +648,10 @@ fn decode_error(event: &Event, err: &serde_json::Error) -> Chunk {
     if !err.is_data() {
         return malformed_event(event, err);
     }
-    let mut preview: String = event.data.chars().take(200).collect();
-    if preview.len() < event.data.len() {
-        preview.push('…');
-    }
     Chunk::Error(validation(format!(
-        "unexpected chat.completion.chunk shape in SSE event {:?}: {err}; data: {preview}",
-        event.event
+        "unexpected chat.completion.chunk shape in SSE event {:?}: {err}; data: {}",
+        event.event,
+        data_preview(event)
     )))
 }
 

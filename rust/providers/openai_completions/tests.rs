@@ -3,18 +3,14 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, Usage};
+use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, Usage};
+use crate::providers::common::FORMAT_TOOL_NAME;
 use crate::providers::contract::fold;
-use crate::providers::{decode_all, StreamDecoder, WireFormat};
-
-const PLAIN: DecodeOptions = DecodeOptions {
-    include_thoughts: false,
-    raw_events: false,
+use crate::providers::test_support::{
+    call_delta as args, call_end as end, call_start as start, check_contract, decode_cut, error_of,
+    options, text, PLAIN, RAW, THOUGHTS,
 };
-const THOUGHTS: DecodeOptions = DecodeOptions {
-    include_thoughts: true,
-    raw_events: false,
-};
+use crate::providers::{decode_all, WireFormat};
 
 fn sse(payloads: &[Value]) -> String {
     payloads
@@ -65,35 +61,6 @@ fn usage(input: i64, output: i64) -> Value {
 
 fn decode(options: DecodeOptions, body: &str) -> Vec<Chunk> {
     decode_all(WireFormat::OpenAiCompletions, options, body.as_bytes())
-}
-
-fn start(id: &str, name: &str) -> Chunk {
-    Chunk::ToolCallStart {
-        id: id.into(),
-        name: name.into(),
-    }
-}
-
-fn args(id: &str, delta: &str) -> Chunk {
-    Chunk::ToolCall {
-        id: id.into(),
-        delta: delta.into(),
-    }
-}
-
-fn end(id: &str) -> Chunk {
-    Chunk::ToolCallEnd { id: id.into() }
-}
-
-fn text(t: &str) -> Chunk {
-    Chunk::Text(t.into())
-}
-
-fn error_of(chunks: &[Chunk]) -> &StreamError {
-    match chunks.last() {
-        Some(Chunk::Error(e)) => e,
-        other => panic!("expected a trailing error, got {other:?}"),
-    }
 }
 
 /// The folded tool calls as (id, name, args).
@@ -352,7 +319,7 @@ fn text_then_tool_calls() {
 /// layer raised "Received a text/thought start while another part is open".
 #[test]
 fn a_format_tool_call_ends_the_open_one() {
-    let tool = "__mirascope_formatted_output_tool__";
+    let tool = FORMAT_TOOL_NAME;
     let body = done(&[
         frag(Some(0), Some("a"), Some(tool), "{\"x\":"),
         frag(Some(1), Some("f"), Some("f"), "{}"),
@@ -388,17 +355,12 @@ fn text_after_a_tool_call_ends_the_open_calls() {
     // A format-tool call must not overlap a text part; a later named fragment at the
     // reused index starts a new call instead of continuing the ended one.
     let body = done(&[
-        frag(
-            Some(0),
-            None,
-            Some("__mirascope_formatted_output_tool__"),
-            "{}",
-        ),
+        frag(Some(0), None, Some(FORMAT_TOOL_NAME), "{}"),
         content("and"),
         frag(Some(0), None, Some("f"), "{}"),
         finish("tool_calls"),
     ]);
-    let tool = "__mirascope_formatted_output_tool__";
+    let tool = FORMAT_TOOL_NAME;
     assert_eq!(
         decode(PLAIN, &body),
         [
@@ -630,13 +592,7 @@ fn malformed_json_and_wrong_shapes_are_validation_errors() {
             "data: {}\n\ndata: {data}\n\ndata: [DONE]\n\n",
             content("ok")
         );
-        for options in [
-            PLAIN,
-            DecodeOptions {
-                raw_events: true,
-                ..PLAIN
-            },
-        ] {
+        for options in [PLAIN, RAW] {
             let chunks = decode(options, &body);
             let err = error_of(&chunks);
             assert_eq!(err.kind, ErrorKind::ResponseValidation);
@@ -742,10 +698,7 @@ fn a_data_line_over_40_kb() {
 
 #[test]
 fn raw_events_precede_their_chunks_and_unknown_events_are_kept() {
-    let options = DecodeOptions {
-        raw_events: true,
-        ..PLAIN
-    };
+    let options = RAW;
     let first = content("a");
     let body = format!(
         concat!(
@@ -776,51 +729,7 @@ fn raw_events_precede_their_chunks_and_unknown_events_are_kept() {
 // ---- properties -------------------------------------------------------------------
 
 fn decode_pieces(options: DecodeOptions, body: &[u8], cuts: &[usize]) -> Vec<Chunk> {
-    let mut decoder = StreamDecoder::new(WireFormat::OpenAiCompletions, options);
-    let mut out = Vec::new();
-    let mut at = 0;
-    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
-    cuts.sort_unstable();
-    for cut in cuts {
-        decoder.feed(&body[at..cut], &mut out);
-        at = cut;
-    }
-    decoder.feed(&body[at..], &mut out);
-    decoder.finish(&mut out);
-    out
-}
-
-/// The contract every decoded stream keeps, whatever the input.
-fn check_contract(chunks: &[Chunk], options: DecodeOptions) -> Result<(), TestCaseError> {
-    let errors = chunks
-        .iter()
-        .filter(|c| matches!(c, Chunk::Error(_)))
-        .count();
-    prop_assert!(errors <= 1, "{chunks:?}");
-    if errors == 1 {
-        prop_assert!(matches!(chunks.last(), Some(Chunk::Error(_))));
-    }
-    let folded = fold(chunks).map_err(TestCaseError::fail)?;
-    prop_assert_eq!(folded.raw_messages, 0);
-    let is_content = |c: &Chunk| {
-        !matches!(
-            c,
-            Chunk::Usage(_) | Chunk::Finish(_) | Chunk::RawEvent(_) | Chunk::Error(_)
-        )
-    };
-    let finishes: Vec<usize> = (0..chunks.len())
-        .filter(|&i| matches!(chunks[i], Chunk::Finish(_)))
-        .collect();
-    prop_assert!(finishes.len() <= 1);
-    if let Some(&f) = finishes.first() {
-        prop_assert!(!chunks[f..].iter().any(is_content), "{chunks:?}");
-    }
-    if !options.include_thoughts {
-        prop_assert!(!chunks
-            .iter()
-            .any(|c| matches!(c, Chunk::ThoughtStart | Chunk::Thought(_))));
-    }
-    Ok(())
+    decode_cut(WireFormat::OpenAiCompletions, options, body, cuts)
 }
 
 fn opt_str(values: &'static [&'static str]) -> impl Strategy<Value = Option<&'static str>> {
@@ -883,13 +792,6 @@ fn event() -> impl Strategy<Value = String> {
     ]
 }
 
-fn options() -> impl Strategy<Value = DecodeOptions> {
-    (any::<bool>(), any::<bool>()).prop_map(|(include_thoughts, raw_events)| DecodeOptions {
-        include_thoughts,
-        raw_events,
-    })
-}
-
 proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(
@@ -898,7 +800,7 @@ proptest! {
         options in options(),
     ) {
         let whole = decode_pieces(options, &body, &[]);
-        check_contract(&whole, options)?;
+        check_contract(WireFormat::OpenAiCompletions, options, &whole)?;
         prop_assert_eq!(decode_pieces(options, &body, &cuts), whole);
     }
 
@@ -910,7 +812,7 @@ proptest! {
     ) {
         let body = events.concat();
         let whole = decode_pieces(options, body.as_bytes(), &[]);
-        check_contract(&whole, options)?;
+        check_contract(WireFormat::OpenAiCompletions, options, &whole)?;
         let ended = body.contains("data: [DONE]") || body.contains("finish_reason\":\"");
         if !ended {
             prop_assert!(matches!(whole.last(), Some(Chunk::Error(_))), "{whole:?}");

@@ -10,16 +10,13 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage};
-use crate::providers::{malformed_event, EventDecoder, ResponseIdentity};
+use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, Usage};
+use crate::providers::common::{is_format_tool, malformed_event, web_search_usage};
+use crate::providers::{EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 
 /// Named in the error for a body that stops early, so users see what never arrived.
 const TERMINAL_EVENTS: &str = "response.completed, response.incomplete or response.failed";
-
-/// The tool Mirascope uses for structured output in `tool` mode. The Python layer shows its
-/// arguments as a text part, so such a call must not overlap a text, a thought or another one.
-const FORMAT_TOOL_NAME: &str = "__mirascope_formatted_output_tool__";
 
 /// The fields the decoder reads from any event, parsed in one pass.
 ///
@@ -383,7 +380,7 @@ impl Decoder {
         // The Python layer shows the format tool as text, which must not overlap a part (nor
         // another format-tool call).
         self.close_part(out);
-        let format = name.starts_with(FORMAT_TOOL_NAME);
+        let format = is_format_tool(name);
         if format {
             self.end_format_calls(out);
         }
@@ -629,14 +626,6 @@ impl Decoder {
 }
 
 impl EventDecoder for Decoder {
-    fn complete(&self) -> bool {
-        self.ended
-    }
-
-    fn identity(&self) -> &ResponseIdentity {
-        &self.identity
-    }
-
     fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
         // `[DONE]` is Chat Completions' terminator; compatible servers sometimes add it here.
         if self.ended || event.data == "[DONE]" {
@@ -658,6 +647,14 @@ impl EventDecoder for Decoder {
             ErrorKind::Connection,
             format!("the stream ended before {TERMINAL_EVENTS}"),
         )));
+    }
+
+    fn complete(&self) -> bool {
+        self.ended
+    }
+
+    fn identity(&self) -> &ResponseIdentity {
+        &self.identity
     }
 }
 
@@ -719,12 +716,7 @@ fn usage(response: &Value, web_searches: i64) -> Option<Usage> {
         cache_read_tokens: count("/usage/input_tokens_details/cached_tokens").unwrap_or(0),
         cache_write_tokens: 0,
         reasoning_tokens: count("/usage/output_tokens_details/reasoning_tokens").unwrap_or(0),
-        provider_tool_usage: (web_searches > 0).then(|| {
-            vec![ToolUsage {
-                name: "web_search".to_owned(),
-                call_count: web_searches,
-            }]
-        }),
+        provider_tool_usage: (web_searches > 0).then(|| web_search_usage(web_searches)),
     })
 }
 

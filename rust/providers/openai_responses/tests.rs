@@ -4,21 +4,14 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
+use crate::chunk::ToolUsage;
+use crate::providers::common::FORMAT_TOOL_NAME;
 use crate::providers::contract::fold;
-use crate::providers::{decode_all, StreamDecoder, WireFormat};
-
-const PLAIN: DecodeOptions = DecodeOptions {
-    include_thoughts: false,
-    raw_events: false,
+use crate::providers::test_support::{
+    call_delta as delta, call_end as end, call_start as start, check_contract as contract,
+    decode_cut, error_of, options, text, PLAIN, RAW, THOUGHTS,
 };
-const THOUGHTS: DecodeOptions = DecodeOptions {
-    include_thoughts: true,
-    raw_events: false,
-};
-const RAW: DecodeOptions = DecodeOptions {
-    include_thoughts: false,
-    raw_events: true,
-};
+use crate::providers::{decode_all, WireFormat};
 
 fn sse(events: &[Value]) -> String {
     let mut body = String::new();
@@ -108,42 +101,13 @@ fn usage_chunk() -> Chunk {
     })
 }
 
-fn text(delta: &str) -> Chunk {
-    Chunk::Text(delta.to_owned())
-}
-
-fn start(id: &str, name: &str) -> Chunk {
-    Chunk::ToolCallStart {
-        id: id.to_owned(),
-        name: name.to_owned(),
-    }
-}
-
-fn delta(id: &str, delta: &str) -> Chunk {
-    Chunk::ToolCall {
-        id: id.to_owned(),
-        delta: delta.to_owned(),
-    }
-}
-
-fn end(id: &str) -> Chunk {
-    Chunk::ToolCallEnd { id: id.to_owned() }
-}
-
-fn error_of(chunks: &[Chunk]) -> &StreamError {
-    match chunks.last() {
-        Some(Chunk::Error(error)) => error,
-        other => panic!("expected a trailing error, got {other:?}"),
-    }
-}
-
 /// Found by `rust/fuzz` (openai_responses): a text delta arriving while a format-tool call
 /// was open (its `.done` events lost) started a text part overlapping the call, which the
 /// Python layer shows as text too ("Received a text/thought start while another part is
 /// open"); a second format-tool call overlapped the first the same way.
 #[test]
 fn a_format_tool_call_never_overlaps_a_part_or_another_one() {
-    let tool = "__mirascope_formatted_output_tool__";
+    let tool = FORMAT_TOOL_NAME;
     let chunks = decode(
         THOUGHTS,
         &[
@@ -875,54 +839,11 @@ fn arb_body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn decode_pieces(options: DecodeOptions, body: &[u8], cuts: &[usize]) -> Vec<Chunk> {
-    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
-    cuts.sort_unstable();
-    let mut decoder = StreamDecoder::new(WireFormat::OpenAiResponses, options);
-    let mut out = Vec::new();
-    let mut from = 0;
-    for cut in cuts.into_iter().chain([body.len()]) {
-        decoder.feed(&body[from..cut], &mut out);
-        from = cut;
-    }
-    decoder.finish(&mut out);
-    out
+    decode_cut(WireFormat::OpenAiResponses, options, body, cuts)
 }
 
-/// The §4 contract, plus "a clean finish or exactly one trailing error".
 fn check_contract(options: DecodeOptions, chunks: &[Chunk]) -> Result<(), TestCaseError> {
-    let errors = chunks
-        .iter()
-        .filter(|c| matches!(c, Chunk::Error(_)))
-        .count();
-    let raw_messages = chunks
-        .iter()
-        .filter(|c| matches!(c, Chunk::RawMessage(_)))
-        .count();
-    match chunks.last() {
-        Some(Chunk::Error(_)) => prop_assert_eq!(errors, 1),
-        Some(Chunk::RawMessage(_)) => prop_assert_eq!((errors, raw_messages), (0, 1)),
-        other => prop_assert!(false, "stream ended with {:?}", other),
-    }
-    fold(chunks).map_err(TestCaseError::fail)?;
-    let is_content = |c: &Chunk| {
-        !matches!(
-            c,
-            Chunk::Usage(_)
-                | Chunk::Finish(_)
-                | Chunk::RawEvent(_)
-                | Chunk::RawMessage(_)
-                | Chunk::Error(_)
-        )
-    };
-    if let Some(finish) = chunks.iter().position(|c| matches!(c, Chunk::Finish(_))) {
-        prop_assert!(!chunks[finish..].iter().any(is_content));
-    }
-    if !options.include_thoughts {
-        prop_assert!(!chunks
-            .iter()
-            .any(|c| matches!(c, Chunk::ThoughtStart | Chunk::Thought(_))));
-    }
-    Ok(())
+    contract(WireFormat::OpenAiResponses, options, chunks)
 }
 
 fn search_item(id: &str, query: &str) -> Value {
@@ -998,8 +919,7 @@ proptest! {
         searches in 0..3usize,
         pieces in prop::collection::vec(arb_text(), 1..6),
         cited in prop::collection::vec(0..6usize, 0..4),
-        options in (any::<bool>(), any::<bool>()).prop_map(|(include_thoughts, raw_events)|
-            DecodeOptions { include_thoughts, raw_events }),
+        options in options(),
         cuts in prop::collection::vec(any::<usize>(), 0..8),
     ) {
         let (events, output) = searched_answer(searches, &pieces, &cited);
