@@ -1,10 +1,15 @@
 //! What every wire format's decoder shares, so that each of these rules has one owner: the
 //! format-tool rule (docs/spec.md §7.4), which chunks are content (§4), cumulative provider
-//! counters turned into usage deltas (§3.3, §5), web searches as provider tool usage, and the
-//! error chunk for event data that is not JSON.
+//! counters turned into usage deltas (§3.3, §5), web searches as provider tool usage, the
+//! borrowing read of a string field, and the error chunk for event data that is not JSON.
 //!
 //! Everything here is about the chunks a decoder emits, not about one provider's wire shapes;
 //! those stay in the provider's own module.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
 
 use crate::chunk::{Chunk, ErrorKind, StreamError, ToolUsage, Usage};
 use crate::sse::Event;
@@ -89,6 +94,39 @@ pub fn web_search_usage(count: i64) -> Vec<ToolUsage> {
         name: "web_search".to_owned(),
         call_count: count,
     }]
+}
+
+/// Deserializes a nullable string field (`#[serde(default, borrow, deserialize_with =
+/// "opt_str")]`), borrowing from the event text when the string has no escapes. Every delta
+/// of every wire format is read through here: `Option<Cow<str>>` with plain `#[serde(borrow)]`
+/// always allocates, because serde only borrows a bare `Cow<str>`.
+pub fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct OptStr;
+    impl<'de> Visitor<'de> for OptStr {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+        fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(s)))
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(s.to_owned())))
+        }
+        fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(s)))
+        }
+    }
+    d.deserialize_option(OptStr)
 }
 
 /// The start of an event's data for an error message: 200 characters, and `…` when cut.

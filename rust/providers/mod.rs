@@ -44,8 +44,9 @@ impl WireFormat {
 
 /// One wire format's state machine over SSE events.
 pub trait EventDecoder: Send + Sync {
-    /// Handles one SSE event, appending the chunks it produces.
-    fn event(&mut self, event: &Event, out: &mut Vec<Chunk>);
+    /// Handles one SSE event, appending the chunks it produces. An event that names the
+    /// response or its model is recorded in `identity`, which the stream keeps.
+    fn event(&mut self, event: &Event, identity: &mut ResponseIdentity, out: &mut Vec<Chunk>);
     /// The body ended. Closes what is open, emits the raw message, or reports a stream that
     /// ended before its terminal event as an error.
     fn eof(&mut self, out: &mut Vec<Chunk>);
@@ -53,8 +54,6 @@ pub trait EventDecoder: Send + Sync {
     /// `response.completed`, a Gemini finish reason): nothing the provider meant to send is
     /// missing, so a connection dropped now lost nothing.
     fn complete(&self) -> bool;
-    /// The provider's id for this response and the model that served it, as first reported.
-    fn identity(&self) -> &ResponseIdentity;
 }
 
 /// How many data payloads the wire formats that repeat the id and model on every chunk
@@ -137,6 +136,8 @@ pub struct StreamDecoder {
     sse: SseDecoder,
     events: Vec<Event>,
     inner: Box<dyn EventDecoder>,
+    /// The provider's id for this response and the model that served it, as first reported.
+    identity: ResponseIdentity,
     stopped: bool,
 }
 
@@ -152,6 +153,7 @@ impl StreamDecoder {
             sse,
             events: Vec::new(),
             inner: event_decoder(format, options),
+            identity: ResponseIdentity::default(),
             stopped: false,
         }
     }
@@ -171,14 +173,14 @@ impl StreamDecoder {
     /// The provider's id for this response, once an event carrying it was decoded.
     #[must_use]
     pub fn response_id(&self) -> Option<&str> {
-        self.inner.identity().id()
+        self.identity.id()
     }
 
     /// The model the provider says served this response (often a dated version of the
     /// requested name), once an event carrying it was decoded.
     #[must_use]
     pub fn response_model(&self) -> Option<&str> {
-        self.inner.identity().model()
+        self.identity.model()
     }
 
     /// Stops the decoder without emitting anything (after a failure outside it).
@@ -217,7 +219,7 @@ impl StreamDecoder {
     fn drain_events(&mut self, out: &mut Vec<Chunk>) {
         for event in self.events.drain(..) {
             let before = out.len();
-            self.inner.event(&event, out);
+            self.inner.event(&event, &mut self.identity, out);
             if out[before..].iter().any(|c| matches!(c, Chunk::Error(_))) {
                 self.stopped = true;
                 break;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::chunk::{Chunk, DecodeOptions, StreamError};
+use crate::chunk::{Chunk, DecodeOptions, ErrorKind, StreamError, ToolUsage};
 use crate::providers::{contract, decode_pieces, WireFormat};
 
 /// Thoughts hidden, no raw events: what most calls decode with.
@@ -64,11 +64,36 @@ pub fn call_end(id: &str) -> Chunk {
 }
 
 /// The error a stream ended with; panics when it did not end with one.
+#[track_caller]
 pub fn error_of(chunks: &[Chunk]) -> &StreamError {
     match chunks.last() {
         Some(Chunk::Error(error)) => error,
         other => panic!("expected a trailing error, got {other:?}"),
     }
+}
+
+/// The error a stream ended with, which must be a `ResponseValidation` error whose message
+/// contains `needle`.
+#[track_caller]
+pub fn validation_error<'c>(chunks: &'c [Chunk], needle: &str) -> &'c StreamError {
+    let error = error_of(chunks);
+    assert_eq!(error.kind, ErrorKind::ResponseValidation, "{error:?}");
+    assert!(
+        error.message.contains(needle),
+        "{:?} does not contain {needle:?}",
+        error.message
+    );
+    error
+}
+
+/// The provider tool usage of the first usage chunk; panics when there is no usage chunk.
+#[track_caller]
+pub fn first_tool_usage(chunks: &[Chunk]) -> Option<Vec<ToolUsage>> {
+    let usage = chunks.iter().find_map(|c| match c {
+        Chunk::Usage(u) => Some(u.provider_tool_usage.clone()),
+        _ => None,
+    });
+    usage.unwrap_or_else(|| panic!("no usage chunk in {chunks:?}"))
 }
 
 /// Decodes `body` cut at `cuts`: any numbers, taken modulo `body.len() + 1` and sorted, so a

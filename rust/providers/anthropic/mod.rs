@@ -9,11 +9,13 @@
 use std::borrow::Cow;
 
 use serde::de::IgnoredAny;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, ToolUsage, Usage};
-use crate::providers::common::{is_format_tool, malformed_event, web_search_usage, Totals};
+use crate::providers::common::{
+    is_format_tool, malformed_event, opt_str, web_search_usage, Totals,
+};
 use crate::providers::{EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 
@@ -21,20 +23,10 @@ use crate::sse::Event;
 // Wire shapes. Only the fields the decoder reads; serde skips the rest (and the padding).
 // ---------------------------------------------------------------------------------------------
 
-/// Reads an optional string without copying it when it has no escapes. (Serde's own
-/// `Option<Cow<str>>` always allocates, which matters on the per-delta hot path.)
-fn borrowed_str<'de: 'a, 'a, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Cow<'a, str>>, D::Error> {
-    #[derive(Deserialize)]
-    struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
-    Ok(Option::<Borrowed<'a>>::deserialize(deserializer)?.map(|b| b.0))
-}
-
 /// Just the `type` field, for events sent without an `event:` line.
 #[derive(Deserialize)]
 struct TypeOnly<'a> {
-    #[serde(rename = "type", default, borrow, deserialize_with = "borrowed_str")]
+    #[serde(rename = "type", default, borrow, deserialize_with = "opt_str")]
     kind: Option<Cow<'a, str>>,
 }
 
@@ -103,13 +95,13 @@ struct BlockDelta<'a> {
 struct DeltaBody<'a> {
     #[serde(rename = "type", borrow)]
     kind: Cow<'a, str>,
-    #[serde(default, borrow, deserialize_with = "borrowed_str")]
+    #[serde(default, borrow, deserialize_with = "opt_str")]
     text: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "borrowed_str")]
+    #[serde(default, borrow, deserialize_with = "opt_str")]
     partial_json: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "borrowed_str")]
+    #[serde(default, borrow, deserialize_with = "opt_str")]
     thinking: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "borrowed_str")]
+    #[serde(default, borrow, deserialize_with = "opt_str")]
     signature: Option<Cow<'a, str>>,
     #[serde(default)]
     citation: Option<Box<Value>>,
@@ -365,8 +357,6 @@ pub struct Decoder {
     finish: Option<FinishReason>,
     /// `message_stop` was seen: later events are ignored.
     done: bool,
-    /// From `message_start`, the only event that names the message and its model.
-    identity: ResponseIdentity,
 }
 
 impl Decoder {
@@ -379,7 +369,6 @@ impl Decoder {
             totals: Counters::default(),
             finish: None,
             done: false,
-            identity: ResponseIdentity::default(),
         }
     }
 
@@ -388,6 +377,7 @@ impl Decoder {
         name: &str,
         data: &str,
         raw: Option<&Value>,
+        identity: &mut ResponseIdentity,
         out: &mut Vec<Chunk>,
     ) -> Result<Outcome, Failure> {
         match name {
@@ -404,8 +394,9 @@ impl Decoder {
                 Ok(Outcome::Handled)
             }
             "message_start" => {
+                // The only event that names the message and its model.
                 let start: MessageStart = parse(data, raw)?;
-                self.identity.record(
+                identity.record(
                     start.message.id.as_ref().and_then(Value::as_str),
                     start.message.model.as_ref().and_then(Value::as_str),
                 );
@@ -678,7 +669,7 @@ fn event_name(event: &Event) -> serde_json::Result<Cow<'_, str>> {
 }
 
 impl EventDecoder for Decoder {
-    fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
+    fn event(&mut self, event: &Event, identity: &mut ResponseIdentity, out: &mut Vec<Chunk>) {
         if self.done {
             return;
         }
@@ -699,7 +690,7 @@ impl EventDecoder for Decoder {
             None
         };
         let at = out.len();
-        match self.dispatch(&name, &event.data, raw.as_ref(), out) {
+        match self.dispatch(&name, &event.data, raw.as_ref(), identity, out) {
             Ok(Outcome::Handled) => {}
             Ok(Outcome::Unknown) => {
                 if raw.is_none() {
@@ -728,10 +719,6 @@ impl EventDecoder for Decoder {
 
     fn complete(&self) -> bool {
         self.done
-    }
-
-    fn identity(&self) -> &ResponseIdentity {
-        &self.identity
     }
 }
 

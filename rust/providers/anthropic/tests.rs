@@ -8,7 +8,7 @@ use crate::providers::common::FORMAT_TOOL_NAME;
 use crate::providers::contract::fold;
 use crate::providers::test_support::{
     call_delta as tool_chunk, check_contract, decode_by, decode_cut, error_of, options,
-    recorded_cases, text as text_chunk, PLAIN, THOUGHTS,
+    recorded_cases, text as text_chunk, validation_error, PLAIN, THOUGHTS,
 };
 use crate::providers::{decode_all, WireFormat};
 
@@ -399,13 +399,7 @@ fn malformed_json_is_a_validation_error_naming_the_event() {
         },
     ] {
         let chunks = decode(options, &input);
-        let err = error_of(&chunks);
-        assert_eq!(err.kind, ErrorKind::ResponseValidation);
-        assert!(
-            err.message.contains("content_block_delta"),
-            "{}",
-            err.message
-        );
+        validation_error(&chunks, "content_block_delta");
         assert_eq!(
             chunks
                 .iter()
@@ -456,9 +450,7 @@ fn wrong_shapes_are_validation_errors() {
 #[test]
 fn overlapping_text_parts_are_refused() {
     let input = message(&[text_start(0), text_start(1), stop(1), stop(0)]);
-    let err = error_of(&decode(PLAIN, &input)).clone();
-    assert_eq!(err.kind, ErrorKind::ResponseValidation);
-    assert!(err.message.contains("still open"), "{}", err.message);
+    validation_error(&decode(PLAIN, &input), "still open");
     // Text and an ordinary tool call may overlap: they accumulate apart.
     let input = message(&[
         text_start(0),
@@ -475,9 +467,7 @@ fn overlapping_text_parts_are_refused() {
 fn invalid_tool_input_is_a_validation_error() {
     let input = message(&[tool_start(0, "toolu_1", "t"), args(0, "{\"a\": "), stop(0)]);
     let chunks = decode(PLAIN, &input);
-    let err = error_of(&chunks);
-    assert_eq!(err.kind, ErrorKind::ResponseValidation);
-    assert!(err.message.contains("toolu_1"), "{}", err.message);
+    validation_error(&chunks, "toolu_1");
     assert!(!chunks
         .iter()
         .any(|c| matches!(c, Chunk::ToolCallEnd { .. })));

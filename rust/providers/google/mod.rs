@@ -224,7 +224,6 @@ pub struct Decoder {
     web_searches: usize,
     /// The last non-empty `groundingMetadata` of the candidate (Google Search grounding).
     grounding: Option<Value>,
-    identity: ResponseIdentity,
 }
 
 impl Decoder {
@@ -239,12 +238,16 @@ impl Decoder {
             usage_seen: false,
             web_searches: 0,
             grounding: None,
-            identity: ResponseIdentity::default(),
         }
     }
 
     /// Decodes one event; `Err` holds the error chunk that ends the stream.
-    fn handle(&mut self, event: &Event, out: &mut Vec<Chunk>) -> Result<(), Chunk> {
+    fn handle(
+        &mut self,
+        event: &Event,
+        identity: &mut ResponseIdentity,
+        out: &mut Vec<Chunk>,
+    ) -> Result<(), Chunk> {
         if event.event != "message" {
             // Gemini sends data-only events; a named one is something new: keep it visible.
             let value = serde_json::from_str(&event.data)
@@ -253,13 +256,13 @@ impl Decoder {
             return Ok(());
         }
         let response = self.parse(event, out)?;
-        if self.identity.should_look() {
+        if identity.should_look() {
             if let Ok(Identity {
                 response_id,
                 model_version,
             }) = serde_json::from_str::<Identity>(&event.data)
             {
-                self.identity.record(
+                identity.record(
                     response_id.as_ref().and_then(Value::as_str),
                     model_version.as_ref().and_then(Value::as_str),
                 );
@@ -425,11 +428,11 @@ impl Decoder {
 }
 
 impl EventDecoder for Decoder {
-    fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
+    fn event(&mut self, event: &Event, identity: &mut ResponseIdentity, out: &mut Vec<Chunk>) {
         if self.phase == Phase::Stopped {
             return;
         }
-        if let Err(error) = self.handle(event, out) {
+        if let Err(error) = self.handle(event, identity, out) {
             self.phase = Phase::Stopped;
             out.push(error);
         }
@@ -453,10 +456,6 @@ impl EventDecoder for Decoder {
     fn complete(&self) -> bool {
         // Gemini has no end marker: the finish reason is the last thing it means to send.
         !matches!(self.phase, Phase::Streaming)
-    }
-
-    fn identity(&self) -> &ResponseIdentity {
-        &self.identity
     }
 }
 

@@ -7,10 +7,11 @@ use serde_json::json;
 
 use super::*;
 use crate::chunk::ToolUsage;
+use crate::providers::common::web_search_usage;
 use crate::providers::contract::fold;
 use crate::providers::test_support::{
     call_delta, call_end, call_start, check_contract as contract, decode_by, decode_cut, error_of,
-    options, text, thought, PLAIN, THOUGHTS,
+    first_tool_usage, options, text, thought, validation_error, PLAIN, THOUGHTS,
 };
 use crate::providers::{decode_all, WireFormat};
 
@@ -478,13 +479,7 @@ fn malformed_json_is_a_validation_error() {
     let body = b"data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"a\"}]}}]}\r\n\r\ndata: {\"candidates\": [\r\n\r\ndata: {\"candidates\": []}\r\n\r\n";
     let chunks = decode_all(WireFormat::Google, PLAIN, body);
     assert_eq!(chunks[..2], [Chunk::TextStart, text("a")]);
-    let error = error_of(&chunks);
-    assert_eq!(error.kind, ErrorKind::ResponseValidation);
-    assert!(
-        error.message.contains("malformed JSON"),
-        "{}",
-        error.message
-    );
+    validation_error(&chunks, "malformed JSON");
     assert_eq!(chunks.len(), 3);
 }
 
@@ -589,9 +584,11 @@ fn decoder_is_inert_after_an_error_or_the_end() {
         retry: None,
     };
     let mut out = Vec::new();
-    decoder.event(&event("{"), &mut out);
+    let identity = &mut ResponseIdentity::default();
+    decoder.event(&event("{"), identity, &mut out);
     decoder.event(
         &event(r#"{"candidates": [{"finishReason": "STOP"}]}"#),
+        identity,
         &mut out,
     );
     decoder.eof(&mut out);
@@ -744,15 +741,8 @@ proptest! {
         let folded = fold(&chunks).map_err(TestCaseError::fail)?;
         prop_assert_eq!(folded.content, vec![json!({"type": "text", "text": text})]);
         prop_assert_eq!(folded.usage, Some([8, 2, 0, 0, 0]));
-        let searches = chunks.iter().find_map(|c| match c {
-            Chunk::Usage(u) => Some(u.provider_tool_usage.clone()),
-            _ => None,
-        });
-        let want = (queries > 0).then(|| vec![ToolUsage {
-            name: "web_search".into(),
-            call_count: i64::try_from(queries).unwrap(),
-        }]);
-        prop_assert_eq!(searches, Some(want));
+        let want = (queries > 0).then(|| web_search_usage(i64::try_from(queries).unwrap()));
+        prop_assert_eq!(first_tool_usage(&chunks), want);
         let raw_parts: Vec<Value> = pieces.iter().map(|p| json!({"text": p})).collect();
         prop_assert_eq!(chunks.last(), Some(&Chunk::RawMessage(json!({"role": "model",
             "parts": raw_parts, "groundingMetadata": grounding}))));

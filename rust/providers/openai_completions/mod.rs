@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError};
-use crate::providers::common::{data_preview, is_format_tool, malformed_event, Totals};
+use crate::providers::common::{data_preview, is_format_tool, malformed_event, opt_str, Totals};
 use crate::providers::{EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 
@@ -144,37 +144,6 @@ impl WireUsage {
                 .unwrap_or(0),
         }
     }
-}
-
-/// A nullable string that borrows from the input when it has no escapes. (`Option<Cow<str>>`
-/// with plain `#[serde(borrow)]` always allocates: serde only borrows a bare `Cow<str>`.)
-fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    struct OptStr;
-    impl<'de> Visitor<'de> for OptStr {
-        type Value = Option<Cow<'de, str>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string or null")
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_str(self)
-        }
-        fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Borrowed(s)))
-        }
-        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(s.to_owned())))
-        }
-        fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(s)))
-        }
-    }
-    d.deserialize_option(OptStr)
 }
 
 /// The `choices` array reduced to choice 0 (a missing `index` counts as 0), without
@@ -368,7 +337,6 @@ pub struct Decoder {
     done: bool,
     /// The usage totals reported so far, to turn cumulative reports into deltas.
     usage: Option<Totals>,
-    identity: ResponseIdentity,
 }
 
 impl Decoder {
@@ -382,11 +350,10 @@ impl Decoder {
             finished: false,
             done: false,
             usage: None,
-            identity: ResponseIdentity::default(),
         }
     }
 
-    fn data_event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
+    fn data_event(&mut self, event: &Event, identity: &mut ResponseIdentity, out: &mut Vec<Chunk>) {
         let data = event.data.as_str();
         if data.starts_with(DONE) {
             if !self.finished {
@@ -399,9 +366,9 @@ impl Decoder {
         if data.trim().is_empty() {
             return;
         }
-        if self.identity.should_look() {
+        if identity.should_look() {
             if let Ok(Identity { id, model }) = serde_json::from_str::<Identity>(data) {
-                self.identity.record(
+                identity.record(
                     id.as_ref().and_then(Value::as_str),
                     model.as_ref().and_then(Value::as_str),
                 );
@@ -607,12 +574,12 @@ impl Decoder {
 }
 
 impl EventDecoder for Decoder {
-    fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
+    fn event(&mut self, event: &Event, identity: &mut ResponseIdentity, out: &mut Vec<Chunk>) {
         if self.done {
             return;
         }
         if event.event == "message" {
-            self.data_event(event, out);
+            self.data_event(event, identity, out);
         } else {
             Self::other_event(event, out);
         }
@@ -632,10 +599,6 @@ impl EventDecoder for Decoder {
     fn complete(&self) -> bool {
         // `[DONE]` only: a finish reason is followed by the usage chunk, which a cut would lose.
         self.done
-    }
-
-    fn identity(&self) -> &ResponseIdentity {
-        &self.identity
     }
 }
 

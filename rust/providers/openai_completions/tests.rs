@@ -8,7 +8,7 @@ use crate::providers::common::FORMAT_TOOL_NAME;
 use crate::providers::contract::fold;
 use crate::providers::test_support::{
     call_delta as args, call_end as end, call_start as start, check_contract, decode_cut, error_of,
-    options, text, PLAIN, RAW, THOUGHTS,
+    options, text, validation_error, PLAIN, RAW, THOUGHTS,
 };
 use crate::providers::{decode_all, WireFormat};
 
@@ -277,9 +277,7 @@ fn call_without_a_name_is_a_validation_error() {
         let chunks = decode(PLAIN, &body);
         assert_eq!(chunks[..3], [Chunk::TextStart, text("hi"), Chunk::TextEnd]);
         assert_eq!(chunks.len(), 4, "{chunks:?}");
-        let err = error_of(&chunks);
-        assert_eq!(err.kind, ErrorKind::ResponseValidation);
-        assert!(err.message.contains("no function name"), "{}", err.message);
+        validation_error(&chunks, "no function name");
     }
 }
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError, Usage};
-use crate::providers::common::{is_format_tool, malformed_event, web_search_usage};
+use crate::providers::common::{is_format_tool, malformed_event, opt_str, web_search_usage};
 use crate::providers::{EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 
@@ -28,16 +28,16 @@ const TERMINAL_EVENTS: &str = "response.completed, response.incomplete or respon
 struct Envelope<'a> {
     #[serde(rename = "type", borrow, default)]
     kind: Cow<'a, str>,
-    #[serde(borrow, default)]
-    delta: Option<Str<'a>>,
-    #[serde(borrow, default)]
-    item_id: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "opt_str")]
+    delta: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "opt_str")]
+    item_id: Option<Cow<'a, str>>,
     #[serde(default)]
     content_index: Option<u64>,
     #[serde(default)]
     summary_index: Option<u64>,
-    #[serde(borrow, default)]
-    arguments: Option<Str<'a>>,
+    #[serde(borrow, default, deserialize_with = "opt_str")]
+    arguments: Option<Cow<'a, str>>,
     #[serde(default)]
     item: Option<Box<Value>>,
     #[serde(default)]
@@ -51,12 +51,6 @@ struct Envelope<'a> {
     #[serde(default)]
     error: Option<Box<Value>>,
 }
-
-/// A string that borrows from the event text when it has no escapes: serde's `Cow` impl
-/// always allocates when wrapped in an `Option`, this newtype keeps the borrow.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// What an event type asks of the decoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,8 +153,6 @@ pub struct Decoder {
     refusal: bool,
     /// A terminal event or an error was emitted: every later event is ignored.
     ended: bool,
-    /// From the `response` object of the lifecycle events (`response.created` first).
-    identity: ResponseIdentity,
 }
 
 impl Decoder {
@@ -172,13 +164,17 @@ impl Decoder {
             calls: Vec::new(),
             refusal: false,
             ended: false,
-            identity: ResponseIdentity::default(),
         }
     }
 
     /// Raw events need the whole JSON as a `Value`; the envelope is then read from that value
     /// (borrowing its strings) so the text is still parsed only once.
-    fn event_with_raw(&mut self, event: &Event, out: &mut Vec<Chunk>) {
+    fn event_with_raw(
+        &mut self,
+        event: &Event,
+        identity: &mut ResponseIdentity,
+        out: &mut Vec<Chunk>,
+    ) {
         let value: Value = match serde_json::from_str(&event.data) {
             Ok(value) => value,
             Err(err) => return self.fail_with(malformed_event(event, &err), out),
@@ -192,7 +188,7 @@ impl Decoder {
             Ok(envelope) => {
                 let kind = Kind::of(type_name(&envelope.kind, event));
                 if kind != Kind::Unknown {
-                    self.dispatch(kind, envelope, out);
+                    self.dispatch(kind, envelope, identity, out);
                 }
             }
             Err(err) => {
@@ -202,7 +198,12 @@ impl Decoder {
         out.insert(at, Chunk::RawEvent(value));
     }
 
-    fn event_without_raw(&mut self, event: &Event, out: &mut Vec<Chunk>) {
+    fn event_without_raw(
+        &mut self,
+        event: &Event,
+        identity: &mut ResponseIdentity,
+        out: &mut Vec<Chunk>,
+    ) {
         // Serde reads a struct from a JSON array too, so anything but an object is turned
         // away before it could pass for an event.
         if !event.data.trim_start().starts_with('{') {
@@ -219,7 +220,7 @@ impl Decoder {
                     // every event.
                     self.unknown(event, out);
                 } else {
-                    self.dispatch(kind, envelope, out);
+                    self.dispatch(kind, envelope, identity, out);
                 }
             }
             Err(err) => match serde_json::from_str::<Value>(&event.data) {
@@ -269,10 +270,17 @@ impl Decoder {
         self.fail(message, out);
     }
 
-    fn dispatch(&mut self, kind: Kind, envelope: Envelope, out: &mut Vec<Chunk>) {
-        // Only lifecycle events carry a `response`; the deltas never reach this read.
+    fn dispatch(
+        &mut self,
+        kind: Kind,
+        envelope: Envelope,
+        identity: &mut ResponseIdentity,
+        out: &mut Vec<Chunk>,
+    ) {
+        // Only lifecycle events carry a `response` (`response.created` first); the deltas
+        // never reach this read.
         if let Some(response) = envelope.response.as_deref() {
-            self.identity.record_from(response, "id", "model");
+            identity.record_from(response, "id", "model");
         }
         let outcome = match kind {
             Kind::TextDelta { refusal } => self.text_delta(envelope, refusal, out),
@@ -435,16 +443,16 @@ impl Decoder {
 
     fn arguments_done(&mut self, envelope: &Envelope, out: &mut Vec<Chunk>) -> Outcome {
         let index = self.call_index(envelope.item_id.as_ref())?;
-        let arguments = envelope.arguments.as_ref().map(|a| a.0.as_ref());
+        let arguments = envelope.arguments.as_deref();
         self.end_call(index, arguments, out);
         Ok(())
     }
 
     /// The call an argument event names. Without an `item_id` it is the latest open call,
     /// which is what the reference assumed for every event.
-    fn call_index(&self, item_id: Option<&Str>) -> Result<usize, String> {
+    fn call_index(&self, item_id: Option<&Cow<str>>) -> Result<usize, String> {
         match item_id {
-            Some(Str(id)) => self
+            Some(id) => self
                 .calls
                 .iter()
                 .position(|call| call.item_id == *id)
@@ -626,15 +634,15 @@ impl Decoder {
 }
 
 impl EventDecoder for Decoder {
-    fn event(&mut self, event: &Event, out: &mut Vec<Chunk>) {
+    fn event(&mut self, event: &Event, identity: &mut ResponseIdentity, out: &mut Vec<Chunk>) {
         // `[DONE]` is Chat Completions' terminator; compatible servers sometimes add it here.
         if self.ended || event.data == "[DONE]" {
             return;
         }
         if self.options.raw_events {
-            self.event_with_raw(event, out);
+            self.event_with_raw(event, identity, out);
         } else {
-            self.event_without_raw(event, out);
+            self.event_without_raw(event, identity, out);
         }
     }
 
@@ -652,10 +660,6 @@ impl EventDecoder for Decoder {
     fn complete(&self) -> bool {
         self.ended
     }
-
-    fn identity(&self) -> &ResponseIdentity {
-        &self.identity
-    }
 }
 
 /// The JSON `type` names the event; the SSE `event:` line is the fallback for servers that
@@ -668,14 +672,12 @@ fn type_name<'e>(json_type: &'e str, event: &'e Event) -> &'e str {
     }
 }
 
-fn required_delta<'a>(delta: Option<Str<'a>>, kind: &str) -> Result<Cow<'a, str>, String> {
-    delta
-        .map(|Str(delta)| delta)
-        .ok_or_else(|| format!("{kind} event without a string delta"))
+fn required_delta<'a>(delta: Option<Cow<'a, str>>, kind: &str) -> Result<Cow<'a, str>, String> {
+    delta.ok_or_else(|| format!("{kind} event without a string delta"))
 }
 
-fn key_id<'e>(item_id: Option<&'e Str>) -> &'e str {
-    item_id.map_or("", |Str(id)| id.as_ref())
+fn key_id<'e>(item_id: Option<&'e Cow<str>>) -> &'e str {
+    item_id.map_or("", AsRef::as_ref)
 }
 
 fn thought_index(envelope: &Envelope, summary: bool) -> u64 {

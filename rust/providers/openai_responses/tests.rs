@@ -5,11 +5,12 @@ use serde_json::json;
 
 use super::*;
 use crate::chunk::ToolUsage;
+use crate::providers::common::web_search_usage;
 use crate::providers::common::FORMAT_TOOL_NAME;
 use crate::providers::contract::fold;
 use crate::providers::test_support::{
     call_delta as delta, call_end as end, call_start as start, check_contract as contract,
-    decode_cut, error_of, options, text, PLAIN, RAW, THOUGHTS,
+    decode_cut, error_of, first_tool_usage, options, text, validation_error, PLAIN, RAW, THOUGHTS,
 };
 use crate::providers::{decode_all, WireFormat};
 
@@ -582,12 +583,7 @@ fn malformed_json_is_a_response_validation_error_naming_the_event() {
     let body = "event: response.output_text.delta\ndata: {\"type\": \"response.out\n\n";
     let chunks = decode_all(WireFormat::OpenAiResponses, PLAIN, body.as_bytes());
     assert_eq!(chunks.len(), 1);
-    let error = error_of(&chunks);
-    assert_eq!(error.kind, ErrorKind::ResponseValidation);
-    assert!(
-        error.message.contains("response.output_text.delta"),
-        "{error:?}"
-    );
+    validation_error(&chunks, "response.output_text.delta");
 }
 
 #[test]
@@ -712,7 +708,7 @@ fn events_after_the_terminal_event_are_ignored() {
             id: String::new(),
             retry: None,
         };
-        decoder.event(&event, &mut out);
+        decoder.event(&event, &mut ResponseIdentity::default(), &mut out);
     }
     decoder.eof(&mut out);
     assert_eq!(out, vec![usage_chunk(), Chunk::RawMessage(json!([]))]);
@@ -732,14 +728,11 @@ fn a_done_marker_is_ignored() {
 fn deltas_borrow_from_the_event_text() {
     let data = text_delta("msg_1", "plain").to_string();
     let envelope: Envelope = serde_json::from_str(&data).unwrap();
-    assert!(matches!(envelope.delta, Some(Str(Cow::Borrowed("plain")))));
-    assert!(matches!(
-        envelope.item_id,
-        Some(Str(Cow::Borrowed("msg_1")))
-    ));
+    assert!(matches!(envelope.delta, Some(Cow::Borrowed("plain"))));
+    assert!(matches!(envelope.item_id, Some(Cow::Borrowed("msg_1"))));
     let escaped = text_delta("msg_1", "a\"b").to_string();
     let envelope: Envelope = serde_json::from_str(&escaped).unwrap();
-    assert!(matches!(envelope.delta, Some(Str(Cow::Owned(ref s))) if s == "a\"b"));
+    assert!(matches!(envelope.delta, Some(Cow::Owned(ref s)) if s == "a\"b"));
 }
 
 // --- fuzzing -------------------------------------------------------------------------
@@ -930,15 +923,8 @@ proptest! {
         prop_assert_eq!(folded.content, vec![json!({"type": "text", "text": pieces.concat()})]);
         let shown = pieces.iter().filter(|p| !p.is_empty()).count();
         prop_assert_eq!(folded.n_chunks, shown + 2);
-        let tool_usage = chunks.iter().find_map(|c| match c {
-            Chunk::Usage(u) => Some(u.provider_tool_usage.clone()),
-            _ => None,
-        });
-        let want = (searches > 0).then(|| vec![ToolUsage {
-            name: "web_search".into(),
-            call_count: i64::try_from(searches).unwrap(),
-        }]);
-        prop_assert_eq!(tool_usage, Some(want));
+        let want = (searches > 0).then(|| web_search_usage(i64::try_from(searches).unwrap()));
+        prop_assert_eq!(first_tool_usage(&chunks), want);
         let mut resent = output;
         for item in resent.as_array_mut().into_iter().flatten() {
             if item["type"] == "web_search_call" {
