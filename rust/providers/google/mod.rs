@@ -8,12 +8,9 @@
 //! start / delta / end triple at once.
 
 mod python_json;
+mod raw_part;
 
-use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::error::Category;
 use serde_json::{Map, Value};
 
@@ -22,6 +19,7 @@ use crate::providers::common::{data_preview, malformed_event, web_search_usage, 
 use crate::providers::{EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 use python_json::python_json_dumps;
+use raw_part::RawPart;
 
 /// The id Mirascope gives a call that Gemini sent without one (kept, docs/spec.md §13).
 const UNKNOWN_TOOL_ID: &str = "google_unknown_tool_id";
@@ -58,83 +56,6 @@ struct Candidate {
 #[derive(Deserialize)]
 struct Content {
     parts: Option<Vec<RawPart>>,
-}
-
-/// One content part's entries in arrival order, kept verbatim (every key, including
-/// `thoughtSignature`) for the raw message.
-///
-/// Parsed once into the form the raw message needs rather than typed and then re-parsed. A
-/// list, not a `serde_json::Map`: a part is only searched for three keys and written out once
-/// at EOF, so hashing each part's keys (most events carry one text part) would be waste.
-/// Well-known keys are stored without allocating.
-struct RawPart(Vec<(Cow<'static, str>, Value)>);
-
-impl RawPart {
-    /// The value of `key`; the last one wins, as in a parsed JSON object.
-    fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-
-    fn into_value(self) -> Value {
-        Value::Object(
-            self.0
-                .into_iter()
-                .map(|(key, value)| (key.into_owned(), value))
-                .collect(),
-        )
-    }
-}
-
-impl<'de> Deserialize<'de> for RawPart {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(PartVisitor)
-    }
-}
-
-struct PartVisitor;
-
-impl<'de> Visitor<'de> for PartVisitor {
-    type Value = RawPart;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a content part object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawPart, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(2));
-        while let Some(PartKey(key)) = map.next_key()? {
-            entries.push((key, map.next_value()?));
-        }
-        Ok(RawPart(entries))
-    }
-}
-
-struct PartKey(Cow<'static, str>);
-
-impl<'de> Deserialize<'de> for PartKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(PartKeyVisitor)
-    }
-}
-
-struct PartKeyVisitor;
-
-impl Visitor<'_> for PartKeyVisitor {
-    type Value = PartKey;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a part key")
-    }
-
-    fn visit_str<E>(self, key: &str) -> Result<PartKey, E> {
-        Ok(PartKey(match key {
-            "text" => Cow::Borrowed("text"),
-            "thought" => Cow::Borrowed("thought"),
-            "thoughtSignature" => Cow::Borrowed("thoughtSignature"),
-            "functionCall" => Cow::Borrowed("functionCall"),
-            _ => Cow::Owned(key.to_owned()),
-        }))
-    }
 }
 
 #[derive(Deserialize)]

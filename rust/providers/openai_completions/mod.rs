@@ -7,8 +7,10 @@
 //! events, so parts end when something else starts, and tool calls stay open until
 //! `finish_reason` (the reference's deferred ends, docs/spec.md §13).
 //!
-//! Compatible servers bend the tool-call protocol in several ways; `Calls` maps their
+//! Compatible servers bend the tool-call protocol in several ways; `slots::Calls` maps their
 //! fragments onto calls with the slot rules of Mirascope 2.8.2 (docs/spec.md §11.1 "Slots").
+
+mod slots;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -18,9 +20,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, FinishReason, StreamError};
-use crate::providers::common::{data_preview, is_format_tool, malformed_event, opt_str, Totals};
+use crate::providers::common::{data_preview, malformed_event, opt_str, Totals};
 use crate::providers::{EventDecoder, ResponseIdentity};
 use crate::sse::Event;
+use slots::Calls;
 
 /// The sentinel payload that ends a Completions stream. The OpenAI SDK tests it with
 /// `startswith`, so we do too.
@@ -185,143 +188,6 @@ fn choice_zero<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Choice<'de>>, D
 enum Part {
     Text,
     Thought,
-}
-
-/// One tool call of the stream: the slot its fragments resolve to, and its (unique) id.
-#[derive(Debug)]
-struct Call {
-    slot: i64,
-    id: String,
-    name: String,
-    /// The arguments so far, kept to tell a new id-less call at a reused index from the
-    /// continuation of the previous one.
-    args: String,
-    open: bool,
-}
-
-/// Tool-call fragments → calls. A slot is Mirascope's key for one call; a wire `index` maps
-/// to a slot, but servers reuse indexes (every call at index 0), omit them, or omit ids, so
-/// the mapping follows the rules of docs/spec.md §11.1 instead of trusting `index`.
-#[derive(Debug, Default)]
-struct Calls {
-    /// In start order, which is also the order of their ends.
-    calls: Vec<Call>,
-    /// Wire index → the slot its latest fragment went to.
-    index_slots: Vec<(i64, i64)>,
-}
-
-impl Calls {
-    fn at(&self, slot: i64) -> Option<&Call> {
-        self.calls.iter().find(|c| c.slot == slot)
-    }
-
-    /// The slot a fragment belongs to. A closed call never continues (a text part ended it),
-    /// so a fragment resolving to one starts a new call instead.
-    fn resolve(
-        &mut self,
-        index: Option<i64>,
-        id: Option<&str>,
-        name: Option<&str>,
-    ) -> Result<i64, StreamError> {
-        let latest = self.calls.iter().map(|c| c.slot).max();
-        let next = || {
-            latest.map_or(Some(0), |l| l.checked_add(1)).ok_or_else(|| {
-                validation("tool call index out of range: no slot left for a new call")
-            })
-        };
-        // A fragment belongs to another call when its id differs; without an id, when it
-        // names a different function, or names one after the previous call's arguments
-        // already form a complete JSON value (servers that omit ids and reuse index 0).
-        let differs = |slot: i64| {
-            self.at(slot).is_some_and(|c| match (id, name) {
-                (Some(id), _) => c.id != id,
-                (None, Some(name)) => {
-                    c.name != name || serde_json::from_str::<serde::de::IgnoredAny>(&c.args).is_ok()
-                }
-                (None, None) => false,
-            })
-        };
-        let mut slot = match index {
-            Some(i) => match self.index_slots.iter().find(|(k, _)| *k == i) {
-                None if self.at(i).is_some() => next()?,
-                None => i,
-                Some(&(_, mapped)) if differs(mapped) => next()?,
-                Some(&(_, mapped)) => mapped,
-            },
-            None => match latest {
-                None => 0,
-                Some(l) if differs(l) => next()?,
-                Some(l) => l,
-            },
-        };
-        if self.at(slot).is_some_and(|c| !c.open) {
-            slot = next()?;
-        }
-        if let Some(i) = index {
-            match self.index_slots.iter_mut().find(|(k, _)| *k == i) {
-                Some(entry) => entry.1 = slot,
-                None => self.index_slots.push((i, slot)),
-            }
-        }
-        Ok(slot)
-    }
-
-    /// Starts the call of a new slot and returns its id. Ids must be unique within the stream
-    /// (they key the deltas): a missing id becomes `call_<slot>`, and a repeated one (a server
-    /// bug) gets a suffix rather than merging two calls.
-    fn start(
-        &mut self,
-        slot: i64,
-        id: Option<Cow<str>>,
-        name: &str,
-        out: &mut Vec<Chunk>,
-    ) -> String {
-        if is_format_tool(name) {
-            // Another format-tool call ends the open one (servers stream parallel calls one
-            // after the other): each is a text part, and parts must not overlap.
-            for call in self
-                .calls
-                .iter_mut()
-                .filter(|c| c.open && is_format_tool(&c.name))
-            {
-                call.open = false;
-                out.push(Chunk::ToolCallEnd {
-                    id: call.id.clone(),
-                });
-            }
-        }
-        let base = id.map_or_else(|| format!("call_{slot}"), Cow::into_owned);
-        let mut id = base.clone();
-        // Counting from the number of calls makes the first suffix almost always free, so a
-        // server repeating one id for every call costs no more than distinct ids.
-        let mut n = self.calls.len();
-        while self.calls.iter().any(|c| c.id == id) {
-            n += 1;
-            id = format!("{base}_{n}");
-        }
-        out.push(Chunk::ToolCallStart {
-            id: id.clone(),
-            name: name.to_owned(),
-        });
-        self.calls.push(Call {
-            slot,
-            id: id.clone(),
-            name: name.to_owned(),
-            args: String::new(),
-            open: true,
-        });
-        id
-    }
-
-    /// Ends every open call, in start order.
-    fn close_all(&mut self, out: &mut Vec<Chunk>) {
-        for call in self.calls.iter_mut().filter(|c| c.open) {
-            call.open = false;
-            out.push(Chunk::ToolCallEnd {
-                id: call.id.clone(),
-            });
-        }
-    }
 }
 
 /// The Chat Completions state machine.
@@ -506,9 +372,7 @@ impl Decoder {
             self.calls.start(slot, id, &name, out)
         };
         if let Some(arguments) = arguments.filter(|a| !a.is_empty()) {
-            if let Some(call) = self.calls.calls.iter_mut().find(|c| c.slot == slot) {
-                call.args.push_str(&arguments);
-            }
+            self.calls.append(slot, &arguments);
             out.push(Chunk::ToolCall {
                 id,
                 delta: arguments.into_owned(),
