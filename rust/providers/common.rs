@@ -3,8 +3,8 @@
 //! counters turned into usage deltas (§3.3, §5), web searches as provider tool usage, the
 //! borrowing read of a string field, and the error chunk for event data that is not JSON.
 //!
-//! Everything here is about the chunks a decoder emits, not about one provider's wire shapes;
-//! those stay in the provider's own module.
+//! Nothing here belongs to one provider: each provider's wire shapes and state machine stay in
+//! its own module (`rust/providers/<format>/`).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -97,9 +97,10 @@ pub fn web_search_usage(count: i64) -> Vec<ToolUsage> {
 }
 
 /// Deserializes a nullable string field (`#[serde(default, borrow, deserialize_with =
-/// "opt_str")]`), borrowing from the event text when the string has no escapes. Every delta
-/// of every wire format is read through here: `Option<Cow<str>>` with plain `#[serde(borrow)]`
-/// always allocates, because serde only borrows a bare `Cow<str>`.
+/// "opt_str")]`), borrowing from the event text when the string has no escapes. The deltas of
+/// Anthropic, Chat Completions and Responses events are read through here, on the hot path:
+/// `Option<Cow<str>>` with plain `#[serde(borrow)]` always allocates, because serde only
+/// borrows a bare `Cow<str>`.
 pub fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
     struct OptStr;
     impl<'de> Visitor<'de> for OptStr {
