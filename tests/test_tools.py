@@ -18,8 +18,9 @@ from typing import Annotated, Any
 import pytest
 from pydantic import BaseModel, Field
 
-from ferriscope import llm
+from ferriscope import _core, llm
 from ferriscope.llm import tools
+from ferriscope.llm._names import is_format_tool_name
 from ferriscope.llm.content import ToolCall, ToolOutput
 from ferriscope.llm.context import Context, first_param_is_context
 from ferriscope.llm.exceptions import ToolExecutionError, ToolNotFoundError
@@ -354,6 +355,19 @@ def test_strict_flag_and_reserved_name() -> None:
 
     with pytest.raises(ValueError, match="reserved name"):
         tool(__mirascope_formatted_output_tool__extra)
+
+
+def test_the_format_tool_name_is_the_cores_and_matched_by_prefix() -> None:
+    # One name for the Rust decoders and every Python layer (docs/spec.md §7.4): Mirascope's.
+    assert FORMAT_TOOL_NAME == "__mirascope_formatted_output_tool__"
+    assert FORMAT_TOOL_NAME is _core.FORMAT_TOOL_NAME
+    assert is_format_tool_name(FORMAT_TOOL_NAME)
+    assert is_format_tool_name(FORMAT_TOOL_NAME + "Book")
+    assert not is_format_tool_name(FORMAT_TOOL_NAME[1:])
+    assert not is_format_tool_name("lookup")
+    # Raw provider JSON may hold anything where a name should be.
+    assert not is_format_tool_name(None)
+    assert not is_format_tool_name([FORMAT_TOOL_NAME])
 
 
 def test_tool_keeps_function_identity() -> None:

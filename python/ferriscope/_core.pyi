@@ -1,10 +1,12 @@
 """Type stubs for the Rust extension `ferriscope._core` (checked by `mypy.stubtest`)."""
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal, final
+from typing import Any, ClassVar, Final, Literal, final
 
 __version__: str
+FORMAT_TOOL_NAME: Final = "__mirascope_formatted_output_tool__"
 __all__ = [
+    "FORMAT_TOOL_NAME",
     "ChunkedBodyDecoder",
     "FinishReasonChunk",
     "HttpProtocolError",

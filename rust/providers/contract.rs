@@ -2,14 +2,16 @@
 //!
 //! `fold` accumulates chunks the way a response does (§3.3, with the §7.4 format-tool
 //! conversion) and fails on any breach: overlapping text/thought parts, deltas for unknown
-//! calls, content after the finish chunk, anything after an error or the raw message. The
-//! fixture replay tests, the decoders' unit tests and the fuzz targets all use this one copy.
+//! calls, content after the finish chunk, anything after an error or the raw message. `check`
+//! adds what only a finished stream can show: how it ended, and what the options forbid. The
+//! fixture replay tests, the decoders' unit and property tests and the fuzz targets all use
+//! this one copy.
 
 use serde_json::{json, Value};
 
-use crate::chunk::Chunk;
-
-const FORMAT_TOOL_NAME: &str = "__mirascope_formatted_output_tool__";
+use crate::chunk::{Chunk, DecodeOptions};
+use crate::providers::common::is_format_tool;
+use crate::providers::WireFormat;
 
 #[derive(Debug, Default, PartialEq)]
 pub struct Folded {
@@ -36,15 +38,7 @@ pub fn fold(chunks: &[Chunk]) -> Result<Folded, String> {
         if out.raw_messages > 0 {
             return Err(format!("chunk after the raw message: {chunk:?}"));
         }
-        let is_content = !matches!(
-            chunk,
-            Chunk::Usage(_)
-                | Chunk::Finish(_)
-                | Chunk::RawEvent(_)
-                | Chunk::RawMessage(_)
-                | Chunk::Error(_)
-        );
-        if is_content && out.finish_reason.is_some() {
+        if chunk.is_content() && out.finish_reason.is_some() {
             return Err(format!("content after the finish chunk: {chunk:?}"));
         }
         if matches!(chunk, Chunk::ThoughtStart) {
@@ -64,7 +58,7 @@ pub fn fold(chunks: &[Chunk]) -> Result<Folded, String> {
                 out.content.push(part);
                 open = Some(out.content.len() - 1);
             }
-            Chunk::ToolCallStart { id, name } if name.starts_with(FORMAT_TOOL_NAME) => {
+            Chunk::ToolCallStart { id, name } if is_format_tool(name) => {
                 out.n_chunks += 1;
                 if open.is_some() {
                     return Err("format tool started while a part is open".into());
@@ -168,4 +162,56 @@ pub fn fold(chunks: &[Chunk]) -> Result<Folded, String> {
         return Err("more than one raw message".into());
     }
     Ok(out)
+}
+
+/// The whole contract of a finished stream of `format`: `fold` accepts it; at most one error,
+/// and then last; the three formats with a terminal event end with exactly one raw message or
+/// with the error (Chat Completions has no raw message); at most one finish chunk and no
+/// content after it; no thought chunks unless they were asked for.
+pub fn check(format: WireFormat, options: DecodeOptions, chunks: &[Chunk]) -> Result<(), String> {
+    let folded = fold(chunks)?;
+    let errors = chunks
+        .iter()
+        .filter(|c| matches!(c, Chunk::Error(_)))
+        .count();
+    if errors > 1 {
+        return Err(format!("{errors} error chunks"));
+    }
+    if errors == 1 && !matches!(chunks.last(), Some(Chunk::Error(_))) {
+        return Err("the error chunk is not last".into());
+    }
+    if format == WireFormat::OpenAiCompletions {
+        if folded.raw_messages != 0 {
+            return Err("a Chat Completions stream has no raw message".into());
+        }
+    } else if errors == 0
+        && !(folded.raw_messages == 1 && matches!(chunks.last(), Some(Chunk::RawMessage(_))))
+    {
+        return Err(format!(
+            "stream ended without an error and without the raw message last: {:?}",
+            chunks.last()
+        ));
+    }
+    let finishes: Vec<usize> = (0..chunks.len())
+        .filter(|&i| matches!(chunks[i], Chunk::Finish(_)))
+        .collect();
+    if finishes.len() > 1 {
+        return Err(format!("{} finish chunks", finishes.len()));
+    }
+    if let Some(&f) = finishes.first() {
+        if chunks[f..].iter().any(Chunk::is_content) {
+            return Err("content after the finish chunk".into());
+        }
+    }
+    if !options.include_thoughts
+        && chunks.iter().any(|c| {
+            matches!(
+                c,
+                Chunk::ThoughtStart | Chunk::Thought(_) | Chunk::ThoughtEnd
+            )
+        })
+    {
+        return Err("thought chunks without include_thoughts".into());
+    }
+    Ok(())
 }

@@ -2,26 +2,14 @@
 //! format, whole, byte by byte and in pseudo-random splits, and compares the folded result with
 //! the fixture's expected content, finish reason, usage and chunk count.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
 use crate::chunk::{Chunk, DecodeOptions};
 use crate::providers::contract::fold;
-use crate::providers::{StreamDecoder, WireFormat};
-
-fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
-    entries.sort_by_key(std::fs::DirEntry::path);
-    for e in entries {
-        let p = e.path();
-        if p.is_dir() {
-            fixture_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "json") {
-            out.push(p);
-        }
-    }
-}
+use crate::providers::test_support::recorded_cases;
+use crate::providers::{decode_pieces, StreamDecoder, WireFormat};
 
 /// The include_thoughts setting interaction `turn` of a case ran under.
 fn include_thoughts(case: &Value, turn: usize) -> bool {
@@ -40,10 +28,6 @@ fn include_thoughts(case: &Value, turn: usize) -> bool {
         }
     }
     thinking["include_thoughts"].as_bool().unwrap_or(false)
-}
-
-fn decode_pieces(format: WireFormat, options: DecodeOptions, pieces: &[&[u8]]) -> Vec<Chunk> {
-    decode_with_identity(format, options, pieces).0
 }
 
 /// The response id and model a decoder reported.
@@ -116,18 +100,10 @@ fn random_pieces(body: &[u8], mut seed: u64, max: usize) -> Vec<&[u8]> {
 
 /// Checks every recorded case of `wire_format`; returns one line per failure.
 pub fn check_wire_format(wire_format: &str) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/streams");
-    let mut files = Vec::new();
-    fixture_files(&root, &mut files);
     let format = WireFormat::from_name(wire_format).unwrap();
     let mut failures = Vec::new();
     let mut checked = 0;
-    for path in files {
-        let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        if case["wire_format"] != wire_format {
-            continue;
-        }
-        let name = path.strip_prefix(&root).unwrap().display().to_string();
+    for (name, case) in recorded_cases(wire_format) {
         let interactions = case["interactions"].as_array().cloned().unwrap_or_default();
         for (turn, inter) in interactions.iter().enumerate() {
             if inter["response"]["status"] != 200 {

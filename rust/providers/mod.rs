@@ -5,6 +5,7 @@
 //! machine and appends chunks. After an error chunk nothing more is emitted.
 
 pub mod anthropic;
+pub mod common;
 pub mod contract;
 pub mod google;
 pub mod openai_completions;
@@ -12,6 +13,8 @@ pub mod openai_responses;
 
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod test_support;
 
 use crate::chunk::{Chunk, DecodeOptions, ErrorKind, StreamError};
 use crate::sse::{Event, SseDecoder};
@@ -41,8 +44,9 @@ impl WireFormat {
 
 /// One wire format's state machine over SSE events.
 pub trait EventDecoder: Send + Sync {
-    /// Handles one SSE event, appending the chunks it produces.
-    fn event(&mut self, event: &Event, out: &mut Vec<Chunk>);
+    /// Handles one SSE event, appending the chunks it produces. An event that names the
+    /// response or its model is recorded in `identity`, which the stream keeps.
+    fn event(&mut self, event: &Event, identity: &mut ResponseIdentity, out: &mut Vec<Chunk>);
     /// The body ended. Closes what is open, emits the raw message, or reports a stream that
     /// ended before its terminal event as an error.
     fn eof(&mut self, out: &mut Vec<Chunk>);
@@ -50,8 +54,6 @@ pub trait EventDecoder: Send + Sync {
     /// `response.completed`, a Gemini finish reason): nothing the provider meant to send is
     /// missing, so a connection dropped now lost nothing.
     fn complete(&self) -> bool;
-    /// The provider's id for this response and the model that served it, as first reported.
-    fn identity(&self) -> &ResponseIdentity;
 }
 
 /// How many data payloads the wire formats that repeat the id and model on every chunk
@@ -134,6 +136,8 @@ pub struct StreamDecoder {
     sse: SseDecoder,
     events: Vec<Event>,
     inner: Box<dyn EventDecoder>,
+    /// The provider's id for this response and the model that served it, as first reported.
+    identity: ResponseIdentity,
     stopped: bool,
 }
 
@@ -149,6 +153,7 @@ impl StreamDecoder {
             sse,
             events: Vec::new(),
             inner: event_decoder(format, options),
+            identity: ResponseIdentity::default(),
             stopped: false,
         }
     }
@@ -168,14 +173,14 @@ impl StreamDecoder {
     /// The provider's id for this response, once an event carrying it was decoded.
     #[must_use]
     pub fn response_id(&self) -> Option<&str> {
-        self.inner.identity().id()
+        self.identity.id()
     }
 
     /// The model the provider says served this response (often a dated version of the
     /// requested name), once an event carrying it was decoded.
     #[must_use]
     pub fn response_model(&self) -> Option<&str> {
-        self.inner.identity().model()
+        self.identity.model()
     }
 
     /// Stops the decoder without emitting anything (after a failure outside it).
@@ -214,7 +219,7 @@ impl StreamDecoder {
     fn drain_events(&mut self, out: &mut Vec<Chunk>) {
         for event in self.events.drain(..) {
             let before = out.len();
-            self.inner.event(&event, out);
+            self.inner.event(&event, &mut self.identity, out);
             if out[before..].iter().any(|c| matches!(c, Chunk::Error(_))) {
                 self.stopped = true;
                 break;
@@ -226,27 +231,19 @@ impl StreamDecoder {
 /// Decodes a whole body in one go (tests, tools).
 #[must_use]
 pub fn decode_all(format: WireFormat, options: DecodeOptions, body: &[u8]) -> Vec<Chunk> {
-    let mut decoder = StreamDecoder::new(format, options);
-    let mut out = Vec::new();
-    decoder.feed(body, &mut out);
-    decoder.finish(&mut out);
-    out
+    decode_pieces(format, options, &[body])
 }
 
-/// The error chunk for an event whose data is not the JSON the wire format promises.
+/// Decodes a body that arrives in `pieces`, one network read each (tests, fuzzing).
 #[must_use]
-pub fn malformed_event(event: &Event, err: &serde_json::Error) -> Chunk {
-    let mut preview: String = event.data.chars().take(200).collect();
-    if preview.len() < event.data.len() {
-        preview.push('…');
+pub fn decode_pieces(format: WireFormat, options: DecodeOptions, pieces: &[&[u8]]) -> Vec<Chunk> {
+    let mut decoder = StreamDecoder::new(format, options);
+    let mut out = Vec::new();
+    for piece in pieces {
+        decoder.feed(piece, &mut out);
     }
-    Chunk::Error(StreamError::new(
-        ErrorKind::ResponseValidation,
-        format!(
-            "malformed JSON in SSE event {:?}: {err}; data: {preview}",
-            event.event
-        ),
-    ))
+    decoder.finish(&mut out);
+    out
 }
 
 #[cfg(test)]

@@ -15,6 +15,11 @@ use pyo3::prelude::*;
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The format-tool name is written once, in the core; Python's `llm` layers read it here.
+    m.add(
+        "FORMAT_TOOL_NAME",
+        crate::providers::common::FORMAT_TOOL_NAME,
+    )?;
     sse::register(m)?;
     partial_json::register(m)?;
     chunks::register(m)?;

@@ -1,6 +1,6 @@
-//! Shared pieces of the fuzz targets: the input layout, the chunk-contract checks (on top of
-//! `ferriscope::providers::contract::fold`) and the provider
-//! harness used by the four wire-format targets.
+//! Shared pieces of the fuzz targets: the input layout, the chunk-contract checks (re-exported
+//! from `ferriscope::providers::contract`) and the provider harness used by the four
+//! wire-format targets.
 //!
 //! Every target reads its input the same way (see [`FuzzInput`]): one control byte, up to seven
 //! fuzzer-chosen cut points, then the body. A recorded stream prefixed with `\0` is therefore a
@@ -10,7 +10,8 @@ use std::collections::HashSet;
 
 use ferriscope::chunk::{Chunk, DecodeOptions};
 use ferriscope::partial_json::{Abort, Input, PartialJsonParser, Sink};
-use ferriscope::providers::{StreamDecoder, WireFormat};
+pub use ferriscope::providers::decode_pieces;
+use ferriscope::providers::WireFormat;
 use ferriscope::sse::SseDecoder;
 
 /// The decoded fuzz input.
@@ -66,79 +67,10 @@ pub fn pieces<'b>(body: &'b [u8], cuts: &[usize]) -> Vec<&'b [u8]> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The chunk contract (docs/spec.md §4), as rust/providers/fixture_tests.rs::fold checks it.
+// The chunk contract (docs/spec.md §4): `ferriscope::providers::contract`, the one copy.
 // ---------------------------------------------------------------------------------------------
 
-pub use ferriscope::providers::contract::{fold, Folded};
-
-/// Chunks that build the response's content (everything but bookkeeping).
-pub fn is_content(chunk: &Chunk) -> bool {
-    !matches!(
-        chunk,
-        Chunk::Usage(_)
-            | Chunk::Finish(_)
-            | Chunk::RawEvent(_)
-            | Chunk::RawMessage(_)
-            | Chunk::Error(_)
-    )
-}
-
-/// The whole contract of a finished stream of `format`, as the decoders' own property tests
-/// state it: `fold` accepts it; at most one error, and then last; the three formats with a
-/// terminal event end with exactly one raw message or with the error (Chat Completions has
-/// no raw message); at most one finish chunk and no content after it; no thought chunks unless
-/// they were asked for.
-pub fn check_contract(
-    format: WireFormat,
-    options: DecodeOptions,
-    chunks: &[Chunk],
-) -> Result<(), String> {
-    let folded = fold(chunks)?;
-    let errors = chunks
-        .iter()
-        .filter(|c| matches!(c, Chunk::Error(_)))
-        .count();
-    if errors > 1 {
-        return Err(format!("{errors} error chunks"));
-    }
-    if errors == 1 && !matches!(chunks.last(), Some(Chunk::Error(_))) {
-        return Err("the error chunk is not last".into());
-    }
-    if format == WireFormat::OpenAiCompletions {
-        if folded.raw_messages != 0 {
-            return Err("a Chat Completions stream has no raw message".into());
-        }
-    } else if errors == 0
-        && !(folded.raw_messages == 1 && matches!(chunks.last(), Some(Chunk::RawMessage(_))))
-    {
-        return Err(format!(
-            "stream ended without an error and without the raw message last: {:?}",
-            chunks.last()
-        ));
-    }
-    let finishes: Vec<usize> = (0..chunks.len())
-        .filter(|&i| matches!(chunks[i], Chunk::Finish(_)))
-        .collect();
-    if finishes.len() > 1 {
-        return Err(format!("{} finish chunks", finishes.len()));
-    }
-    if let Some(&f) = finishes.first() {
-        if chunks[f..].iter().any(is_content) {
-            return Err("content after the finish chunk".into());
-        }
-    }
-    if !options.include_thoughts
-        && chunks.iter().any(|c| {
-            matches!(
-                c,
-                Chunk::ThoughtStart | Chunk::Thought(_) | Chunk::ThoughtEnd
-            )
-        })
-    {
-        return Err("thought chunks without include_thoughts".into());
-    }
-    Ok(())
-}
+pub use ferriscope::providers::contract::{check as check_contract, fold, Folded};
 
 // ---------------------------------------------------------------------------------------------
 // The provider harness.
@@ -171,16 +103,6 @@ pub fn wrap_events(body: &[u8], named: bool) -> Vec<u8> {
         out.extend_from_slice(data);
         out.extend_from_slice(b"\n\n");
     }
-    out
-}
-
-pub fn decode_pieces(format: WireFormat, options: DecodeOptions, pieces: &[&[u8]]) -> Vec<Chunk> {
-    let mut decoder = StreamDecoder::new(format, options);
-    let mut out = Vec::new();
-    for piece in pieces {
-        decoder.feed(piece, &mut out);
-    }
-    decoder.finish(&mut out);
     out
 }
 

@@ -20,7 +20,7 @@ from mcp import ClientSession
 from mcp.types import CallToolResult, TextContent
 from mcp.types import Tool as MCPTool
 
-from ferriscope.llm._names import FORMAT_TOOL_NAME
+from ferriscope.llm._names import is_format_tool_name
 from ferriscope.llm.exceptions import Error
 from ferriscope.llm.tools import AsyncTool, ToolParameterSchema
 from ferriscope.llm.types import Jsonable
@@ -79,7 +79,7 @@ def _error_message(tool_name: str, result: CallToolResult) -> str:
 def to_async_tool(session: ClientSession, mcp_tool: MCPTool) -> AsyncTool[..., Jsonable]:
     """An `AsyncTool` whose call runs `mcp_tool` on the server behind `session`."""
     name = mcp_tool.name
-    if name.startswith(FORMAT_TOOL_NAME):
+    if is_format_tool_name(name):
         raise ValueError(f"MCP server declares a tool with the reserved name {name!r}")
 
     async def call_mcp_tool(**kwargs: object) -> Jsonable:

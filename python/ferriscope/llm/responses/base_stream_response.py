@@ -30,7 +30,7 @@ from ferriscope._core import (
     UsageDeltaChunk,
 )
 from ferriscope.llm import exceptions
-from ferriscope.llm._names import FORMAT_TOOL_NAME
+from ferriscope.llm._names import FORMAT_TOOL_NAME, is_format_tool_name
 from ferriscope.llm.content import Text, Thought, ToolCall
 from ferriscope.llm.content.growing import freeze, growing_text, growing_thought
 from ferriscope.llm.formatting.types import FormattableT
@@ -233,7 +233,7 @@ class BaseStreamResponse(Generic[FormattableT]):
             self._end_part(chunk.type)
             cache.add(chunk)
         elif kind is ToolCallStartChunk:
-            if chunk.name.startswith(FORMAT_TOOL_NAME):
+            if is_format_tool_name(chunk.name):
                 self._format_ids.add(chunk.id)
                 self._start_part(text=True)
                 cache.add(TextStartChunk())

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 from typing_extensions import Self, TypeVar
 
-from ferriscope.llm._names import FORMAT_TOOL_NAME
+from ferriscope.llm._names import FORMAT_TOOL_NAME, is_format_tool_name
 from ferriscope.llm.content import ToolCall
 from ferriscope.llm.context import first_param_is_context
 from ferriscope.llm.tools.docstrings import param_descriptions
@@ -164,7 +164,7 @@ class ToolSchema(Generic[FnT]):
         left out of the schema (the library supplies it, not the model).
         """
         name = fn.__name__
-        if name.startswith(FORMAT_TOOL_NAME):
+        if is_format_tool_name(name):
             raise ValueError(f"Cannot use reserved name {FORMAT_TOOL_NAME} as tool name.")
         if is_context_tool is None:
             is_context_tool = cls._context_tool

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ferriscope.llm._names import is_format_tool_name
 from ferriscope.llm.content import (
     Audio,
     Document,
@@ -23,7 +24,7 @@ from ferriscope.llm.content import (
 )
 from ferriscope.llm.exceptions import FeatureNotSupportedError
 from ferriscope.llm.providers.anthropic.tools import EPHEMERAL
-from ferriscope.llm.tools import FORMAT_TOOL_NAME, tool_output_result_text
+from ferriscope.llm.tools import tool_output_result_text
 
 __all__ = ["encode_content"]
 
@@ -44,7 +45,7 @@ def _cacheable(part: object) -> bool:
     if isinstance(part, Text):
         return bool(part.text)
     if isinstance(part, ToolCall):
-        return not part.name.startswith(FORMAT_TOOL_NAME) or bool(part.args)
+        return not is_format_tool_name(part.name) or bool(part.args)
     return isinstance(part, (Image, Document, ToolOutput))
 
 
@@ -107,7 +108,7 @@ def _block(
             "cache_control": cache,
         }
     if isinstance(part, ToolCall):
-        if part.name.startswith(FORMAT_TOOL_NAME):
+        if is_format_tool_name(part.name):
             # The answer given through the format tool goes back as the text it stood for: a
             # tool_use without a matching tool_result would be rejected (docs/spec.md §7.4).
             if not part.args:

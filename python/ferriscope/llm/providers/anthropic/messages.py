@@ -14,10 +14,10 @@ import logging
 from collections.abc import Sequence
 from typing import Any, cast
 
+from ferriscope.llm._names import is_format_tool_name
 from ferriscope.llm.messages import AssistantMessage, Message, SystemMessage, UserMessage
 from ferriscope.llm.providers.anthropic.blocks import encode_content
 from ferriscope.llm.providers.anthropic.tools import EPHEMERAL
-from ferriscope.llm.tools import FORMAT_TOOL_NAME
 
 __all__ = ["ANTHROPIC_PROVIDER_IDS", "encode_messages", "encode_system", "reusable_raw"]
 
@@ -51,7 +51,7 @@ def _has_format_tool_call(content: Any) -> bool:
     return isinstance(content, list) and any(
         isinstance(block, dict)
         and block.get("type") == "tool_use"
-        and str(block.get("name", "")).startswith(FORMAT_TOOL_NAME)
+        and is_format_tool_name(block.get("name"))
         for block in content
     )
 

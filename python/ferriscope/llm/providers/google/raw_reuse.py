@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from ferriscope.llm._names import is_format_tool_name
 from ferriscope.llm.messages import AssistantMessage
 from ferriscope.llm.providers.google.model_id import PROVIDER_ID
-from ferriscope.llm.tools import FORMAT_TOOL_NAME
 
 __all__ = ["reusable_raw"]
 
@@ -31,7 +31,7 @@ _NOT_CONTENT = frozenset({"groundingMetadata"})
 def _calls_format_tool(part: dict[str, Any]) -> bool:
     call = part.get("functionCall")
     name = call.get("name") if isinstance(call, dict) else None
-    return isinstance(name, str) and name.startswith(FORMAT_TOOL_NAME)
+    return is_format_tool_name(name)
 
 
 def _url_safe_part(part: dict[str, Any]) -> dict[str, Any]:

@@ -10,14 +10,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from ferriscope.llm._names import is_format_tool_name
 from ferriscope.llm.messages import AssistantMessage
-from ferriscope.llm.tools import FORMAT_TOOL_NAME
 
 __all__ = ["completions_raw", "responses_raw"]
-
-
-def _is_format_tool(name: Any) -> bool:
-    return isinstance(name, str) and name.startswith(FORMAT_TOOL_NAME)
 
 
 def _same_source(
@@ -51,7 +47,7 @@ def responses_raw(
         if (
             isinstance(item, dict)
             and item.get("type") == "function_call"
-            and _is_format_tool(item.get("name"))
+            and is_format_tool_name(item.get("name"))
         ):
             return None
     return list(raw)
@@ -75,6 +71,6 @@ def completions_raw(
         return None
     for call in raw.get("tool_calls") or ():
         function = call.get("function") if isinstance(call, dict) else None
-        if isinstance(function, dict) and _is_format_tool(function.get("name")):
+        if isinstance(function, dict) and is_format_tool_name(function.get("name")):
             return None
     return dict(raw)
