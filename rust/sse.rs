@@ -21,7 +21,8 @@ pub struct Event {
     pub event: String,
     /// The `data` lines of the block joined with `"\n"`.
     pub data: String,
-    /// The last event id seen so far in the stream (it persists across events), `""` if none.
+    /// The last event ID when the event was dispatched: the `id` of this block or, without
+    /// one, of an earlier block (it persists across events), `""` if none.
     pub id: String,
     /// The value of a valid `retry` field inside this event's block.
     pub retry: Option<u64>,
@@ -51,6 +52,12 @@ pub struct SseDecoder {
     event_type: String,
     data: String,
     has_data: bool,
+    /// The spec's "last event ID buffer": set by each `id` line, as the line arrives.
+    id_buffer: String,
+    /// The spec's "last event ID string" of the event source: the buffer as of the last
+    /// dispatched block (a blank line), so an `id` in a block that never ended — a stream cut
+    /// mid-event — never becomes the id to resume from. It survives `finish`, and the next
+    /// stream's buffer starts from it (as browsers resume after a reconnection).
     last_event_id: String,
     block_retry: Option<u64>,
     retry: Option<u64>,
@@ -74,6 +81,7 @@ impl SseDecoder {
             event_type: String::new(),
             data: String::new(),
             has_data: false,
+            id_buffer: String::new(),
             last_event_id: String::new(),
             block_retry: None,
             retry: None,
@@ -81,7 +89,9 @@ impl SseDecoder {
         }
     }
 
-    /// The last event id seen (persists across events), `""` if none.
+    /// The id of the last dispatched block, or of an earlier one (it persists across events
+    /// and streams), `""` if none: the `Last-Event-ID` to resume from. An `id` line counts
+    /// once its block's blank line has arrived, whether or not the block had data.
     #[must_use]
     pub fn last_event_id(&self) -> &str {
         &self.last_event_id
@@ -160,6 +170,8 @@ impl SseDecoder {
         self.data.clear();
         self.has_data = false;
         self.block_retry = None;
+        // An `id` of the discarded, unfinished block never took effect.
+        self.id_buffer.clone_from(&self.last_event_id);
         Ok(())
     }
 
@@ -220,7 +232,7 @@ impl SseDecoder {
                 push_lossy(&mut self.event_type, value);
             }
             b"id" if memchr::memchr(0, value).is_none() => {
-                self.last_event_id = lossy_owned(value);
+                self.id_buffer = lossy_owned(value);
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 // All digits but too large for u64: the field is valid, saturate.
@@ -237,6 +249,8 @@ impl SseDecoder {
     }
 
     fn dispatch(&mut self, out: &mut Vec<Event>) {
+        // Step 1 of the spec's dispatch, even for a block without data.
+        self.last_event_id.clone_from(&self.id_buffer);
         let retry = self.block_retry.take();
         if !self.has_data {
             self.event_type.clear();
@@ -340,6 +354,36 @@ mod tests {
     }
 
     #[test]
+    fn an_id_takes_effect_when_its_block_ends() {
+        let mut dec = SseDecoder::default();
+        let mut out = Vec::new();
+        dec.feed(b"id: 1\ndata: a\n\nid: 2\n", &mut out).unwrap();
+        // The block with id 2 has not ended: resuming from it would skip that event.
+        assert_eq!(dec.last_event_id(), "1");
+        // A block without data dispatches no event but still sets the id.
+        dec.feed(b"\r", &mut out).unwrap();
+        assert_eq!(dec.last_event_id(), "2");
+        dec.feed(b"\ndata: b\n\n", &mut out).unwrap();
+        let ids: Vec<_> = out.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2"]);
+    }
+
+    #[test]
+    fn an_id_in_a_cut_block_never_reaches_the_next_stream() {
+        let mut dec = SseDecoder::default();
+        let mut out = Vec::new();
+        dec.feed(b"id: 1\ndata: a\n\nid: 2\ndata: cut", &mut out)
+            .unwrap();
+        dec.finish(&mut out).unwrap();
+        assert_eq!(dec.last_event_id(), "1");
+        // The next stream (a reconnection) starts from the last dispatched id.
+        dec.feed(b"data: b\n\nid\ndata: c\n\n", &mut out).unwrap();
+        let ids: Vec<_> = out.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["1", "1", ""]);
+        assert_eq!(dec.last_event_id(), "");
+    }
+
+    #[test]
     fn retry_only_when_all_digits_and_only_on_its_block() {
         let mut dec = SseDecoder::default();
         let mut out = Vec::new();
@@ -422,6 +466,9 @@ mod proptests {
             Just(b"data:".to_vec()),
             Just(b"event: e".to_vec()),
             Just(b"id: 7".to_vec()),
+            Just(b"id".to_vec()),
+            Just(b"\0".to_vec()),
+            Just(b"retry: 1x".to_vec()),
             Just(b"retry: 12".to_vec()),
             Just(b": c".to_vec()),
             Just(b"\n".to_vec()),
@@ -435,7 +482,86 @@ mod proptests {
         proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
     }
 
+    /// The WHATWG rules read literally over whole streams (no limits): decode with U+FFFD and
+    /// one leading BOM dropped, split at CRLF/LF/CR, drop the unterminated tail, then the field
+    /// rules and dispatch steps; the last event ID string carries over to the next stream.
+    /// Returns the events and the final last event ID and reconnection time.
+    fn reference(streams: &[&[u8]]) -> (Vec<Event>, String, Option<u64>) {
+        let (mut events, mut last_id, mut retry) = (Vec::new(), String::new(), None);
+        for body in streams {
+            let text = String::from_utf8_lossy(body);
+            let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+            let text = text.replace("\r\n", "\n").replace('\r', "\n");
+            let mut lines: Vec<&str> = text.split('\n').collect();
+            lines.pop(); // unterminated (or empty) tail
+            let (mut data, mut kind, mut id_buffer) =
+                (String::new(), String::new(), last_id.clone());
+            let mut block_retry = None;
+            for line in lines {
+                if line.is_empty() {
+                    last_id.clone_from(&id_buffer);
+                    if !data.is_empty() {
+                        data.pop();
+                        events.push(Event {
+                            event: if kind.is_empty() {
+                                "message".into()
+                            } else {
+                                kind.clone()
+                            },
+                            data: std::mem::take(&mut data),
+                            id: last_id.clone(),
+                            retry: block_retry,
+                        });
+                    }
+                    (data, kind, block_retry) = (String::new(), String::new(), None);
+                    continue;
+                }
+                let (name, value) = match line.split_once(':') {
+                    Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
+                    None => (line, ""),
+                };
+                // A comment has the empty name, which no arm matches.
+                match name {
+                    "data" => {
+                        data.push_str(value);
+                        data.push('\n');
+                    }
+                    "event" => kind = value.to_owned(),
+                    "id" if !value.contains('\0') => id_buffer = value.to_owned(),
+                    "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                        block_retry = Some(value.parse().unwrap_or(u64::MAX));
+                        retry = block_retry;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (events, last_id, retry)
+    }
+
     proptest! {
+        #[test]
+        fn two_streams_in_a_row_follow_the_whatwg_rules(
+            first in sse_like(),
+            second in sse_like(),
+            cuts in proptest::collection::vec(any::<usize>(), 0..8),
+        ) {
+            let mut dec = SseDecoder::default();
+            let mut out = Vec::new();
+            for body in [&first, &second] {
+                let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
+                cuts.sort_unstable();
+                let mut start = 0;
+                for c in cuts.into_iter().chain([body.len()]) {
+                    dec.feed(&body[start..c], &mut out).unwrap();
+                    start = c;
+                }
+                dec.finish(&mut out).unwrap();
+            }
+            let got = (out, dec.last_event_id().to_owned(), dec.retry());
+            prop_assert_eq!(got, reference(&[&first, &second]));
+        }
+
         #[test]
         fn any_split_gives_the_same_events(input in sse_like(), cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
             prop_assert_eq!(decode_split(&input, &cuts), decode_split(&input, &[]));

@@ -27,6 +27,28 @@ def test_id_and_retry_properties() -> None:
     assert (event.id, event.retry, decoder.last_event_id, decoder.retry) == ("7", 250, "7", 250)
 
 
+def test_last_event_id_is_the_id_of_the_last_ended_block() -> None:
+    """The id to resume from: an `id` counts once its block's blank line arrives (WHATWG
+    "dispatch the event", step 1), so a stream cut inside a block never reports an id whose
+    event was lost."""
+    decoder = SSEDecoder()
+    decoder.feed(b"id: 1\ndata: a\n\nid: 2\ndata: lost")
+    assert decoder.last_event_id == "1"
+    decoder.finish()
+    assert decoder.last_event_id == "1"
+    # A block with an id and no data sets it without producing an event.
+    assert decoder.feed(b"id: 3\r\r\n") == []
+    assert decoder.last_event_id == "3"
+
+
+def test_a_new_stream_after_finish_resumes_from_the_last_dispatched_id() -> None:
+    decoder = SSEDecoder()
+    decoder.feed(b"id: 1\ndata: a\n\nid: 2\n")  # id 2's block is cut off
+    decoder.finish()
+    (event,) = decoder.feed(b"data: b\n\n")
+    assert event.id == "1"
+
+
 def _response(body: bytes) -> httpx.Response:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body)

@@ -60,14 +60,16 @@ fn decode(body: &[u8], cuts: &[usize], limit: usize) -> Outcome {
 ///   one leading U+FEFF (a BOM) is dropped.
 /// - Lines end at CRLF, LF or CR. A trailing unterminated line, and any event not yet dispatched
 ///   when the stream ends, are discarded.
-/// - A blank line dispatches: if the data buffer is empty, the data and event type buffers are
-///   reset and nothing is dispatched; otherwise one trailing LF is removed from the data and
-///   an event is dispatched with the type buffer (or `message` if empty) and the last event id.
+/// - A blank line dispatches: the last event ID string takes the last event ID buffer; then if
+///   the data buffer is empty, the data and event type buffers are reset and nothing is
+///   dispatched; otherwise one trailing LF is removed from the data and an event is
+///   dispatched with the type buffer (or `message` if empty) and the last event ID string.
 /// - A line starting with `:` is a comment. Otherwise the field name runs to the first `:` and
 ///   the value follows with one leading space removed (no `:` → the whole line is the name and
 ///   the value is empty).
 /// - `data`: append value + LF to the data buffer. `event`: set the type buffer. `id`: set the
-///   last event id unless the value contains U+0000. `retry`: if the value is non-empty ASCII
+///   last event ID buffer unless the value contains U+0000 (the decoder's `last_event_id` is
+///   the string, so an `id` in a block that never ends is never reported). `retry`: if the value is non-empty ASCII
 ///   digits, set the reconnection time (saturating at `u64::MAX`) and remember it for the
 ///   event this block dispatches. Other fields are ignored.
 ///
@@ -119,6 +121,7 @@ fn reference(body: &[u8], limit: usize) -> Outcome {
     let mut events = Vec::new();
     let mut data = String::new();
     let mut event_type = String::new();
+    let mut id_buffer = String::new();
     let mut last_event_id = String::new();
     let mut retry = None;
     let mut block_retry = None;
@@ -129,6 +132,7 @@ fn reference(body: &[u8], limit: usize) -> Outcome {
             break;
         }
         if line.is_empty() {
+            last_event_id.clone_from(&id_buffer);
             let retry_of_block = block_retry.take();
             if data.is_empty() {
                 event_type.clear();
@@ -174,7 +178,7 @@ fn reference(body: &[u8], limit: usize) -> Outcome {
                 data.push('\n');
             }
             "event" => event_type = value.to_owned(),
-            "id" if !value.contains('\0') => last_event_id = value.to_owned(),
+            "id" if !value.contains('\0') => id_buffer = value.to_owned(),
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 let ms = value.parse::<u64>().unwrap_or(u64::MAX);
                 retry = Some(ms);
