@@ -14,6 +14,9 @@ pub const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The field names the WHATWG rules act on; a line naming another is ignored.
+const FIELDS: [&[u8]; 4] = [b"data", b"event", b"id", b"retry"];
+
 /// One dispatched event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -40,6 +43,9 @@ pub enum SseError {
 }
 
 /// The decoder state between feeds.
+// Four independent flags of the line scanner and the event being built; an enum of their
+// combinations would be harder to read.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone)]
 pub struct SseDecoder {
     max_line_bytes: usize,
@@ -49,6 +55,9 @@ pub struct SseDecoder {
     after_cr: bool,
     /// No line has been completed yet, so a leading BOM is still to be stripped.
     at_stream_start: bool,
+    /// The current line passed `max_line_bytes` but is a comment or an unknown field, which
+    /// change nothing: the rest of it is dropped unread instead of refused.
+    skipping: bool,
     event_type: String,
     data: String,
     has_data: bool,
@@ -78,6 +87,7 @@ impl SseDecoder {
             pending: Vec::new(),
             after_cr: false,
             at_stream_start: true,
+            skipping: false,
             event_type: String::new(),
             data: String::new(),
             has_data: false,
@@ -111,8 +121,9 @@ impl SseDecoder {
     /// Decodes one piece of the stream, appending every event it completes to `out`.
     ///
     /// # Errors
-    /// A line (or one event's data) longer than `max_line_bytes`. The decoder is then failed
-    /// and every later call returns the same error.
+    /// A line (or one event's data) longer than `max_line_bytes`, unless the line is a comment
+    /// or an unknown field (it is then skipped without being stored). The decoder is then
+    /// failed and every later call returns the same error.
     pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<Event>) -> Result<(), SseError> {
         if let Some(err) = &self.failed {
             return Err(err.clone());
@@ -126,16 +137,20 @@ impl SseDecoder {
         while let Some(pos) = memchr::memchr2(b'\n', b'\r', input) {
             let line_end = input[pos];
             let rest = &input[pos + 1..];
-            if self.pending.is_empty() {
-                self.check_line(pos)?;
-                self.process_line(&input[..pos], out)?;
-            } else {
-                self.check_line(self.pending.len() + pos)?;
+            if self.skipping {
+                self.skipping = false; // the end of the skipped line
+            } else if self.pending.is_empty() {
+                if self.line_fits(&input[..pos], true)? {
+                    self.process_line(&input[..pos], out)?;
+                }
+            } else if self.line_fits(&input[..pos], true)? {
                 let mut line = std::mem::take(&mut self.pending);
                 line.extend_from_slice(&input[..pos]);
                 self.process_line(&line, out)?;
                 line.clear();
                 self.pending = line; // keep the allocation for the next long line
+            } else {
+                self.pending.clear();
             }
             input = rest;
             if line_end == b'\r' {
@@ -146,9 +161,13 @@ impl SseDecoder {
                 }
             }
         }
-        if !input.is_empty() {
-            self.check_line(self.pending.len() + input.len())?;
-            self.pending.extend_from_slice(input);
+        if !input.is_empty() && !self.skipping {
+            if self.line_fits(input, false)? {
+                self.pending.extend_from_slice(input);
+            } else {
+                self.pending = Vec::new();
+                self.skipping = true;
+            }
         }
         Ok(())
     }
@@ -166,6 +185,7 @@ impl SseDecoder {
         self.pending.clear();
         self.after_cr = false;
         self.at_stream_start = true;
+        self.skipping = false;
         self.event_type.clear();
         self.data.clear();
         self.has_data = false;
@@ -175,17 +195,66 @@ impl SseDecoder {
         Ok(())
     }
 
-    fn check_line(&mut self, len: usize) -> Result<(), SseError> {
-        if len > self.max_line_bytes {
-            let err = SseError::LineTooLong {
-                len,
-                limit: self.max_line_bytes,
-            };
-            self.pending = Vec::new();
-            self.failed = Some(err.clone());
-            return Err(err);
+    /// Whether the line made of `pending` and `piece` (all of it when `complete`, else its
+    /// start) is within `max_line_bytes`. Over the limit, `Ok(false)` means it can be skipped
+    /// (see `skippable`), anything else fails the decoder.
+    #[inline]
+    fn line_fits(&mut self, piece: &[u8], complete: bool) -> Result<bool, SseError> {
+        let len = self.pending.len() + piece.len();
+        if len <= self.max_line_bytes {
+            return Ok(true);
         }
-        Ok(())
+        self.over_limit(piece, complete, len)
+    }
+
+    #[cold]
+    fn over_limit(&mut self, piece: &[u8], complete: bool, len: usize) -> Result<bool, SseError> {
+        if self.skippable(piece, complete) {
+            self.at_stream_start = false; // this line was the first, BOM or not
+            return Ok(false);
+        }
+        let err = SseError::LineTooLong {
+            len,
+            limit: self.max_line_bytes,
+        };
+        self.pending = Vec::new();
+        self.failed = Some(err.clone());
+        Err(err)
+    }
+
+    /// Whether the line (as in `line_fits`) is certainly a comment or a field other than
+    /// `data`, `event`, `id` and `retry`, which the WHATWG rules ignore, so that nothing in
+    /// it can matter. Only its first bytes are looked at: a field name is at most 5 bytes.
+    fn skippable(&self, piece: &[u8], complete: bool) -> bool {
+        const HEAD: usize = 16; // > BOM + the longest field name + the colon
+        let head: Vec<u8> = self
+            .pending
+            .iter()
+            .chain(piece)
+            .take(HEAD)
+            .copied()
+            .collect();
+        let whole = self.pending.len() + piece.len() <= HEAD;
+        let mut line = &head[..];
+        if self.at_stream_start {
+            if !complete && whole && BOM.starts_with(line) {
+                return false; // may still be a BOM before a field
+            }
+            line = line.strip_prefix(BOM).unwrap_or(line);
+        }
+        match line.first() {
+            None => return false, // a blank line after a BOM: it dispatches
+            Some(b':') => return true,
+            Some(_) => {}
+        }
+        match memchr::memchr(b':', line) {
+            Some(colon) => !FIELDS.contains(&&line[..colon]),
+            // No colon in the first bytes: a name longer than any field's.
+            None if !whole => true,
+            None if complete => !FIELDS.contains(&line),
+            // The name may still grow into a field's.
+            None => !FIELDS.iter().any(|field| field.starts_with(line)),
+        }
     }
 
     fn process_line(&mut self, mut line: &[u8], out: &mut Vec<Event>) -> Result<(), SseError> {
@@ -432,6 +501,61 @@ mod tests {
     }
 
     #[test]
+    fn over_long_comments_and_unknown_fields_are_skipped_not_refused() {
+        let body: &[u8] = b"\xEF\xBB\xBF: a long comment line\r\ndata: a\r\
+            \nx-padding: aaaaaaaaaaaaaaaa\rdata: b\n\nsomefieldnamewithoutacolon\n\
+            :\n\ndata:c\n\n";
+        let expected = vec![ev("message", "a\nb"), ev("message", "c")];
+        for piece_len in [1, 2, 3, 7, body.len()] {
+            let mut dec = SseDecoder::new(10);
+            let mut out = Vec::new();
+            for piece in body.chunks(piece_len) {
+                dec.feed(piece, &mut out).unwrap();
+            }
+            dec.finish(&mut out).unwrap();
+            assert_eq!(out, expected, "{piece_len}-byte reads");
+            assert!(dec.pending.capacity() <= 64);
+        }
+    }
+
+    #[test]
+    fn over_long_known_fields_are_still_refused() {
+        for line in [
+            &b"data: 0123456789"[..],
+            b"event: 0123456789",
+            b"id: 0123456789",
+            b"retry: 0123456789",
+            b"\xEF\xBB\xBFid:0123456789",
+        ] {
+            for piece_len in [1, 3, line.len()] {
+                let mut dec = SseDecoder::new(10);
+                let mut out = Vec::new();
+                let result: Result<(), SseError> = line
+                    .chunks(piece_len)
+                    .try_for_each(|p| dec.feed(p, &mut out));
+                assert!(
+                    matches!(result, Err(SseError::LineTooLong { .. })),
+                    "{line:?} in {piece_len}-byte reads"
+                );
+            }
+        }
+        // With a tiny limit a name that may still become a field's is refused too.
+        let mut dec = SseDecoder::new(2);
+        assert!(dec.feed(b"ret", &mut Vec::new()).is_err());
+        let mut dec = SseDecoder::new(1);
+        assert!(dec.feed(b"\xEF\xBB", &mut Vec::new()).is_err());
+        let mut dec = SseDecoder::new(2);
+        assert!(dec.feed(b"\xEF\xBB\xBF\n", &mut Vec::new()).is_err());
+        // ... but not one that cannot.
+        let mut dec = SseDecoder::new(2);
+        dec.feed(b"rex\ndata\n\n", &mut Vec::new()).unwrap_err(); // `data` is 4 bytes
+        let mut dec = SseDecoder::new(2);
+        let mut out = Vec::new();
+        dec.feed(b"rex\nid\n\n", &mut out).unwrap();
+        assert_eq!(out, vec![]);
+    }
+
+    #[test]
     fn long_lines_are_fine_below_the_limit() {
         let big = "x".repeat(100_000);
         let body = format!("data: {big}\n\n");
@@ -470,6 +594,8 @@ mod proptests {
             Just(b"\0".to_vec()),
             Just(b"retry: 1x".to_vec()),
             Just(b"retry: 12".to_vec()),
+            Just(b": a comment longer than some limits".to_vec()),
+            Just(b"x-unknown-field: with a long value".to_vec()),
             Just(b": c".to_vec()),
             Just(b"\n".to_vec()),
             Just(b"\r".to_vec()),
@@ -565,6 +691,31 @@ mod proptests {
         #[test]
         fn any_split_gives_the_same_events(input in sse_like(), cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
             prop_assert_eq!(decode_split(&input, &cuts), decode_split(&input, &[]));
+        }
+
+        #[test]
+        fn any_split_gives_the_same_outcome_under_a_small_limit(
+            input in sse_like(),
+            cuts in proptest::collection::vec(any::<usize>(), 0..8),
+            limit in 8usize..40,
+        ) {
+            let run = |cuts: &[usize]| {
+                let mut dec = SseDecoder::new(limit);
+                let mut out = Vec::new();
+                let mut start = 0;
+                let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+                cuts.sort_unstable();
+                let mut error = None;
+                for c in cuts.into_iter().chain([input.len()]) {
+                    if let Err(e) = dec.feed(&input[start..c], &mut out) {
+                        error = Some(std::mem::discriminant(&e));
+                        break;
+                    }
+                    start = c;
+                }
+                (out, error)
+            };
+            prop_assert_eq!(run(&cuts), run(&[]));
         }
 
         #[test]

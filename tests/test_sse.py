@@ -21,6 +21,20 @@ def test_over_long_line_raises_value_error_naming_the_limit() -> None:
         decoder.feed(b"data: 0123456789")
 
 
+def test_over_long_comments_and_unknown_fields_are_skipped() -> None:
+    """The limit bounds memory, not what the stream may say: a keep-alive comment or a field the
+    rules ignore changes nothing, so past the limit it is dropped unread instead of refused."""
+    padding = b": " + b"." * 100 + b"\n"
+    unknown = b"x-trace: " + b"0" * 100 + b"\r\n"
+    body = padding + b"data: a\n" + unknown + b"data: b\n\n"
+    for size in (1, 7, len(body)):
+        decoder = SSEDecoder(max_line_bytes=16)
+        events = [e for i in range(0, len(body), size) for e in decoder.feed(body[i : i + size])]
+        assert [e.data for e in events] == ["a\nb"]
+    with pytest.raises(ValueError, match="limit of 16 bytes"):
+        SSEDecoder(max_line_bytes=16).feed(b"event: " + b"e" * 100)
+
+
 def test_id_and_retry_properties() -> None:
     decoder = SSEDecoder()
     (event,) = decoder.feed(b"id: 7\nretry: 250\ndata: x\n\n")

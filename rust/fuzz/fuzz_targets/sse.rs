@@ -53,6 +53,13 @@ fn decode(body: &[u8], cuts: &[usize], limit: usize) -> Outcome {
     }
 }
 
+/// Whether the WHATWG rules ignore a (decoded, BOM-free) line: a comment or a field other than
+/// `data`, `event`, `id` and `retry`.
+fn ignored(line: &str) -> bool {
+    let name = line.split_once(':').map_or(line, |(name, _)| name);
+    !line.is_empty() && !matches!(name, "data" | "event" | "id" | "retry")
+}
+
 /// The reference: the WHATWG "event stream interpretation" applied to the whole stream at
 /// once.
 ///
@@ -74,7 +81,9 @@ fn decode(body: &[u8], cuts: &[usize], limit: usize) -> Outcome {
 ///   event this block dispatches. Other fields are ignored.
 ///
 /// Plus ferriscope's bound: a raw line (terminator excluded, BOM included) longer than `limit`
-/// bytes is `LineTooLong`, also while it is still unterminated; a `data` line that would make
+/// bytes is `LineTooLong`, also while it is still unterminated, unless it is a comment or an
+/// unknown field (`ignored`: it is skipped; with `limit` >= 8 the name of an over-long line is
+/// always known, even unterminated); a `data` line that would make
 /// the event data (decoded, without the trailing LF) plus the raw value plus one exceed `limit`
 /// is `DataTooLong`. Either stops the stream; events dispatched before it stand.
 fn reference(body: &[u8], limit: usize) -> Outcome {
@@ -127,7 +136,7 @@ fn reference(body: &[u8], limit: usize) -> Outcome {
     let mut block_retry = None;
     let mut error = None;
     for (line, &(raw_start, raw_end)) in lines.iter().zip(&raw_lines) {
-        if raw_end - raw_start > limit {
+        if raw_end - raw_start > limit && !ignored(line) {
             error = Some(SseError::LineTooLong { len: 0, limit });
             break;
         }
@@ -187,7 +196,7 @@ fn reference(body: &[u8], limit: usize) -> Outcome {
             _ => {}
         }
     }
-    if error.is_none() && tail_len > limit {
+    if error.is_none() && tail_len > limit && !ignored(rest) {
         error = Some(SseError::LineTooLong { len: 0, limit });
     }
     Outcome {
