@@ -66,7 +66,7 @@ pub struct SseDecoder {
     /// The spec's "last event ID string" of the event source: the buffer as of the last
     /// dispatched block (a blank line), so an `id` in a block that never ended — a stream cut
     /// mid-event — never becomes the id to resume from. It survives `finish`, and the next
-    /// stream's buffer starts from it (as browsers resume after a reconnection).
+    /// stream's buffer starts from it (as browsers resume after a reconnection; docs/spec.md §12.1).
     last_event_id: String,
     block_retry: Option<u64>,
     retry: Option<u64>,
