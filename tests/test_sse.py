@@ -63,6 +63,76 @@ def test_a_new_stream_after_finish_resumes_from_the_last_dispatched_id() -> None
     assert event.id == "1"
 
 
+# Streams written for this suite, one per rule of the WHATWG event-stream interpretation (the
+# rules the web-platform-tests `eventsource/format-*` tests exercise): the body, then the
+# (event, data, id) of each event it dispatches.
+WHATWG_CASES: dict[str, tuple[bytes, list[tuple[str, str, str]]]] = {
+    "lf, cr and crlf line ends mixed": (
+        b"data:one\r\ndata\ndata:two\r\n\r",
+        [("message", "one\n\ntwo", "")],
+    ),
+    "one space stripped, a tab kept": (
+        b"data:\tx\rdata: \ndata:  y\n\n",
+        [("message", "\tx\n\n y", "")],
+    ),
+    "field names are exact": (
+        b"data:1\nData:2\ndata\0:3\nda-ta:4\n data:5\ndata_6\ndata:7\n\n",
+        [("message", "1\n7", "")],
+    ),
+    "comments anywhere, even long or looking like fields": (
+        b"data:a\r:\0\n:\r\ndata:b\n:" + b"z" * 3000 + b"\rdata:c\n:data:no\n\n",
+        [("message", "a\nb\nc", "")],
+    ),
+    "nul in data is kept": (b"data:\0\n\n", [("message", "\0", "")]),
+    "only the first bom is skipped": (
+        b"\xef\xbb\xbfdata:1\n\n\xef\xbb\xbfdata:2\n\ndata:3\n\n",
+        [("message", "1", ""), ("message", "3", "")],
+    ),
+    "a second bom makes the first line unknown": (
+        b"\xef\xbb\xbf\xef\xbb\xbfdata:1\n\ndata:2\n\n",
+        [("message", "2", "")],
+    ),
+    "empty event field means message, and event resets": (
+        b"event:\ndata:a\n\nevent:x\ndata:b\n\ndata:c\n\n",
+        [("message", "a", ""), ("x", "b", ""), ("message", "c", "")],
+    ),
+    "a block without data dispatches nothing": (
+        b"event:x\n\ndata:a\n\n",
+        [("message", "a", "")],
+    ),
+    "an empty data field still dispatches": (b"data\n\ndata:\n\n", [("message", "", "")] * 2),
+    "ids persist, nul ids are ignored, an empty id clears": (
+        b"id:1\ndata:a\n\ndata:b\n\nid:x\0\ndata:c\n\nid\ndata:d\n\n",
+        [("message", "a", "1"), ("message", "b", "1"), ("message", "c", "1"), ("message", "d", "")],
+    ),
+    "an unterminated last event is dropped": (
+        b"data:a\n\nid:2\ndata:b\n",
+        [("message", "a", "")],
+    ),
+    "invalid utf-8 becomes u+fffd": (
+        b"data:a\xffb\xe2\x82\n\n",
+        [("message", "a\ufffdb\ufffd", "")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WHATWG_CASES))
+def test_whatwg_rules_in_any_split(name: str) -> None:
+    body, expected = WHATWG_CASES[name]
+    for size in (1, 2, 5, len(body)):
+        decoder = SSEDecoder()
+        events = [e for i in range(0, len(body), size) for e in decoder.feed(body[i : i + size])]
+        events += decoder.finish()
+        assert [(e.event, e.data, e.id) for e in events] == expected, f"{size}-byte reads"
+
+
+def test_retry_takes_digits_only() -> None:
+    decoder = SSEDecoder()
+    events = decoder.feed(b"retry:3000\nretry:1000x\nretry\nretry: 20 \ndata:x\n\n")
+    assert decoder.retry == 3000
+    assert events[0].retry == 3000
+
+
 def _response(body: bytes) -> httpx.Response:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body)
