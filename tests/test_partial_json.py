@@ -502,6 +502,11 @@ def test_a_raised_limit_parses_deep_documents_without_recursion() -> None:
     assert PartialJSONParser(max_depth=depth).max_depth == depth
 
 
+def test_a_negative_depth_limit_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="max_depth must be 0 or more, got -1"):
+        PartialJSONParser(max_depth=-1)
+
+
 # ---- JSONTestSuite-style cases (written for this suite) -----------------------------------------
 
 # y_: RFC 8259 requires these to parse; finish() must equal json.loads.

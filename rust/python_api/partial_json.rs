@@ -393,8 +393,13 @@ impl PyPartialJsonParser {
     // A literal, so that the signature Python sees shows it (the assertion below keeps it in
     // step with the core).
     #[pyo3(signature = (max_depth = 512, *, ignore_trailing = false))]
-    fn new(max_depth: usize, ignore_trailing: bool) -> Self {
-        Self::create(max_depth, ignore_trailing)
+    fn new(max_depth: i64, ignore_trailing: bool) -> PyResult<Self> {
+        // Taken as a signed integer so that a negative depth is a `ValueError` saying what
+        // was wrong, not PyO3's `OverflowError` about an unsigned conversion.
+        let depth = usize::try_from(max_depth).map_err(|_| {
+            PyValueError::new_err(format!("max_depth must be 0 or more, got {max_depth}"))
+        })?;
+        Ok(Self::create(depth, ignore_trailing))
     }
 
     /// Parses the next piece of the document.
