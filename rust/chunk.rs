@@ -6,6 +6,8 @@
 
 use serde_json::Value;
 
+pub use crate::error_kind::ErrorKind;
+
 /// Why a response ended early (`None` on a chunk stream means a normal stop).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FinishReason {
@@ -44,96 +46,6 @@ pub struct Usage {
     pub reasoning_tokens: i64,
     /// Replaces (not adds to) the response's provider tool usage when set.
     pub provider_tool_usage: Option<Vec<ToolUsage>>,
-}
-
-/// Which `llm.Error` class an in-stream failure maps to (docs/spec.md §9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    BadRequest,
-    Authentication,
-    Permission,
-    NotFound,
-    RateLimit,
-    Server,
-    /// An API error with no more specific class.
-    Api,
-    /// The stream broke off: EOF before the provider's terminal event.
-    Connection,
-    /// The bytes could not be decoded: malformed event JSON, an over-long line.
-    ResponseValidation,
-}
-
-impl ErrorKind {
-    /// The class name in the `llm` error hierarchy.
-    #[must_use]
-    pub fn class_name(self) -> &'static str {
-        match self {
-            Self::BadRequest => "BadRequestError",
-            Self::Authentication => "AuthenticationError",
-            Self::Permission => "PermissionError",
-            Self::NotFound => "NotFoundError",
-            Self::RateLimit => "RateLimitError",
-            Self::Server => "ServerError",
-            Self::Api => "APIError",
-            Self::Connection => "ConnectionError",
-            Self::ResponseValidation => "ResponseValidationError",
-        }
-    }
-
-    /// The class an HTTP status code maps to (docs/spec.md §9).
-    #[must_use]
-    pub fn from_status(status: i64) -> Self {
-        match status {
-            400 | 409 | 413 | 422 => Self::BadRequest,
-            401 => Self::Authentication,
-            403 => Self::Permission,
-            404 => Self::NotFound,
-            429 => Self::RateLimit,
-            s if s >= 500 => Self::Server,
-            _ => Self::Api,
-        }
-    }
-
-    /// The class a provider's error type or code name maps to (OpenAI `code`/`type`,
-    /// Anthropic `error.type`, Google `error.status`), or `None` when the name is unknown.
-    #[must_use]
-    pub fn from_provider_name(name: &str) -> Option<Self> {
-        let kind = match name {
-            "rate_limit_error"
-            | "rate_limit_exceeded"
-            | "RESOURCE_EXHAUSTED"
-            | "insufficient_quota"
-            | "rate_limit"
-            | "RateLimitError" => Self::RateLimit,
-            "overloaded_error"
-            | "api_error"
-            | "server_error"
-            | "internal_error"
-            | "UNAVAILABLE"
-            | "INTERNAL"
-            | "server_is_overloaded"
-            | "DEADLINE_EXCEEDED"
-            | "InternalServerError"
-            | "ServiceUnavailableError" => Self::Server,
-            "invalid_request_error"
-            | "context_length_exceeded"
-            | "invalid_prompt"
-            | "request_too_large"
-            | "INVALID_ARGUMENT"
-            | "FAILED_PRECONDITION"
-            | "OUT_OF_RANGE"
-            | "invalid_request"
-            | "bad_request"
-            | "BadRequestError" => Self::BadRequest,
-            "authentication_error" | "invalid_api_key" | "UNAUTHENTICATED" => Self::Authentication,
-            "permission_error" | "permission_denied" | "PERMISSION_DENIED" => Self::Permission,
-            "not_found_error" | "model_not_found" | "not_found" | "NOT_FOUND" | "NotFoundError" => {
-                Self::NotFound
-            }
-            _ => return None,
-        };
-        Some(kind)
-    }
 }
 
 /// A failure reported inside the stream (or detected while decoding it).

@@ -4,6 +4,7 @@
 //! `python_api`, compiled when the `python` feature is on (maturin builds set it).
 
 pub mod chunk;
+pub mod error_kind;
 pub mod http1;
 pub mod http_chunked;
 pub mod partial_json;

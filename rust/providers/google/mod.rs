@@ -479,13 +479,11 @@ fn in_stream_error(error: &Value) -> StreamError {
         _ => error.get("message").and_then(Value::as_str),
     }
     .filter(|m| !m.is_empty());
-    let mut kind = status
+    let kind = status
         .and_then(ErrorKind::from_provider_name)
         .or_else(|| code.map(ErrorKind::from_status))
-        .unwrap_or(ErrorKind::Api);
-    if kind == ErrorKind::BadRequest && message.is_some_and(|m| m.contains("API key not valid")) {
-        kind = ErrorKind::Authentication;
-    }
+        .unwrap_or(ErrorKind::Api)
+        .with_message(message.unwrap_or_default());
     StreamError {
         kind,
         message: message.map_or_else(|| format!("Gemini stream error: {error}"), str::to_owned),
