@@ -60,22 +60,6 @@ impl ErrorKind {
         }
     }
 
-    /// The class name in the `llm` error hierarchy.
-    #[must_use]
-    pub fn class_name(self) -> &'static str {
-        match self {
-            Self::BadRequest => "BadRequestError",
-            Self::Authentication => "AuthenticationError",
-            Self::Permission => "PermissionError",
-            Self::NotFound => "NotFoundError",
-            Self::RateLimit => "RateLimitError",
-            Self::Server => "ServerError",
-            Self::Api => "APIError",
-            Self::Connection => "ConnectionError",
-            Self::ResponseValidation => "ResponseValidationError",
-        }
-    }
-
     /// The kind's position in [`Self::ALL`].
     #[must_use]
     pub fn index(self) -> u8 {

@@ -21,6 +21,7 @@ import pytest
 
 from ferriscope import llm
 from ferriscope._core import StreamErrorChunk
+from ferriscope.llm._error_kinds import KIND_OF
 from ferriscope.llm.responses import AsyncStreamResponse, StreamResponse, chunk_cache
 from ferriscope.llm.responses import base_stream_response as base
 from ferriscope.llm.responses.base_stream_response import _json_start
@@ -262,7 +263,7 @@ def test_an_error_keeps_what_was_received(compact_at: int, seed: int) -> None:
     rng = random.Random(seed)
     source = [c for c in random_stream(rng) if c.type != "finish_reason_chunk"]
     cut = rng.randrange(1, len(source) + 1)
-    error = StreamErrorChunk("ServerError", "Overloaded", 529)
+    error = StreamErrorChunk(KIND_OF[llm.ServerError], "Overloaded", 529)
     r = make(batches_of([*source[:cut], error, *source[cut:]], rng))
     seen: list[Any] = []
     with pytest.raises(llm.ServerError):

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from ferriscope import llm
 from ferriscope._core import (
     HttpProtocolError,
     HttpStream,
@@ -26,6 +27,7 @@ from ferriscope._core import (
     StreamErrorChunk,
     encode_request,
 )
+from ferriscope.llm._error_kinds import KIND_OF
 from tests.decoding import decode, include_thoughts, load_cases
 
 CASES = [
@@ -340,7 +342,7 @@ def test_a_framing_error_after_events_yields_them_then_an_error_chunk() -> None:
     assert chunks[:-1] == expected
     error = chunks[-1]
     assert isinstance(error, StreamErrorChunk)
-    assert error.error_class == "ConnectionError"
+    assert error.kind == KIND_OF[llm.ConnectionError]
     assert "chunk" in error.message
     assert stream.done and not stream.reusable and not stream.complete
     assert stream.feed(b"more") == [] and stream.eof() == []
@@ -351,7 +353,7 @@ def test_undecodable_content_encoding_is_a_validation_error_chunk() -> None:
     stream = HttpStream("anthropic")
     [error] = stream.feed(wire)
     assert isinstance(error, StreamErrorChunk)
-    assert error.error_class == "ResponseValidationError"
+    assert error.kind == KIND_OF[llm.ResponseValidationError]
     assert "gzip" in error.message
     assert stream.done and not stream.reusable
 
@@ -360,7 +362,7 @@ def test_a_bad_event_ends_the_stream_with_the_decoders_error() -> None:
     wire = response(b"event: message_start\ndata: {not json\n\n", "chunked")
     stream = HttpStream("anthropic")
     chunks = stream.feed(wire)
-    assert [c.error_class for c in chunks] == ["ResponseValidationError"]
+    assert [c.kind for c in chunks] == [KIND_OF[llm.ResponseValidationError]]
     assert stream.done
 
 
@@ -405,7 +407,7 @@ def test_eof_without_the_terminal_event_is_a_cut_stream() -> None:
         assert not stream.done
         [error] = stream.eof()
         assert isinstance(error, StreamErrorChunk), framing
-        assert error.error_class == "ConnectionError"
+        assert error.kind == KIND_OF[llm.ConnectionError]
         assert stream.done and not stream.reusable
         assert stream.eof() == []
 

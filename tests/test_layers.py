@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "ferriscope.sse": 1,
     "ferriscope.partial_json": 1,
     "ferriscope.llm._names": 2,
+    "ferriscope.llm._error_kinds": 2,
     "ferriscope.llm.types": 2,
     "ferriscope.llm.exceptions": 2,
     "ferriscope.llm.context": 2,

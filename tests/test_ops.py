@@ -719,6 +719,24 @@ async def test_a_stale_pooled_connection_is_a_request_sent_async(telemetry: Tele
     _assert_stale_resend(telemetry)
 
 
+def test_a_connection_cut_before_the_first_event_is_a_failed_request(
+    telemetry: Telemetry,
+) -> None:
+    """A 200 head, then the connection closes before any event: nothing reached the user,
+    so the own transport sends the request again. The first request's span failed with the
+    `llm` class the Rust decoder's error chunk stands for (httpx raises its own error)."""
+    wire = chunked(BODY, [80])
+    with raw_server("own", Script([], close=True), Script([wire]), max_retries=1) as server:
+        assert outcome(model()) == (EXPECTED_TEXT, None, "")
+        assert server.requests == 2
+    (operation,) = telemetry.llm_spans()
+    assert ended_as(operation) == "consumed"
+    cut, resent = sorted(telemetry.http_spans(operation), key=lambda s: s.start_time)
+    assert_http_span(cut, operation, status=200, error=True)
+    assert (cut.attributes or {})["error.type"] == "ConnectionError"
+    assert_http_span(resent, operation, status=200, resend=1)
+
+
 def _assert_stale_resend(telemetry: Telemetry) -> None:
     first, second = telemetry.llm_spans()
     assert ended_as(first) == ended_as(second) == "consumed"

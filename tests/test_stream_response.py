@@ -9,6 +9,7 @@ import pytest
 
 from ferriscope import llm
 from ferriscope._core import StreamErrorChunk
+from ferriscope.llm._error_kinds import KIND_OF
 from ferriscope.llm.responses import AsyncStreamResponse, StreamResponse
 
 FORMAT_TOOL = "__mirascope_formatted_output_tool__"
@@ -170,7 +171,7 @@ def test_usage_finish_and_raw_message() -> None:
 
 
 def test_in_stream_error_is_raised_kept_and_sticky() -> None:
-    error_chunk = StreamErrorChunk("ServerError", "Overloaded", 529)
+    error_chunk = StreamErrorChunk(KIND_OF[llm.ServerError], "Overloaded", 529)
     r = make([llm.TextStartChunk(), llm.TextChunk(delta="kept"), error_chunk])
     with pytest.raises(llm.ServerError, match="Overloaded") as info:
         for _ in r.text_stream():

@@ -104,7 +104,7 @@ def text_of_ferriscope(chunks: Sequence[Any]) -> str:
     """The text of ferriscope chunks; raises `ValueError` on a stream error chunk."""
     for c in chunks:
         if c.type == "stream_error_chunk":
-            raise ValueError(f"{c.error_class}: {c.message}")
+            raise ValueError(f"stream error (kind {c.kind}): {c.message}")
     return "".join(c.delta for c in chunks if c.type == "text_chunk")
 
 

@@ -6,6 +6,7 @@ from typing import Any, ClassVar, Final, Literal, final
 __version__: str
 FORMAT_TOOL_NAME: Final = "__mirascope_formatted_output_tool__"
 __all__ = [
+    "ERROR_KINDS",
     "FORMAT_TOOL_NAME",
     "ChunkedBodyDecoder",
     "FinishReasonChunk",
@@ -30,6 +31,7 @@ __all__ = [
     "ToolCallStartChunk",
     "UsageDeltaChunk",
     "__version__",
+    "classify_http_error",
     "encode_request",
     "parse_partial",
 ]
@@ -265,14 +267,20 @@ class RawMessageChunk:
 class StreamErrorChunk:
     type: ClassVar[Literal["stream_error_chunk"]]
     def __new__(
-        cls, error_class: str, message: str, status_code: int | None = None
+        cls, kind: int, message: str, status_code: int | None = None
     ) -> StreamErrorChunk: ...
     @property
-    def error_class(self) -> str: ...
+    def kind(self) -> int: ...
     @property
     def message(self) -> str: ...
     @property
     def status_code(self) -> int | None: ...
+
+# ---- error classification -----------------------------------------------------------------
+
+ERROR_KINDS: tuple[str, ...]
+
+def classify_http_error(status: int, names: Sequence[str], message: str) -> int: ...
 
 # ---- provider decoders --------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ use pyo3::types::{PyList, PyString};
 use pyo3::IntoPyObjectExt;
 use pyo3::{PyTraverseError, PyVisit};
 
-use crate::chunk::{Chunk, FinishReason, StreamError, Usage};
+use crate::chunk::{Chunk, ErrorKind, FinishReason, StreamError, Usage};
 
 use super::json::value_to_py;
 
@@ -264,7 +264,8 @@ impl UsageDeltaChunk {
 }
 
 /// A failure reported inside the stream; the Python layer raises the `llm.Error` subclass
-/// named by `error_class`. Not part of the public chunk model: it never reaches users.
+/// that its table gives for `kind` (`llm/_error_kinds.py`). Not part of the public chunk
+/// model: it never reaches users.
 #[pyclass(
     module = "ferriscope._core",
     name = "StreamErrorChunk",
@@ -272,30 +273,27 @@ impl UsageDeltaChunk {
     get_all
 )]
 pub struct StreamErrorChunk {
-    /// The `llm` error class name, e.g. "RateLimitError".
-    pub error_class: &'static str,
+    /// The error kind's index in `ERROR_KINDS` (`ErrorKind::index`).
+    pub kind: u8,
     pub message: String,
     pub status_code: Option<i64>,
 }
 
 #[pymethods]
 impl StreamErrorChunk {
-    /// Built by the decoder; constructible for tests and replay tools. `error_class` must be
-    /// one of the `llm` error class names an in-stream error can map to.
+    /// Built by the decoder; constructible for tests, replay tools and the transport (which
+    /// reports a cut body). `kind` must be an index into `ERROR_KINDS`.
     #[new]
-    #[pyo3(signature = (error_class, message, status_code = None))]
-    fn new(error_class: &str, message: String, status_code: Option<i64>) -> PyResult<Self> {
-        let error_class = ERROR_CLASSES
-            .iter()
-            .copied()
-            .find(|c| *c == error_class)
-            .ok_or_else(|| {
-                pyo3::exceptions::PyValueError::new_err(format!(
-                    "unknown error class {error_class:?}; expected one of {ERROR_CLASSES:?}"
-                ))
-            })?;
+    #[pyo3(signature = (kind, message, status_code = None))]
+    fn new(kind: u8, message: String, status_code: Option<i64>) -> PyResult<Self> {
+        if ErrorKind::from_index(kind).is_none() {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown error kind {kind}; expected an index into ERROR_KINDS (0 to {})",
+                ErrorKind::ALL.len() - 1
+            )));
+        }
         Ok(Self {
-            error_class,
+            kind,
             message,
             status_code,
         })
@@ -308,24 +306,13 @@ impl StreamErrorChunk {
     }
 
     fn __repr__(&self) -> String {
+        let name = ErrorKind::from_index(self.kind).map_or("?", ErrorKind::name);
         format!(
-            "StreamErrorChunk(error_class={:?}, message={:?}, status_code={:?})",
-            self.error_class, self.message, self.status_code
+            "StreamErrorChunk(kind={} ({name}), message={:?}, status_code={:?})",
+            self.kind, self.message, self.status_code
         )
     }
 }
-
-const ERROR_CLASSES: &[&str] = &[
-    "BadRequestError",
-    "AuthenticationError",
-    "PermissionError",
-    "NotFoundError",
-    "RateLimitError",
-    "ServerError",
-    "APIError",
-    "ConnectionError",
-    "ResponseValidationError",
-];
 
 static FINISH_REASON: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static PROVIDER_TOOL_USAGE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -374,7 +361,7 @@ fn usage_chunk(py: Python<'_>, u: &Usage) -> PyResult<UsageDeltaChunk> {
 
 fn error_chunk(e: &StreamError) -> StreamErrorChunk {
     StreamErrorChunk {
-        error_class: e.kind.class_name(),
+        kind: e.kind.index(),
         message: e.message.clone(),
         status_code: e.status_code,
     }

@@ -4,6 +4,7 @@
 mod chunked;
 mod chunks;
 mod decoder;
+mod errors;
 mod http;
 mod json;
 mod partial_json;
@@ -24,6 +25,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     partial_json::register(m)?;
     chunks::register(m)?;
     decoder::register(m)?;
+    errors::register(m)?;
     chunked::register(m)?;
     http::register(m)?;
     Ok(())

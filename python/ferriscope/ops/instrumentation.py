@@ -111,6 +111,16 @@ def _error_type(error: BaseException) -> str:
     return type(error).__qualname__
 
 
+def _chunk_error_type(chunk: object) -> str:
+    """The name of the `llm` class a stream error chunk stands for (its kind's class)."""
+    # Deferred: ops leaves `ferriscope.llm` unloaded until it is instrumented, and a chunk
+    # only exists once the transport, and so `llm`, is loaded.
+    from ferriscope.llm._error_kinds import ERROR_CLASSES
+
+    kind = getattr(chunk, "kind", None)
+    return ERROR_CLASSES[kind].__name__ if isinstance(kind, int) else type(chunk).__qualname__
+
+
 class Observation:
     """One request of one stream: its span from send to end, and its metric points."""
 
@@ -264,7 +274,7 @@ class Observation:
                 error_type = _error_type(error)
                 self._end_attempt(error_type, f"{error_type}: {error}")
             else:  # the in-stream report of a connection cut before the first event
-                error_type = str(getattr(error, "error_class", type(error).__qualname__))
+                error_type = _chunk_error_type(error)
                 self._end_attempt(error_type, f"{error_type}: {getattr(error, 'message', '')}")
         except Exception:
             logger.exception("ferriscope.ops: could not end the span of an HTTP request")

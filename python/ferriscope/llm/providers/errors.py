@@ -6,7 +6,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ferriscope._core import classify_http_error
 from ferriscope.llm import exceptions
+from ferriscope.llm._error_kinds import api_error_class
 
 __all__ = [
     "TransportTimeout",
@@ -26,16 +28,6 @@ class TransportTimeout(Exception):
         super().__init__(f"{text}: {detail}" if detail else text)
 
 
-_BY_STATUS: dict[int, type[exceptions.APIError]] = {
-    400: exceptions.BadRequestError,
-    401: exceptions.AuthenticationError,
-    403: exceptions.PermissionError,
-    404: exceptions.NotFoundError,
-    409: exceptions.BadRequestError,
-    413: exceptions.BadRequestError,
-    422: exceptions.BadRequestError,
-    429: exceptions.RateLimitError,
-}
 _EXCERPT = 500
 
 
@@ -84,7 +76,8 @@ def error_from_http(
     status: int, content: bytes, headers: Mapping[str, str], provider: str
 ) -> exceptions.APIError:
     """The error for a non-2xx response whose (bounded, decoded) body is `content`; the
-    same for every HTTP path, so `headers` is a plain mapping with lower-case names."""
+    same for every HTTP path, so `headers` is a plain mapping with lower-case names. This
+    reads the body; which class it raises is the Rust classifier's call (`rust/error_kind.rs`)."""
     text = content.decode("utf-8", errors="replace")
     body: Any
     try:
@@ -100,16 +93,7 @@ def error_from_http(
     if not isinstance(message, str) or not message:
         excerpt = text.strip()[:_EXCERPT]
         message = f"HTTP {status}: {excerpt}" if excerpt else f"HTTP {status}"
-    cls: type[exceptions.APIError]
-    if status >= 500:
-        cls = exceptions.ServerError
-    else:
-        cls = _BY_STATUS.get(status, exceptions.APIError)
-    lowered = message.lower()
-    if status == 400 and "api key not valid" in lowered:
-        cls = exceptions.AuthenticationError
-    if "model_not_found" in names:
-        cls = exceptions.NotFoundError
+    cls = api_error_class(classify_http_error(status, names, message))
     if cls is exceptions.RateLimitError:
         return exceptions.RateLimitError(
             message, provider, status, body=body, retry_after=retry_after_seconds(headers)

@@ -30,6 +30,7 @@ from ferriscope._core import (
     UsageDeltaChunk,
 )
 from ferriscope.llm import exceptions
+from ferriscope.llm._error_kinds import ERROR_CLASSES
 from ferriscope.llm._names import FORMAT_TOOL_NAME, is_format_tool_name
 from ferriscope.llm.content import Text, Thought, ToolCall
 from ferriscope.llm.content.growing import freeze, growing_text, growing_thought
@@ -47,33 +48,13 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT_TOOL_NAME", "BaseStreamResponse", "stream_error"]
 
 
-_API_ERRORS: dict[str, type[exceptions.APIError]] = {
-    cls.__name__: cls
-    for cls in (
-        exceptions.APIError,
-        exceptions.AuthenticationError,
-        exceptions.PermissionError,
-        exceptions.BadRequestError,
-        exceptions.NotFoundError,
-        exceptions.RateLimitError,
-        exceptions.ServerError,
-    )
-}
-_PROVIDER_ERRORS: dict[str, type[exceptions.ProviderError]] = {
-    "ConnectionError": exceptions.ConnectionError,
-    "TimeoutError": exceptions.TimeoutError,
-    "ResponseValidationError": exceptions.ResponseValidationError,
-}
-
-
 def stream_error(chunk: StreamErrorChunk, provider: str) -> exceptions.ProviderError:
-    """The `llm.Error` an in-stream error chunk stands for."""
-    api_class = _API_ERRORS.get(chunk.error_class)
-    if api_class is not None:
-        return api_class(chunk.message, provider, chunk.status_code)
-    return _PROVIDER_ERRORS.get(chunk.error_class, exceptions.ProviderError)(
-        chunk.message, provider
-    )
+    """The `llm.Error` an in-stream error chunk stands for: its kind's class
+    (`llm/_error_kinds.py`), with the status code when it is an API error."""
+    cls = ERROR_CLASSES[chunk.kind]
+    if issubclass(cls, exceptions.APIError):
+        return cls(chunk.message, provider, chunk.status_code)
+    return cls(chunk.message, provider)
 
 
 def _json_start(text: str) -> int | None:

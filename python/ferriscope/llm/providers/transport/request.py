@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ferriscope._core import HttpStream, StreamDecoder, StreamErrorChunk
+from ferriscope.llm._error_kinds import CONNECTION
 from ferriscope.llm.providers.transport.config import current_overrides
 from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 
@@ -147,7 +148,7 @@ def screened(batch: Sequence[Any], request: HTTPRequest) -> Sequence[Any]:
     if type(last) is StreamErrorChunk:
         message = redact(last.message.encode(), request).decode()
         if message != last.message:
-            return [*batch[:-1], StreamErrorChunk(last.error_class, message, last.status_code)]
+            return [*batch[:-1], StreamErrorChunk(last.kind, message, last.status_code)]
     return batch
 
 
@@ -167,7 +168,7 @@ def end_of_input(stream: HttpStream) -> list[Any]:
     ):
         batch.append(
             StreamErrorChunk(
-                "ConnectionError", "the connection closed before the end of the response body"
+                CONNECTION, "the connection closed before the end of the response body"
             )
         )
     return batch
@@ -177,4 +178,4 @@ def is_connection_failure(batch: Sequence[Any]) -> bool:
     """A first batch that is only the report of a cut connection: nothing reached the user,
     so the request may be retried like one that failed to connect."""
     first = batch[0]
-    return type(first) is StreamErrorChunk and first.error_class == "ConnectionError"
+    return type(first) is StreamErrorChunk and first.kind == CONNECTION
