@@ -18,7 +18,11 @@ that uses pydantic pays anyway. `python -X importtime` of the `llm.call` stateme
 shows what dominates: the modules with the largest cumulative time directly under the
 statement, and the largest self times.
 
-    python benches/import_time.py [--runs 15] [--top 12] [--baseline ../main/python] [--no-stream]
+    python benches/import_time.py [--runs 15] [--top 12] [--baseline ../main/python]
+                                  [--no-stream] [--compile]
+
+`--compile` times the children as they ran before (no bytecode caches written: a checkout's
+sources are compiled on every import, an installed package's are not).
 
 `--baseline DIR` also times the ferriscope rows with DIR first on `PYTHONPATH` (another
 checkout's `python/` directory), in the same run, for a before/after table.
@@ -74,10 +78,18 @@ _PYCACHE = tempfile.mkdtemp(prefix="ferriscope-import-time-pycache-")
 atexit.register(shutil.rmtree, _PYCACHE, True)
 
 
+#: `--compile`: children write no bytecode caches (a checkout's sources compile on every import)
+COMPILE = False
+
+
 def _child_env(path: str | None = None) -> dict[str, str]:
-    """The environment of a timed child: bytecode caches on, `path` first on PYTHONPATH."""
+    """The environment of a timed child: bytecode caches on (unless `COMPILE`), `path` first
+    on PYTHONPATH."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = _PYCACHE
+    if COMPILE:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env["PYTHONPYCACHEPREFIX"] = _PYCACHE
     if path is not None:
         env["PYTHONPATH"] = os.pathsep.join([path, os.environ.get("PYTHONPATH", "")])
     return env
@@ -240,7 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the figures here")
     parser.add_argument("--baseline", help="also time ferriscope from this python/ directory")
     parser.add_argument("--no-stream", action="store_true", help="skip the first-stream row")
+    parser.add_argument(
+        "--compile", action="store_true", help="children write no bytecode caches (as before)"
+    )
     args = parser.parse_args(argv)
+    global COMPILE
+    COMPILE = args.compile
     out = compare(args.runs, args.top, args.baseline, stream=not args.no_stream)
     print("\n".join(table(out)))
     if args.json:
