@@ -109,6 +109,18 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
+def _lazy_module_target(node: ast.AST) -> str | None:
+    """The module of a `lazy_module("name")` call (ferriscope._lazy), else None."""
+    if not isinstance(node, ast.Call) or len(node.args) != 1:
+        return None
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    argument = node.args[0]
+    if name == "lazy_module" and isinstance(argument, ast.Constant):
+        return str(argument.value)
+    return None
+
+
 def _imports_of(module: str, path: Path) -> Iterator[Import]:
     is_package = path.name == "__init__.py"
 
@@ -136,6 +148,12 @@ def _imports_of(module: str, path: Path) -> Iterator[Import]:
                 continue
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 child_kind = "typing" if kind == "typing" else "function"
+            stand_in = _lazy_module_target(child)
+            if stand_in is not None and stand_in.startswith("ferriscope"):
+                # a `lazy_module` stand-in imports its module on first use, like a function
+                target = _resolve(stand_in)
+                if target is not None and target != module:
+                    yield Import(module, target, child.lineno, "function")
             if isinstance(child, (ast.Import, ast.ImportFrom)):
                 for name in targets(child):
                     if not name.startswith("ferriscope"):

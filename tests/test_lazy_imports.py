@@ -21,6 +21,8 @@ import pytest
 
 import ferriscope
 from ferriscope import llm
+from ferriscope.testing import RecordedResponse, ReplayServer
+from ferriscope.testing.synth import Reply, stream_for
 
 PACKAGE_DIR = Path(ferriscope.__file__).resolve().parent
 
@@ -70,21 +72,135 @@ def test_importing_llm_loads_only_the_facade() -> None:
 
 def test_a_name_loads_only_what_it_needs() -> None:
     """Content parts, messages and errors need no pydantic and no event loop; defining a tool
-    needs pydantic but not the toolkits (which bring asyncio)."""
+    needs pydantic (its argument schema) but not the toolkits (which bring asyncio)."""
     loaded = _new_modules(
         "from ferriscope import llm\n"
         "llm.Text, llm.Image, llm.UserMessage, llm.messages.user, llm.Error, llm.RateLimitError"
     )
     assert _heavy(loaded) == []
     loaded = _new_modules("from ferriscope import llm\nllm.tool")
-    assert "pydantic.main" in loaded
+    assert _heavy(loaded) == []
+    loaded = _new_modules(
+        "from ferriscope import llm\n@llm.tool\ndef add(a: int, b: int) -> int:\n    return a + b"
+    )
+    assert "pydantic.main" in loaded and "pydantic.json_schema" in loaded
     assert "asyncio" not in loaded and "ferriscope.llm.tools.toolkit" not in loaded
 
 
 def test_the_probe_sees_what_a_name_loads() -> None:
-    """Guards the test above against passing because the probe sees nothing."""
+    """Guards the tests here against passing because the probe sees nothing."""
     loaded = _new_modules("from ferriscope import llm\nllm.call")
-    assert "ferriscope.llm.calls" in loaded and "pydantic.main" in loaded
+    assert "ferriscope.llm.calls" in loaded and "ferriscope.llm.models.model" in loaded
+    loaded = _new_modules("import asyncio, ssl, pydantic.json_schema")
+    assert {"asyncio", "ssl", "pydantic.json_schema"} <= set(loaded)
+
+
+# What a program that only calls models synchronously, without a format or tools, never
+# needs: pydantic (formats and tool schemas), the event loop (and the subprocess support it
+# imports), TLS on a plain-http origin, urllib's proxy code, the httpx path.
+NOT_FOR_SYNC_CALLS = (
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "asyncio",
+    "subprocess",
+    "ssl",
+    "urllib.request",
+    "httpx",
+    "h11",
+    "ferriscope.llm.providers.transport.async_io",
+    "ferriscope.llm.providers.transport.via_httpx",
+    "ferriscope.llm.formatting.wrappers",
+    "ferriscope.llm.tools.parameters",
+)
+
+
+def _not_for_sync(modules: list[str]) -> list[str]:
+    return [m for m in modules if m in NOT_FOR_SYNC_CALLS or m.split(".")[0] in NOT_FOR_SYNC_CALLS]
+
+
+def test_building_a_sync_call_loads_no_pydantic_and_no_event_loop() -> None:
+    loaded = _new_modules(
+        "from ferriscope import llm\n"
+        "llm.use_model('openai/gpt-4o')\n"
+        "model = llm.Model('openai/gpt-4o')\n"
+        "@llm.call('openai/gpt-4o')\n"
+        "def answer(question: str) -> str:\n"
+        "    return question\n"
+        "@llm.prompt\n"
+        "def ask(question: str) -> str:\n"
+        "    return question\n"
+    )
+    assert "ferriscope.llm.calls" in loaded and "ferriscope.llm.providers.transport" in loaded
+    assert _not_for_sync(loaded) == []
+
+
+def test_a_whole_sync_stream_loads_no_pydantic_and_no_event_loop() -> None:
+    """The first real use: a decorated call streamed to the end from a local server."""
+    reply = Reply(text=["Hello", ", ", "world"])
+    with ReplayServer([RecordedResponse(body=stream_for("openai-completions", reply))]) as server:
+        loaded = _new_modules(
+            "from ferriscope import llm\n"
+            f"llm.register_provider('openai', scope='openai/', base_url='{server.url}/v1',"
+            " api_key='k')\n"
+            "@llm.call('openai/gpt-4o:completions')\n"
+            "def answer(question: str) -> str:\n"
+            "    return question\n"
+            "text = ''.join(answer.stream('hi').text_stream())\n"
+            "assert text.strip() == 'Hello, world', repr(text)\n"
+        )
+    assert "ferriscope.llm.providers.transport.sync_io" in loaded
+    assert _not_for_sync(loaded) == []
+
+
+def test_formats_load_pydantic_when_first_used() -> None:
+    """A format (here a primitive one, whose wrapper model pydantic builds) is where the JSON
+    schema machinery loads; a `BaseModel` format has loaded it with the user's model."""
+    loaded = _new_modules(
+        "from ferriscope import llm\n"
+        "llm.format, llm.Format, llm.Partial, llm.FormatSpec\n"
+        "import sys\n"
+        "assert 'pydantic.json_schema' not in sys.modules\n"
+        "fmt = llm.format(list[str], mode='json')\n"
+        "assert fmt.schema['properties']['output']['type'] == 'array'\n"
+    )
+    assert "pydantic.json_schema" in loaded and "ferriscope.llm.formatting.wrappers" in loaded
+    assert "asyncio" not in loaded
+
+
+def test_async_use_loads_the_event_loop_driver() -> None:
+    loaded = _new_modules(
+        "import asyncio\n"
+        "from ferriscope.llm.providers.transport import dispatch\n"
+        "asyncio.run(asyncio.sleep(0))\n"
+        "dispatch.async_io.AsyncPool\n"
+    )
+    assert "ferriscope.llm.providers.transport.async_io" in loaded
+
+
+def test_a_lazy_module_stands_in_for_its_module() -> None:
+    """Reads and writes go to the real module, imported on the first one; a package's
+    submodules are read as after `import package.submodule`; unknown names raise
+    AttributeError (so `getattr` defaults and `hasattr` work)."""
+    code = (
+        "import sys\n"
+        "from ferriscope._lazy import lazy_module\n"
+        "json = lazy_module('json')\n"
+        "assert 'json' not in sys.modules and 'not loaded' in repr(json)\n"
+        "assert json.dumps([1]) == '[1]' and json.dumps is sys.modules['json'].dumps\n"
+        "json.marker = 1\n"
+        "assert sys.modules['json'].marker == 1\n"
+        "del json.marker\n"
+        "assert not hasattr(sys.modules['json'], 'marker') and not hasattr(json, 'marker')\n"
+        "xml = lazy_module('xml')\n"
+        "assert xml.dom.Node.ELEMENT_NODE == 1 and 'xml.dom' in sys.modules\n"
+        "assert getattr(xml, 'no_such_submodule', None) is None\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "ok"
 
 
 def _facades() -> list[str]:

@@ -12,6 +12,10 @@ later reads are ordinary attribute look-ups and the object is the one its module
 `from package import Name` and `import *` work. Type checkers see the same names through
 the package's `if TYPE_CHECKING:` imports, and `tests/test_lazy_imports.py` checks that the
 two lists agree.
+
+Inside the layers, `lazy_module` does the same for one module that only some uses of a
+module need (the event loop for async calls, pydantic for schemas): the importer holds a
+stand-in that imports the real module on its first attribute read.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["lazy_exports"]
+__all__ = ["lazy_exports", "lazy_module"]
 
 
 def lazy_exports(
@@ -59,3 +63,62 @@ def lazy_exports(
         return sorted({*vars(sys.modules[package]), *public})
 
     return __getattr__, __dir__
+
+
+class _LazyModule:
+    """Stands in for a module until an attribute is read, then forwards to the real module.
+
+    Nothing is cached here: every read (and write, so `monkeypatch.setattr` on the stand-in
+    patches the module itself) goes to the module in `sys.modules`, so the stand-in never
+    disagrees with the module. A read costs a dictionary look-up more than a global's.
+    """
+
+    __slots__ = ("_lazy_name",)
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "_lazy_name", name)
+
+    def _lazy_load(self) -> Any:
+        name: str = object.__getattribute__(self, "_lazy_name")
+        module = sys.modules.get(name)
+        return module if module is not None else importlib.import_module(name)
+
+    def __getattr__(self, attr: str) -> Any:
+        module = self._lazy_load()
+        try:
+            return getattr(module, attr)
+        except AttributeError:
+            if not hasattr(module, "__path__"):
+                raise
+        # a package's submodule, as after `import package.submodule`
+        submodule = f"{module.__name__}.{attr}"
+        try:
+            return importlib.import_module(submodule)
+        except ModuleNotFoundError as error:
+            if error.name != submodule:
+                raise
+            raise AttributeError(f"module {module.__name__!r} has no attribute {attr!r}") from None
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        setattr(self._lazy_load(), attr, value)
+
+    def __delattr__(self, attr: str) -> None:
+        delattr(self._lazy_load(), attr)
+
+    def __repr__(self) -> str:
+        name = object.__getattribute__(self, "_lazy_name")
+        loaded = "loaded" if name in sys.modules else "not loaded yet"
+        return f"<lazy module {name!r} ({loaded})>"
+
+
+def lazy_module(name: str) -> Any:
+    """A stand-in for module `name` that imports it on the first read of one of its attributes.
+
+    Used as `if TYPE_CHECKING: import asyncio` / `else: asyncio = lazy_module("asyncio")`, so
+    type checkers see the module and the code reads `asyncio.sleep` as usual, while a
+    program that never reaches that code never loads the module. Only for modules whose
+    attributes are read inside functions: a read at import time loads the module at once.
+    A stand-in for a package also imports its submodules when read (`urllib.request`), as
+    `import urllib.request` would have.
+    """
+    return _LazyModule(name)

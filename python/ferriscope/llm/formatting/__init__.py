@@ -1,5 +1,8 @@
 """Structured output: formats, modes, partial models and output parsers (docs/spec.md §7)."""
 
+from typing import TYPE_CHECKING
+
+from ferriscope._lazy import lazy_exports
 from ferriscope.llm.formatting.format import (
     JSON_MODE_INSTRUCTIONS,
     TOOL_MODE_INSTRUCTIONS,
@@ -20,13 +23,18 @@ from ferriscope.llm.formatting.parsing import (
     strip_json_preamble,
 )
 from ferriscope.llm.formatting.partial import Partial
-from ferriscope.llm.formatting.primitives import (
-    PrimitiveType,
-    PrimitiveWrapperModel,
-    create_wrapper_model,
-    is_primitive_type,
-)
+from ferriscope.llm.formatting.primitives import PrimitiveType, is_primitive_type
 from ferriscope.llm.formatting.types import FormatSpec, FormattableT, FormattingMode
+
+# The package stays eager (its function `format` shares its name with the module
+# `format.py`), but none of the modules above loads pydantic; the two names built with
+# pydantic are lazy (docs/architecture.md, "Lazy loading").
+if TYPE_CHECKING:
+    from ferriscope.llm.formatting.wrappers import PrimitiveWrapperModel, create_wrapper_model
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__, {"wrappers": ("PrimitiveWrapperModel", "create_wrapper_model")}
+    )
 
 __all__ = [
     "JSON_MODE_INSTRUCTIONS",

@@ -12,13 +12,11 @@ import copy
 import inspect
 import json
 from dataclasses import dataclass, replace
-from typing import Any, Generic, get_args
+from typing import TYPE_CHECKING, Any, Generic, get_args
 
-from pydantic import BaseModel
-
+from ferriscope._lazy import lazy_module
 from ferriscope.llm.formatting.output_parser import OutputParser, is_output_parser
 from ferriscope.llm.formatting.primitives import (
-    create_wrapper_model,
     is_primitive_type,
     primitive_type_name,
 )
@@ -28,7 +26,17 @@ from ferriscope.llm.formatting.types import (
     FormattingMode,
     HasFormattingInstructions,
 )
-from ferriscope.llm.tools.schema import FORMAT_TOOL_NAME, ToolParameterSchema, ToolSchema
+from ferriscope.llm.tools.schema import FORMAT_TOOL_NAME, ToolSchema
+
+if TYPE_CHECKING:
+    import pydantic
+
+    from ferriscope.llm.formatting import wrappers
+    from ferriscope.llm.tools import parameters
+else:  # pydantic on the first format (docs/architecture.md, "Lazy loading")
+    pydantic = lazy_module("pydantic")
+    wrappers = lazy_module("ferriscope.llm.formatting.wrappers")
+    parameters = lazy_module("ferriscope.llm.tools.parameters")
 
 __all__ = [
     "JSON_MODE_INSTRUCTIONS",
@@ -101,17 +109,17 @@ class Format(Generic[FormattableT]):
         description = f"Use this tool to extract data in {self.name} format for a final response."
         if self.description:
             description += "\n" + self.description
-        parameters = ToolParameterSchema(
+        arguments = parameters.ToolParameterSchema(
             properties=properties, required=list(properties), additionalProperties=False
         )
         defs = schema.get("$defs")
         if isinstance(defs, dict):
-            parameters.defs = defs
+            arguments.defs = defs
         return ToolSchema(
             fn=_unused_format_tool,
             name=FORMAT_TOOL_NAME,
             description=description,
-            parameters=parameters,
+            parameters=arguments,
             strict=None,
         )
 
@@ -127,9 +135,9 @@ def _describe(formattable: Any) -> tuple[str, str | None, dict[str, Any]]:
         cached = None
     if cached is None:
         if is_primitive_type(formattable):
-            schema = create_wrapper_model(formattable).model_json_schema()
+            schema = wrappers.create_wrapper_model(formattable).model_json_schema()
             cached = (primitive_type_name(formattable), None, schema)
-        elif inspect.isclass(formattable) and issubclass(formattable, BaseModel):
+        elif inspect.isclass(formattable) and issubclass(formattable, pydantic.BaseModel):
             doc = formattable.__doc__
             description = inspect.cleandoc(doc) if doc else None
             cached = (formattable.__name__, description, formattable.model_json_schema())

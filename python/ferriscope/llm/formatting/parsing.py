@@ -12,17 +12,23 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from pydantic import BaseModel
-
+from ferriscope._lazy import lazy_module
 from ferriscope.llm.exceptions import ParseError
 from ferriscope.llm.formatting.format import Format
 from ferriscope.llm.formatting.output_parser import is_output_parser
 from ferriscope.llm.formatting.partial import Partial
-from ferriscope.llm.formatting.partial_build import PartialBuilder
-from ferriscope.llm.formatting.primitives import create_wrapper_model, is_primitive_type
+from ferriscope.llm.formatting.primitives import is_primitive_type
 from ferriscope.llm.formatting.types import FormattableT
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ferriscope.llm.formatting import partial_build, wrappers
+else:  # pydantic on the first parse (docs/architecture.md, "Lazy loading")
+    partial_build = lazy_module("ferriscope.llm.formatting.partial_build")
+    wrappers = lazy_module("ferriscope.llm.formatting.wrappers")
 
 __all__ = [
     "extract_json_text",
@@ -131,8 +137,8 @@ def parse(format: Format[FormattableT] | None, text: str, *, response: Any = Non
     try:
         json_text = _complete_json_text(text)
         if is_primitive_type(formattable):
-            return create_wrapper_model(formattable).model_validate_json(json_text).output
-        return cast(type[BaseModel], formattable).model_validate_json(json_text)
+            return wrappers.create_wrapper_model(formattable).model_validate_json(json_text).output
+        return cast("type[BaseModel]", formattable).model_validate_json(json_text)
     except Exception as exc:
         raise ParseError(f"Failed to parse response: {exc}", original_exception=exc) from exc
 
@@ -153,9 +159,9 @@ def parse_partial(format: Format[FormattableT] | None, partial_value: Any) -> An
     if partial_value is None or formattable is None or formattable is type(None):
         return None
     primitive = is_primitive_type(formattable)
-    target: Any = create_wrapper_model(formattable) if primitive else formattable
+    target: Any = wrappers.create_wrapper_model(formattable) if primitive else formattable
     try:
-        instance = cast(type[BaseModel], Partial[target]).model_validate(partial_value)
+        instance = cast("type[BaseModel]", Partial[target]).model_validate(partial_value)
     except Exception:
         return None
     return instance.output if primitive else instance  # type: ignore[attr-defined]
@@ -176,8 +182,8 @@ def stream_partial_parser(format: Format[FormattableT]) -> Callable[[Any], Any]:
     if formattable is None or formattable is type(None):
         return lambda partial_value: None
     primitive = is_primitive_type(formattable)
-    target: Any = create_wrapper_model(formattable) if primitive else formattable
-    build = PartialBuilder(cast(type[BaseModel], Partial[target])).build
+    target: Any = wrappers.create_wrapper_model(formattable) if primitive else formattable
+    build = partial_build.PartialBuilder(cast("type[BaseModel]", Partial[target])).build
     if not primitive:
         return build
 

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import inspect
 from types import UnionType
-from typing import Any, Generic, NoReturn, Union, cast, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Union, cast, get_args, get_origin
 
-from pydantic import BaseModel, create_model
-
+from ferriscope._lazy import lazy_module
 from ferriscope.llm.formatting.types import FormattableT
+
+if TYPE_CHECKING:
+    import pydantic
+    from pydantic import BaseModel
+else:  # pydantic when a partial model is first built (docs/architecture.md, "Lazy loading")
+    pydantic = lazy_module("pydantic")
 
 __all__ = ["Partial", "is_partial_model"]
 
@@ -26,7 +31,7 @@ _building: set[type[BaseModel]] = set()
 
 
 def _is_model(annotation: Any) -> bool:
-    return inspect.isclass(annotation) and issubclass(annotation, BaseModel)
+    return inspect.isclass(annotation) and issubclass(annotation, pydantic.BaseModel)
 
 
 def _partial_annotation(annotation: Any) -> Any:
@@ -57,7 +62,9 @@ def _partial_model(model: type[BaseModel]) -> type[BaseModel]:
             name: (Union[_partial_annotation(info.annotation), None], None)  # noqa: UP007
             for name, info in model.model_fields.items()
         }
-        partial = create_model(f"Partial{model.__name__}", __base__=BaseModel, **fields)
+        partial = pydantic.create_model(
+            f"Partial{model.__name__}", __base__=pydantic.BaseModel, **fields
+        )
     finally:
         _building.discard(model)
     _partial_models[model] = partial
@@ -86,4 +93,4 @@ class Partial(Generic[FormattableT]):
     def __class_getitem__(cls, wrapped_class: type[FormattableT]) -> type[FormattableT]:
         if not _is_model(wrapped_class):
             return wrapped_class
-        return cast(type[FormattableT], _partial_model(cast(type[BaseModel], wrapped_class)))
+        return cast(type[FormattableT], _partial_model(cast("type[BaseModel]", wrapped_class)))

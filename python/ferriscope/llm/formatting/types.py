@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, runtime_checkable
 
-from pydantic import BaseModel
 from typing_extensions import TypeAliasType, TypeVar
 
 from ferriscope.llm.formatting.primitives import PrimitiveType
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ferriscope.llm.formatting.format import Format
     from ferriscope.llm.formatting.output_parser import OutputParser
 
@@ -24,7 +25,9 @@ FormattingMode: TypeAlias = Literal["strict", "json", "tool", "parser"]
 - `parser`: an `OutputParser`'s instructions and function; no schema at all.
 """
 
-FormattableT = TypeVar("FormattableT", bound=BaseModel | PrimitiveType | None, default=None)
+# The bound is a string so that this module loads no pydantic (docs/architecture.md, "Lazy
+# loading"); type checkers read it as the union.
+FormattableT = TypeVar("FormattableT", bound="BaseModel | PrimitiveType | None", default=None)
 """The parsed output type of a response (None: no format)."""
 
 FormatSpec = TypeAliasType(

@@ -8,12 +8,16 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ferriscope._lazy import lazy_module
 from ferriscope.llm.exceptions import MissingAPIKeyError, NoRegisteredProviderError
 from ferriscope.llm.providers.base import BaseProvider
-from ferriscope.llm.providers.transport.via_httpx import is_http_client
 
 if TYPE_CHECKING:
     import httpx
+
+    from ferriscope.llm.providers.transport import via_httpx
+else:  # the httpx path only when a client is given (docs/architecture.md, "Lazy loading")
+    via_httpx = lazy_module("ferriscope.llm.providers.transport.via_httpx")
 
 __all__ = [
     "PROVIDER_REGISTRY",
@@ -92,8 +96,13 @@ def provider_class(provider_id: str) -> type[BaseProvider]:
 
 
 def _config_key(value: Any) -> Any:
-    # Clients (httpx or httpx2) are keyed by identity; everything else by value.
-    client = is_http_client(value, asynchronous=False) or is_http_client(value, asynchronous=True)
+    # Clients (httpx or httpx2) are keyed by identity; everything else by value. Plain values
+    # (keys, URLs, numbers) are never clients: the httpx path is not loaded to ask.
+    if isinstance(value, (str, int, float, type(None))):
+        return repr(value)
+    client = via_httpx.is_http_client(value, asynchronous=False) or via_httpx.is_http_client(
+        value, asynchronous=True
+    )
     return id(value) if client else repr(value)
 
 

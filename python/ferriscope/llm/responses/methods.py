@@ -7,12 +7,12 @@ convention differs: sync or async, with or without a leading `ctx`, streaming or
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, overload
 
 from typing_extensions import Self
 
+from ferriscope._lazy import lazy_module
 from ferriscope.llm import formatting
 from ferriscope.llm.context import Context, DepsT
 from ferriscope.llm.exceptions import ParseError
@@ -21,6 +21,11 @@ from ferriscope.llm.formatting.parsing import stream_partial_parser
 from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.responses.citations import Citation, citations_in
 from ferriscope.partial_json import parse_partial
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    asyncio = lazy_module("asyncio")
 
 if TYPE_CHECKING:
     from ferriscope.llm.content import ToolOutput

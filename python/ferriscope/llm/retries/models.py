@@ -7,13 +7,13 @@ calls made through it come back as Retry* responses.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast, overload
 
 from typing_extensions import Unpack
 
+from ferriscope._lazy import lazy_module
 from ferriscope.llm.context import Context, DepsT
 from ferriscope.llm.formatting.types import FormattableT
 from ferriscope.llm.messages import Message, UserContent
@@ -46,6 +46,11 @@ from ferriscope.llm.retries.stream_responses import (
     ContextRetryStreamResponse,
     RetryStreamResponse,
 )
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    asyncio = lazy_module("asyncio")
 
 if TYPE_CHECKING:
     from ferriscope.llm.formatting import FormatSpec

@@ -6,14 +6,19 @@ repeated; nothing partial can have reached the caller.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
+from ferriscope._lazy import lazy_module
 from ferriscope.llm.exceptions import RetriesExhausted
 from ferriscope.llm.retries.backoff import Attempts
 from ferriscope.llm.retries.failures import RetryFailure
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    asyncio = lazy_module("asyncio")
 
 if TYPE_CHECKING:
     from ferriscope.llm.models.model import Model

@@ -13,12 +13,12 @@ reported, so the caller hears about a restart at once.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic
 
 from ferriscope._core import TextChunk, TextEndChunk
+from ferriscope._lazy import lazy_module
 from ferriscope.llm.context import DepsT
 from ferriscope.llm.exceptions import RetriesExhausted, StreamRestarted
 from ferriscope.llm.formatting.types import FormattableT
@@ -31,6 +31,11 @@ from ferriscope.llm.responses.stream_response import (
 )
 from ferriscope.llm.retries.backoff import Attempts
 from ferriscope.llm.retries.failures import RetryFailure
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    asyncio = lazy_module("asyncio")
 
 if TYPE_CHECKING:
     from ferriscope.llm.models.model import Model

@@ -47,6 +47,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ferriscope.llm.tools.decorator import ToolDecorator, tool
+    from ferriscope.llm.tools.parameters import ToolParameterSchema
     from ferriscope.llm.tools.protocols import (
         AsyncContextToolFn,
         AsyncToolFn,
@@ -55,13 +56,7 @@ if TYPE_CHECKING:
     )
     from ferriscope.llm.tools.provider_tools import ProviderTool, WebSearchTool
     from ferriscope.llm.tools.results import tool_output_response_object, tool_output_result_text
-    from ferriscope.llm.tools.schema import (
-        FORMAT_TOOL_NAME,
-        AnyToolSchema,
-        ToolParameterSchema,
-        ToolSchema,
-        ToolSchemaT,
-    )
+    from ferriscope.llm.tools.schema import FORMAT_TOOL_NAME, AnyToolSchema, ToolSchema, ToolSchemaT
     from ferriscope.llm.tools.toolkit import (
         AsyncContextToolkit,
         AsyncToolkit,
@@ -99,13 +94,8 @@ else:
             "protocols": ("AsyncContextToolFn", "AsyncToolFn", "ContextToolFn", "ToolFn"),
             "provider_tools": ("ProviderTool", "WebSearchTool"),
             "results": ("tool_output_response_object", "tool_output_result_text"),
-            "schema": (
-                "FORMAT_TOOL_NAME",
-                "AnyToolSchema",
-                "ToolParameterSchema",
-                "ToolSchema",
-                "ToolSchemaT",
-            ),
+            "parameters": ("ToolParameterSchema",),
+            "schema": ("FORMAT_TOOL_NAME", "AnyToolSchema", "ToolSchema", "ToolSchemaT"),
             "toolkit": (
                 "AsyncContextToolkit",
                 "AsyncToolkit",

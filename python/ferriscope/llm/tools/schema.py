@@ -4,7 +4,9 @@
 The parameter schema is produced by pydantic from the function's signature, exactly as
 Mirascope does it, because providers receive it verbatim and the recorded request bodies must
 match. Argument conversion on execution uses pydantic too, so a tool declared `when: date`
-receives a `date`, not the string the model wrote.
+receives a `date`, not the string the model wrote. Both live in `tools.parameters`, loaded
+when the first tool is defined (docs/architecture.md, "Lazy loading"): a program that calls a
+model without tools loads no pydantic model machinery for them.
 """
 
 from __future__ import annotations
@@ -13,41 +15,31 @@ import inspect
 import json
 from collections.abc import Callable
 from functools import WRAPPER_ASSIGNMENTS
-from typing import Annotated, Any, ClassVar, Generic, cast, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
-from pydantic.fields import FieldInfo
 from typing_extensions import Self, TypeVar
 
+from ferriscope._lazy import lazy_module
 from ferriscope.llm._names import FORMAT_TOOL_NAME, is_format_tool_name
 from ferriscope.llm.content import ToolCall
 from ferriscope.llm.context import first_param_is_context
-from ferriscope.llm.tools.docstrings import param_descriptions
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+    from ferriscope.llm.tools import parameters
+    from ferriscope.llm.tools.parameters import ToolParameterSchema
+else:
+    parameters = lazy_module("ferriscope.llm.tools.parameters")
 
 __all__ = [
     "FORMAT_TOOL_NAME",
     "AnyToolSchema",
-    "ToolParameterSchema",
     "ToolSchema",
     "ToolSchemaT",
 ]
 
 FnT = TypeVar("FnT", bound=Callable[..., Any], covariant=True, default=Callable[..., Any])
-
-
-class ToolParameterSchema(BaseModel):
-    """The JSON schema of a tool's arguments: always an object, never extra properties.
-
-    Providers send `model_dump(by_alias=True, exclude_none=True)` (plus `"type": "object"`),
-    so the field order here is the key order of the recorded request bodies.
-    """
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    properties: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    required: list[str] = Field(default_factory=list)
-    additionalProperties: bool = False
-    defs: dict[str, dict[str, Any]] | None = Field(default=None, alias="$defs")
 
 
 def _copy_function_metadata(target: object, fn: Callable[..., Any]) -> None:
@@ -58,62 +50,6 @@ def _copy_function_metadata(target: object, fn: Callable[..., Any]) -> None:
         except AttributeError:
             pass
     object.__setattr__(target, "__wrapped__", fn)
-
-
-def _field_for(annotation: Any, default: Any, docstring_description: str | None) -> tuple[Any, Any]:
-    """The pydantic field definition of one parameter.
-
-    An `Annotated[..., Field(...)]` keeps its schema metadata (description, title, examples,
-    constraints) but never its alias or default: the parameter's own name and default are
-    what the call uses. Other `Annotated` metadata is dropped, as in Mirascope.
-    """
-    field_info: FieldInfo | None = None
-    if get_origin(annotation) is Annotated:
-        args = get_args(annotation)
-        if any(isinstance(extra, FieldInfo) for extra in args[1:]):
-            field_info = FieldInfo.from_annotation(annotation)
-        annotation = args[0]
-    if field_info is not None:
-        value = Field(
-            default=default,
-            description=field_info.description,
-            title=field_info.title,
-            examples=field_info.examples,
-            json_schema_extra=field_info.json_schema_extra,
-        )
-        value.metadata = list(field_info.metadata)
-        return annotation, value
-    if docstring_description:
-        return annotation, Field(default=default, description=docstring_description)
-    return annotation, default
-
-
-def build_parameters(fn: Callable[..., Any], *, is_context_tool: bool) -> ToolParameterSchema:
-    """The argument schema of `fn`, skipping `self`/`cls` and a context tool's `ctx`."""
-    descriptions = param_descriptions(fn.__doc__)
-    hints = get_type_hints(fn, include_extras=True)
-    fields: dict[str, tuple[Any, Any]] = {}
-    skip_context = is_context_tool
-    for param in inspect.signature(fn).parameters.values():
-        if param.name in ("self", "cls"):
-            continue
-        if skip_context:
-            skip_context = False
-            continue
-        default = ... if param.default is inspect.Parameter.empty else param.default
-        fields[param.name] = _field_for(
-            hints.get(param.name, Any), default, descriptions.get(param.name)
-        )
-    model = create_model("TempModel", **cast(dict[str, Any], fields))
-    schema = model.model_json_schema()
-    parameters = ToolParameterSchema(
-        properties=schema.get("properties", {}),
-        required=schema.get("required", []),
-        additionalProperties=False,
-    )
-    if "$defs" in schema:
-        parameters.defs = schema["$defs"]
-    return parameters
 
 
 class ToolSchema(Generic[FnT]):
@@ -171,12 +107,12 @@ class ToolSchema(Generic[FnT]):
         if is_context_tool is None:
             is_context_tool = first_param_is_context(fn)
         description = inspect.cleandoc(fn.__doc__) if fn.__doc__ else name
-        parameters = build_parameters(fn, is_context_tool=is_context_tool)
+        schema = parameters.build_parameters(fn, is_context_tool=is_context_tool)
         return cls(
             fn=cast(FnT, fn),
             name=name,
             description=description,
-            parameters=parameters,
+            parameters=schema,
             strict=strict,
         )
 
@@ -188,12 +124,7 @@ class ToolSchema(Generic[FnT]):
         """One validator per declared, schema-visible parameter, built on first use."""
         adapters: dict[str, TypeAdapter[Any]] | None = self.__dict__.get("_adapters")
         if adapters is None:
-            hints = get_type_hints(self.fn, include_extras=True)
-            adapters = {
-                name: TypeAdapter(hint)
-                for name, hint in hints.items()
-                if name in self.parameters.properties
-            }
+            adapters = parameters.argument_adapters(self.fn, self.parameters.properties)
             self.__dict__["_adapters"] = adapters
         return adapters
 

@@ -8,19 +8,24 @@ raising, so one bad call never loses the results of the others.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Sequence
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import TypeVar
 
+from ferriscope._lazy import lazy_module
 from ferriscope.llm.content import ToolCall, ToolOutput
 from ferriscope.llm.context import Context, DepsT
 from ferriscope.llm.exceptions import ToolNotFoundError
 from ferriscope.llm.tools.provider_tools import ProviderTool
 from ferriscope.llm.tools.schema import AnyToolSchema
 from ferriscope.llm.tools.tools import AsyncContextTool, AsyncTool, ContextTool, Tool
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    asyncio = lazy_module("asyncio")
 
 __all__ = [
     "AsyncContextToolkit",

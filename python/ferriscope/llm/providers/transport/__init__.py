@@ -11,9 +11,12 @@ through httpx's public API instead (`via_httpx`). docs/transport.md describes bo
 from __future__ import annotations
 
 # `time` and `asyncio` are the module's two waits (backoff sleeps); tests replace them here.
-import asyncio
+# asyncio through a stand-in: loaded on the first async request (docs/architecture.md, "Lazy
+# loading"); patching an attribute of the stand-in patches asyncio itself.
 import time
+from typing import TYPE_CHECKING
 
+from ferriscope._lazy import lazy_module
 from ferriscope.llm.providers.transport.config import (
     DEFAULT_LIMITS,
     DEFAULT_STREAM_IDLE_TIMEOUT,
@@ -24,6 +27,11 @@ from ferriscope.llm.providers.transport.config import (
 )
 from ferriscope.llm.providers.transport.dispatch import HTTP_ENV, MAX_LINE_BYTES, Transport
 from ferriscope.llm.providers.transport.request import MAX_ERROR_BODY, Attempts, HTTPRequest
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    asyncio = lazy_module("asyncio")
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -7,12 +7,18 @@ it. The stream idle timeout is ferriscope's own: httpx has no notion of it.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ferriscope._lazy import lazy_module
+
+if TYPE_CHECKING:
+    import asyncio
+else:  # the event loop only for async requests (docs/architecture.md, "Lazy loading")
+    asyncio = lazy_module("asyncio")
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -28,9 +34,13 @@ __all__ = [
 LOOP_TURN_SECONDS = 0.001
 """An async stream whose batches are already queued never waits on the socket, so it would
 keep the loop for its whole backlog: it hands the loop back this often."""
-# Bound once: giving the loop a turn is not a backoff wait (tests that stub the backoff
-# sleeps must not see it).
-pass_turn = asyncio.sleep
+
+
+async def pass_turn(delay: float) -> None:
+    """Hands the event loop a turn. Not a backoff wait: it calls `asyncio.tasks.sleep`, which
+    tests that stub the backoff sleeps (`asyncio.sleep`) leave alone."""
+    await asyncio.tasks.sleep(delay)
+
 
 DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
 """Seconds a stream may go without a content chunk before it fails. Keepalive comments,

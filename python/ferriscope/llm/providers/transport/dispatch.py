@@ -8,13 +8,12 @@ call into Rust; the batches are what a stream response pulls.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
 import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ferriscope._core import (
     HttpProtocolError,
@@ -23,6 +22,7 @@ from ferriscope._core import (
     __version__,
     encode_request,
 )
+from ferriscope._lazy import lazy_module
 from ferriscope.llm import exceptions
 from ferriscope.llm.providers.errors import (
     TransportTimeout,
@@ -30,7 +30,6 @@ from ferriscope.llm.providers.errors import (
     error_from_transport,
     retry_after_seconds,
 )
-from ferriscope.llm.providers.transport import async_io, via_httpx
 from ferriscope.llm.providers.transport.config import (
     DEFAULT_STREAM_IDLE_TIMEOUT,
     LOOP_TURN_SECONDS,
@@ -51,6 +50,15 @@ from ferriscope.llm.providers.transport.request import (
     screened,
 )
 from ferriscope.llm.providers.transport.sync_io import SyncPool, read_batch, start_exchange
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from ferriscope.llm.providers.transport import async_io, via_httpx
+else:  # loaded on the first async request / httpx client (docs/architecture.md, "Lazy loading")
+    asyncio = lazy_module("asyncio")
+    async_io = lazy_module("ferriscope.llm.providers.transport.async_io")
+    via_httpx = lazy_module("ferriscope.llm.providers.transport.via_httpx")
 
 __all__ = ["HTTP_ENV", "MAX_LINE_BYTES", "Transport"]
 

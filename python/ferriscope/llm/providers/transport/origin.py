@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import functools
 import os
-import ssl
 import sys
-import urllib.request
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from ferriscope._lazy import lazy_module
+
+if TYPE_CHECKING:
+    import ssl
+    import urllib.request
+else:  # TLS on the first https connection, urllib only with a proxy in the environment
+    ssl = lazy_module("ssl")
+    urllib = lazy_module("urllib")
 
 __all__ = ["Origin", "proxy_for", "split_url", "tls_context"]
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import select
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ferriscope._core import HttpProtocolError, HttpStream
+from ferriscope._lazy import lazy_module
 from ferriscope.llm.providers.errors import TransportTimeout
 from ferriscope.llm.providers.transport.config import Limits, Timeouts
 from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
 from ferriscope.llm.providers.transport.request import end_of_input
+
+if TYPE_CHECKING:
+    import ssl
+else:  # TLS on the first https connection (docs/architecture.md, "Lazy loading")
+    ssl = lazy_module("ssl")
 
 __all__ = ["READ_SIZE", "SyncConnection", "SyncPool", "read_batch", "start_exchange"]
 

@@ -5,13 +5,13 @@ same `llm.Error` classes as on the own transport."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferriscope._core import StreamDecoder
+from ferriscope._lazy import lazy_module
 from ferriscope.llm import exceptions
 from ferriscope.llm.providers.errors import (
     TransportTimeout,
@@ -29,7 +29,11 @@ from ferriscope.llm.providers.transport.request import (
 )
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ferriscope.llm.providers.transport.dispatch import Transport
+else:  # an httpx client can be sync only
+    asyncio = lazy_module("asyncio")
 
 __all__ = [
     "HTTPX_MODULES",
