@@ -39,7 +39,12 @@ from ferriscope.llm.providers.transport.config import (
     pass_turn,
     with_overrides,
 )
-from ferriscope.llm.providers.transport.origin import UnsupportedURL, proxy_for, split_url
+from ferriscope.llm.providers.transport.origin import (
+    Origin,
+    ProxyEnvironment,
+    UnsupportedURL,
+    split_url,
+)
 from ferriscope.llm.providers.transport.request import (
     MAX_ERROR_BODY,
     Attempts,
@@ -72,6 +77,8 @@ _DEFAULT_HEADERS = (
 # What the own transport raises for a failed exchange (timeouts are ours; OSError covers
 # refused, reset and TLS failures).
 _FAILURES = (OSError, HttpProtocolError, TransportTimeout)
+# URLs whose origin, target and Host are remembered per transport (a provider sends to a few).
+_MAX_ROUTES = 256
 
 
 def _choice(value: str | None, source: str) -> str:
@@ -123,6 +130,11 @@ class Transport:
         that send huge events); a longer line fails the stream with ResponseValidationError."""
         self._client = http_client
         self._user_async_client = async_http_client
+        # The environment is read once, when the provider is made (as httpx reads it when a
+        # client is made): the opt-out switch and the proxies (docs/transport.md).
+        self._env_http = os.environ.get(HTTP_ENV)
+        self._proxies = ProxyEnvironment()
+        self._routes: dict[str, tuple[Origin, str, str]] = {}
         self._pool: SyncPool | None = None
         # Connections and an httpx AsyncClient's pool belong to the event loop they were
         # opened on: one of each per loop.
@@ -141,13 +153,15 @@ class Transport:
     def uses_httpx(self, url: str, *, asynchronous: bool = False) -> bool:
         """Whether a request to `url` goes through an httpx client: the user gave one, asked
         for httpx (`http="httpx"` or `FERRISCOPE_HTTP=httpx`), or a proxy applies to the URL
-        (the own transport does not speak to proxies, and a proxy is never skipped)."""
+        (the own transport does not speak to proxies, and a proxy is never skipped). The
+        environment is as it was when the provider was made."""
         user = self._user_async_client if asynchronous else self._client
         if user is not None or self.http == "httpx":
             return True
-        if _choice(os.environ.get(HTTP_ENV), HTTP_ENV) == "httpx":
+        env = self._env_http
+        if env is not None and _choice(env, HTTP_ENV) == "httpx":
             return True
-        return proxy_for(url) is not None
+        return self._proxies.proxy_for(url) is not None
 
     @property
     def client(self) -> Any:
@@ -205,10 +219,17 @@ class Transport:
 
     def _prepare(self, request: HTTPRequest) -> tuple[Any, bytes, Any]:
         """Origin, request bytes and the `HttpStream` factory of an own-transport request."""
-        try:
-            origin, target, host = split_url(request.url)
-        except UnsupportedURL as error:
-            raise exceptions.ConnectionError(str(error), self.provider_id, error) from None
+        url = request.url
+        route = self._routes.get(url)
+        if route is None:
+            try:
+                route = split_url(url)
+            except UnsupportedURL as error:
+                raise exceptions.ConnectionError(str(error), self.provider_id, error) from None
+            if len(self._routes) >= _MAX_ROUTES:
+                self._routes.clear()
+            self._routes[url] = route
+        origin, target, host = route
         try:
             payload = WireBytes(
                 encode_request("POST", target, host, _wire_headers(request), request.content)
