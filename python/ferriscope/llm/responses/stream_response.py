@@ -73,10 +73,20 @@ async def _no_chunks() -> AsyncIterator[Any]:
 
 def _toolkit(tools: Any, kind: ToolkitKind) -> Any:
     """`tools=` as the toolkit of the response's kind (an empty one for None), as Mirascope
-    normalises it; a toolkit of the right kind (what providers pass) is kept as is."""
+    normalises it; a toolkit of the right kind (what providers pass) is kept as is, checked
+    first without a call (every request passes one)."""
+    kit_class = _KIT_CLASSES.get(kind)
+    if kit_class is not None and type(tools) is kit_class:
+        return tools
     from ferriscope.llm.tools.types import normalize_tools
 
-    return normalize_tools(tools, kind=kind)
+    kit = normalize_tools(tools, kind=kind)
+    if tools is None:  # the toolkit class of this kind, exactly
+        _KIT_CLASSES[kind] = type(kit)
+    return kit
+
+
+_KIT_CLASSES: dict[str, type] = {}
 
 
 def _interrupted(exc: BaseException, provider: str) -> exceptions.ConnectionError:
