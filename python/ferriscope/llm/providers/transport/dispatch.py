@@ -77,7 +77,8 @@ _DEFAULT_HEADERS = (
 # What the own transport raises for a failed exchange (timeouts are ours; OSError covers
 # refused, reset and TLS failures).
 _FAILURES = (OSError, HttpProtocolError, TransportTimeout)
-# URLs whose origin, target and Host are remembered per transport (a provider sends to a few).
+# URLs (and header sets) whose origin, target and Host (and wire headers) are remembered per
+# transport: a provider sends to a few.
 _MAX_ROUTES = 256
 
 
@@ -135,6 +136,7 @@ class Transport:
         self._env_http = os.environ.get(HTTP_ENV)
         self._proxies = ProxyEnvironment()
         self._routes: dict[str, tuple[Origin, str, str]] = {}
+        self._headers: dict[tuple[tuple[str, str], ...], list[tuple[str, str]]] = {}
         self._pool: SyncPool | None = None
         # Connections and an httpx AsyncClient's pool belong to the event loop they were
         # opened on: one of each per loop.
@@ -232,7 +234,7 @@ class Transport:
         origin, target, host = route
         try:
             payload = WireBytes(
-                encode_request("POST", target, host, _wire_headers(request), request.content)
+                encode_request("POST", target, host, self._wire_headers(request), request.content)
             )
         except ValueError as error:
             # Never echo the value: it may be the key.
@@ -251,6 +253,18 @@ class Transport:
             )
 
         return origin, payload, new_stream
+
+    def _wire_headers(self, request: HTTPRequest) -> list[tuple[str, str]]:
+        """The headers sent, remembered per set of request headers: a provider sends the same
+        few (a method of its own, so no frame that can end up in a traceback holds the key
+        in a local)."""
+        given = tuple(request.headers.items())
+        headers = self._headers.get(given)
+        if headers is None:
+            if len(self._headers) >= _MAX_ROUTES:
+                self._headers.clear()
+            headers = self._headers[given] = _with_defaults(given)
+        return headers
 
     def _http_error(self, stream: HttpStream, request: HTTPRequest) -> exceptions.APIError:
         assert stream.status is not None
@@ -491,10 +505,9 @@ def _log_response(request: HTTPRequest, status: int) -> None:
         _log.debug("POST %s -> %d", request.url.split("?", 1)[0], status)
 
 
-def _wire_headers(request: HTTPRequest) -> list[tuple[str, str]]:
-    """The request's headers after the defaults it does not set itself (a function of its
-    own, so no frame that can end up in a traceback holds the key in a local)."""
-    names = {name.lower() for name in request.headers}
-    headers = [(n, v) for n, v in _DEFAULT_HEADERS if n not in names]
-    headers.extend(request.headers.items())
-    return headers
+def _with_defaults(headers: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """The request's headers after the defaults it does not set itself."""
+    names = {name.lower() for name, _ in headers}
+    wire = [(n, v) for n, v in _DEFAULT_HEADERS if n not in names]
+    wire.extend(headers)
+    return wire

@@ -9,7 +9,7 @@ import ssl
 import sys
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 __all__ = ["Origin", "ProxyEnvironment", "proxy_for", "split_url", "tls_context"]
@@ -25,9 +25,9 @@ _PROXY_VARIABLES = tuple(
 )
 
 
-@dataclass(frozen=True)
-class Origin:
-    """The pool key: one keep-alive pool per scheme, host and port."""
+class Origin(NamedTuple):
+    """The pool key: one keep-alive pool per scheme, host and port (a tuple, so hashing it
+    per request is C code)."""
 
     scheme: str
     host: str

@@ -31,12 +31,14 @@ _POLL = getattr(select, "poll", None)
 class SyncConnection:
     """One open socket (plain or TLS) to an origin."""
 
-    __slots__ = ("draining", "idle_since", "origin", "sock")
+    __slots__ = ("draining", "idle_since", "origin", "poller", "sock")
 
     def __init__(self, sock: socket.socket, origin: Origin) -> None:
         self.sock = sock
         self.origin = origin
         self.idle_since = 0.0
+        self.poller: Any = None
+        """A `select.poll` watching the socket for input, made at the first check."""
         self.draining: HttpStream | None = None
         """An exchange that ended at its provider's terminal event before the body's own end
         (the last chunk's framing was still in flight): finished when the connection is next
@@ -81,8 +83,10 @@ class SyncConnection:
         if fd < 0:
             return True
         if _POLL is not None:
-            poller = _POLL()
-            poller.register(fd, select.POLLIN)
+            poller = self.poller
+            if poller is None:
+                poller = self.poller = _POLL()
+                poller.register(fd, select.POLLIN)
             return bool(poller.poll(0))
         readable, _, _ = select.select([fd], [], [], 0)
         return bool(readable)
@@ -121,7 +125,11 @@ class SyncPool:
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self._cond = threading.Condition()
+        # The lock itself is entered (C code); the condition is waited on only when
+        # max_connections is reached, and notified only when someone waits.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._waiting = 0
         self._idle: dict[Origin, list[SyncConnection]] = {}
         self._idle_count = 0
         self._open = 0
@@ -134,8 +142,8 @@ class SyncPool:
     def acquire(self, origin: Origin, timeouts: Timeouts) -> tuple[SyncConnection, bool]:
         """A connection to `origin` and whether it was reused from the pool."""
         limit = self.limits.max_connections
-        deadline = None if timeouts.pool is None else time.monotonic() + timeouts.pool
-        with self._cond:
+        deadline: float | None = None
+        with self._lock:
             while True:
                 conn = self._take_idle(origin)
                 if conn is not None:
@@ -145,12 +153,18 @@ class SyncPool:
                     break
                 if self._evict_idle():
                     continue
+                if deadline is None and timeouts.pool is not None:
+                    deadline = time.monotonic() + timeouts.pool
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise TransportTimeout(
                         "pool", timeouts.pool, f"all {limit} connections stayed busy"
                     )
-                self._cond.wait(remaining)
+                self._waiting += 1
+                try:
+                    self._cond.wait(remaining)
+                finally:
+                    self._waiting -= 1
         try:
             return SyncConnection.connect(origin, timeouts.connect), False
         except BaseException:
@@ -190,9 +204,10 @@ class SyncPool:
         return True
 
     def _forget(self) -> None:
-        with self._cond:
+        with self._lock:
             self._open -= 1
-            self._cond.notify()
+            if self._waiting:
+                self._cond.notify()
 
     def release(
         self, conn: SyncConnection, reusable: bool, stream: HttpStream | None = None
@@ -204,20 +219,22 @@ class SyncPool:
         if not reusable and stream is not None and _drainable(stream):
             conn.draining = stream
             reusable = True
-        with self._cond:
+        with self._lock:
             if reusable and not self._closed and (keep is None or self._idle_count < keep):
                 conn.idle_since = time.monotonic()
                 self._idle.setdefault(conn.origin, []).append(conn)
                 self._idle_count += 1
-                self._cond.notify()
+                if self._waiting:
+                    self._cond.notify()
                 return
             self._open -= 1
-            self._cond.notify()
+            if self._waiting:
+                self._cond.notify()
         conn.draining = None
         conn.close()
 
     def close(self) -> None:
-        with self._cond:
+        with self._lock:
             self._closed = True
             idle = [conn for conns in self._idle.values() for conn in conns]
             self._idle.clear()
