@@ -31,14 +31,25 @@ _POLL = getattr(select, "poll", None)
 class SyncConnection:
     """One open socket (plain or TLS) to an origin."""
 
-    __slots__ = ("draining", "idle_since", "origin", "poller", "sock")
+    __slots__ = ("draining", "idle_since", "origin", "plain", "poller", "sock")
 
     def __init__(self, sock: socket.socket, origin: Origin) -> None:
         self.sock = sock
         self.origin = origin
         self.idle_since = 0.0
         self.poller: Any = None
-        """A `select.poll` watching the socket for input, made at the first check."""
+        """A `select.poll` watching the socket for input (made at the first check for TLS)."""
+        self.plain = False
+        """A plain socket where `poll` exists stays non-blocking and waits in `poll` itself:
+        a read is two syscalls (poll, recv) instead of three in CPython's timeout mode (an
+        ioctl whenever the timeout is set, poll, recv), and a request that fits the send
+        buffer is one `send`. TLS sockets keep the timeout mode (a readable socket may hold
+        only part of a TLS record, and decrypted bytes may wait with nothing to poll)."""
+        if _POLL is not None and not isinstance(sock, ssl.SSLSocket):
+            self.plain = True
+            sock.settimeout(0.0)
+            self.poller = _POLL()
+            self.poller.register(sock.fileno(), select.POLLIN)
         self.draining: HttpStream | None = None
         """An exchange that ended at its provider's terminal event before the body's own end
         (the last chunk's framing was still in flight): finished when the connection is next
@@ -65,14 +76,46 @@ class SyncConnection:
         return cls(sock, origin)
 
     def send(self, data: bytes, timeout: float | None) -> None:
+        if self.plain:
+            try:
+                sent = self.sock.send(data)
+            except BlockingIOError:
+                sent = 0
+            if sent < len(data):
+                self._send_rest(memoryview(data)[sent:], timeout)
+            return
         self.sock.settimeout(timeout)
         try:
             self.sock.sendall(data)
         except TimeoutError as error:
             raise TransportTimeout("write", timeout, "the request could not be sent") from error
 
+    def _send_rest(self, rest: memoryview, timeout: float | None) -> None:
+        """The part of a request the send buffer did not take at once (plain sockets)."""
+        assert _POLL is not None
+        deadline = _deadline(timeout)
+        poller = _POLL()
+        poller.register(self.sock.fileno(), select.POLLOUT)
+        while rest:
+            if not poller.poll(_poll_ms(deadline)):
+                raise TransportTimeout("write", timeout, "the request could not be sent")
+            try:
+                sent = self.sock.send(rest)
+            except BlockingIOError:
+                continue
+            rest = rest[sent:]
+
     def recv(self, timeout: float | None) -> bytes:
         """The next bytes, b"" at the peer's EOF; `socket.timeout` when none came in time."""
+        if self.plain:
+            wait = None if timeout is None else timeout * 1000.0
+            while True:
+                if not self.poller.poll(wait):
+                    raise TimeoutError("timed out")
+                try:
+                    return self.sock.recv(READ_SIZE)
+                except BlockingIOError:  # woken with nothing to read (rare): wait again
+                    continue
         self.sock.settimeout(timeout)
         return self.sock.recv(READ_SIZE)
 
@@ -303,6 +346,13 @@ def start_exchange(
 
 def _deadline(seconds: float | None) -> float | None:
     return None if seconds is None else time.monotonic() + seconds
+
+
+def _poll_ms(deadline: float | None) -> float | None:
+    """`poll`'s wait in milliseconds until the deadline (None: no limit; never negative)."""
+    if deadline is None:
+        return None
+    return max(deadline - time.monotonic(), 0.0) * 1000.0
 
 
 def _remaining(deadline: float | None) -> float | None:
