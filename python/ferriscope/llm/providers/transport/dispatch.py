@@ -13,7 +13,7 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 from ferriscope._core import (
@@ -146,6 +146,7 @@ class Transport:
         self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
+        self._last_pool: Callable[[], async_io.AsyncPool | None] = _no_pool
 
     def __repr__(self) -> str:
         return f"Transport(provider_id={self.provider_id!r}, http={self.http!r})"
@@ -199,11 +200,16 @@ class Transport:
         return self._pool
 
     def async_pool(self) -> async_io.AsyncPool:
-        """The own transport's pool on the running event loop."""
+        """The own transport's pool on the running event loop (the last one found is
+        checked first: a weak-keyed lookup makes a weak reference per call)."""
         loop = asyncio.get_running_loop()
+        last = self._last_pool()
+        if last is not None and last.loop is loop:
+            return last
         pool = self._async_pools.get(loop)
         if pool is None:
             pool = self._async_pools[loop] = async_io.AsyncPool(self.limits, loop)
+        self._last_pool = weakref.ref(pool)  # weak: the pool lives as long as its loop
         return pool
 
     def timeouts_for(self, request: HTTPRequest) -> Timeouts:
@@ -492,6 +498,10 @@ class Transport:
             self._pool.close()
         if self._client is not None:
             self._client.close()
+
+
+def _no_pool() -> None:
+    return None
 
 
 def failure_headers(stream: HttpStream) -> dict[str, str]:
