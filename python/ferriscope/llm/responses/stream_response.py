@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal
 
 from ferriscope._core import TextChunk, TextEndChunk
@@ -241,14 +242,17 @@ class StreamResponse(
         at = j = 0
         while True:
             if j < len(span):
-                chunk = span[j]
-                j += 1
-                self._seen_to = at + j
-                kind = type(chunk)
-                if kind is TextChunk:
-                    yield chunk.delta
-                elif kind is TextEndChunk:
-                    yield sep
+                # A list iterator sees entries appended while this generator waits (another
+                # cursor pulled); `_seen_to` need only be right where a chunk is yielded.
+                for chunk in islice(span, j, None):
+                    j += 1
+                    kind = type(chunk)
+                    if kind is TextChunk:
+                        self._seen_to = at + j
+                        yield chunk.delta
+                    elif kind is TextEndChunk:
+                        self._seen_to = at + j
+                        yield sep
             elif span is not cache.hot:
                 i = at + j
                 span, at = cache.hot, cache.base
@@ -412,14 +416,15 @@ class AsyncStreamResponse(
         at = j = 0
         while True:
             if j < len(span):
-                chunk = span[j]
-                j += 1
-                self._seen_to = at + j
-                kind = type(chunk)
-                if kind is TextChunk:
-                    yield chunk.delta
-                elif kind is TextEndChunk:
-                    yield sep
+                for chunk in islice(span, j, None):  # as in the sync text_stream
+                    j += 1
+                    kind = type(chunk)
+                    if kind is TextChunk:
+                        self._seen_to = at + j
+                        yield chunk.delta
+                    elif kind is TextEndChunk:
+                        self._seen_to = at + j
+                        yield sep
             elif span is not cache.hot:
                 i = at + j
                 span, at = cache.hot, cache.base
