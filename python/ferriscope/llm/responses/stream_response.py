@@ -81,10 +81,9 @@ def _toolkit(tools: Any, kind: ToolkitKind) -> Any:
         return tools
     from ferriscope.llm.tools.types import normalize_tools
 
-    kit = normalize_tools(tools, kind=kind)
-    if tools is None:  # the toolkit class of this kind, exactly
-        _KIT_CLASSES[kind] = type(kit)
-    return kit
+    if kit_class is None:  # the toolkit class of this kind, exactly
+        _KIT_CLASSES[kind] = type(normalize_tools(None, kind=kind))
+    return normalize_tools(tools, kind=kind)
 
 
 _KIT_CLASSES: dict[str, type] = {}
