@@ -292,11 +292,41 @@ def test_the_default_path_is_the_own_transport(
     transport = instance.transport
     assert not transport.uses_httpx(instance.base_url + "/x")
     assert not transport.uses_httpx(instance.base_url + "/x", asynchronous=True)
-    monkeypatch.setenv(HTTP_ENV, "httpx")  # the opt-out switch
-    assert transport.uses_httpx(instance.base_url + "/x")
+    monkeypatch.setenv(HTTP_ENV, "httpx")  # the opt-out switch, read when a provider is made
+    assert not transport.uses_httpx(instance.base_url + "/x")
+    llm.reset_provider_registry()  # forgets the cached instances: new ones read it
+    instance = llm.register_provider(provider, api_key="k", base_url=base_url)
+    assert instance.transport.uses_httpx(instance.base_url + "/x")
     monkeypatch.setenv(HTTP_ENV, "sideways")
+    llm.reset_provider_registry()
+    instance = llm.register_provider(provider, api_key="k", base_url=base_url)
     with pytest.raises(ValueError, match=HTTP_ENV):
-        transport.uses_httpx(instance.base_url + "/x")
+        instance.transport.uses_httpx(instance.base_url + "/x")
+    llm.reset_provider_registry()
+
+
+def test_proxy_variables_are_read_when_the_provider_is_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTPS_PROXY / NO_PROXY as urllib reads them (NO_PROXY by host, domain suffix or
+    host:port), taken once per provider like httpx takes them per client."""
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    before = llm.register_provider("openai", api_key="k").transport
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example,127.0.0.1:8443")
+    assert not before.uses_httpx("https://api.openai.com/v1/x")  # made before: no proxy
+    llm.reset_provider_registry()
+    after = llm.register_provider("openai", api_key="k").transport
+    assert after.uses_httpx("https://api.openai.com/v1/x")
+    assert after.uses_httpx("https://api.openai.com/v1/x")  # the remembered answer
+    assert not after.uses_httpx("https://llm.internal.example/v1/x")  # a NO_PROXY domain
+    assert not after.uses_httpx("https://127.0.0.1:8443/v1/x")  # a NO_PROXY host:port
+    assert after.uses_httpx("https://127.0.0.1:9443/v1/x")
+    assert not after.uses_httpx("http://api.openai.com/v1/x")  # no HTTP_PROXY for http://
+    monkeypatch.delenv("HTTPS_PROXY")
+    assert after.uses_httpx("https://api.openai.com/v1/x")  # still the provider's snapshot
     llm.reset_provider_registry()
 
 

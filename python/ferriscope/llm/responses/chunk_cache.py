@@ -193,6 +193,9 @@ class ChunkCache(Sequence[Any]):
         marks = self.marks
         bounds = self._bounds
         n = len(hot)
+        if n > 2 and marks == bounds == [0, n - 1] and isinstance(hot[0], _STARTS):
+            self._compact_part()  # a short answer's usual cache: one whole part
+            return
         # Constant along each run of consecutive marks (marks ascend, one entry apart).
         keys = list(map(operator.sub, marks, range(len(marks))))
         i = begin = 0
@@ -229,6 +232,22 @@ class ChunkCache(Sequence[Any]):
             _join_tail(self._pieces, n - marks[-1] - 1)
         marks.clear()
         bounds.clear()
+
+    def _compact_part(self) -> None:
+        """Files a hot list that is one whole part: its start chunk, its deltas, its end
+        chunk (what `_compact_mixed` makes of it, without its general walk)."""
+        hot = self.hot
+        n = len(hot)
+        self._file_objects(0, [hot[0]])
+        pieces = self._parts.pop(0)
+        deltas = list(map(_delta, hot[1 : n - 1]))
+        self._offset = stop = sum(map(len, deltas))
+        self._starts.append(self.base + 1)
+        self._segs.append((type(hot[1]), pieces, 0, stop, _lengths(deltas)))
+        self._file_objects(n - 1, [hot[n - 1]])  # the part ended: no runs to merge
+        self._pieces = None
+        self.marks.clear()
+        self._bounds.clear()
 
     def _file_objects(self, at: int, chunks: list[Any]) -> None:
         """Files hot entries `at`... (kept as objects) onto the last list segment if they

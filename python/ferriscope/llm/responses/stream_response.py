@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal
 
 from ferriscope._core import TextChunk, TextEndChunk
@@ -73,10 +74,19 @@ async def _no_chunks() -> AsyncIterator[Any]:
 
 def _toolkit(tools: Any, kind: ToolkitKind) -> Any:
     """`tools=` as the toolkit of the response's kind (an empty one for None), as Mirascope
-    normalises it; a toolkit of the right kind (what providers pass) is kept as is."""
+    normalises it; a toolkit of the right kind (what providers pass) is kept as is, checked
+    first without a call (every request passes one)."""
+    kit_class = _KIT_CLASSES.get(kind)
+    if kit_class is not None and type(tools) is kit_class:
+        return tools
     from ferriscope.llm.tools.types import normalize_tools
 
+    if kit_class is None:  # the toolkit class of this kind, exactly
+        _KIT_CLASSES[kind] = type(normalize_tools(None, kind=kind))
     return normalize_tools(tools, kind=kind)
+
+
+_KIT_CLASSES: dict[str, type] = {}
 
 
 def _interrupted(exc: BaseException, provider: str) -> exceptions.ConnectionError:
@@ -231,14 +241,17 @@ class StreamResponse(
         at = j = 0
         while True:
             if j < len(span):
-                chunk = span[j]
-                j += 1
-                self._seen_to = at + j
-                kind = type(chunk)
-                if kind is TextChunk:
-                    yield chunk.delta
-                elif kind is TextEndChunk:
-                    yield sep
+                # A list iterator sees entries appended while this generator waits (another
+                # cursor pulled); `_seen_to` need only be right where a chunk is yielded.
+                for chunk in islice(span, j, None):
+                    j += 1
+                    kind = type(chunk)
+                    if kind is TextChunk:
+                        self._seen_to = at + j
+                        yield chunk.delta
+                    elif kind is TextEndChunk:
+                        self._seen_to = at + j
+                        yield sep
             elif span is not cache.hot:
                 i = at + j
                 span, at = cache.hot, cache.base
@@ -402,14 +415,15 @@ class AsyncStreamResponse(
         at = j = 0
         while True:
             if j < len(span):
-                chunk = span[j]
-                j += 1
-                self._seen_to = at + j
-                kind = type(chunk)
-                if kind is TextChunk:
-                    yield chunk.delta
-                elif kind is TextEndChunk:
-                    yield sep
+                for chunk in islice(span, j, None):  # as in the sync text_stream
+                    j += 1
+                    kind = type(chunk)
+                    if kind is TextChunk:
+                        self._seen_to = at + j
+                        yield chunk.delta
+                    elif kind is TextEndChunk:
+                        self._seen_to = at + j
+                        yield sep
             elif span is not cache.hot:
                 i = at + j
                 span, at = cache.hot, cache.base

@@ -118,9 +118,12 @@ def encode_completions(
         "stream_options": {"include_usage": True},
     }
     thinking = ThinkingOptions.from_params(params)
-    _apply_params(
-        body, ParamReader(params, provider_id=target.provider_id, model_id=target.model_id), target
-    )
+    if params:  # nothing to take, drop or warn about otherwise
+        _apply_params(
+            body,
+            ParamReader(params, provider_id=target.provider_id, model_id=target.model_id),
+            target,
+        )
 
     user_tools = toolkit_tools(toolkit)
     tools = [_tool(tool, target) for tool in user_tools]

@@ -28,13 +28,17 @@ class ThinkingOptions:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ThinkingOptions:
         config = params.get("thinking")
-        if not isinstance(config, Mapping):
-            return cls()
+        if config is None or not isinstance(config, Mapping):
+            return _NO_THINKING if cls is ThinkingOptions else cls()
         return cls(
             level=config.get("level"),
             include_thoughts=bool(config.get("include_thoughts", False)),
             encode_thoughts_as_text=bool(config.get("encode_thoughts_as_text", False)),
         )
+
+
+_NO_THINKING = ThinkingOptions()
+"""The options of a call without a thinking config (frozen: one serves every call)."""
 
 
 class ParamReader:

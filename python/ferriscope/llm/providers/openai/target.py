@@ -27,16 +27,28 @@ class Target:
 
 def openai_target(model_id: str, api: ApiMode, *, provider_id: str) -> Target:
     """The target of a call to OpenAI itself on `api` (`provider_model_name` carries the API,
-    so a turn is re-sent raw only to the API that produced it)."""
-    name = wire_model_name(model_id)
-    return Target(
-        provider_id=provider_id,
-        model_id=model_id,
-        wire_model=name,
-        provider_model_name=f"{name}:{api}",
-        raw_provider_ids=("openai", f"openai:{api}"),
-        features=ModelFeatures.of(name),
-    )
+    so a turn is re-sent raw only to the API that produced it). A function of its arguments
+    and of fixed tables: remembered per model, since every call of a model asks for it."""
+    key = (model_id, api, provider_id)
+    target = _TARGETS.get(key)
+    if target is None:
+        name = wire_model_name(model_id)
+        target = Target(
+            provider_id=provider_id,
+            model_id=model_id,
+            wire_model=name,
+            provider_model_name=f"{name}:{api}",
+            raw_provider_ids=("openai", f"openai:{api}"),
+            features=ModelFeatures.of(name),
+        )
+        if len(_TARGETS) >= _MAX_TARGETS:
+            _TARGETS.clear()
+        _TARGETS[key] = target
+    return target
+
+
+_MAX_TARGETS = 256
+_TARGETS: dict[tuple[str, str, str], Target] = {}
 
 
 def compatible_target(

@@ -188,9 +188,9 @@ class AsyncConnection(asyncio.BufferedProtocol):
         stream = self.stream
         return stream is None or stream.done or self.closed or self.at_eof
 
-    async def send(self, payload: bytes, timeout: float | None) -> None:
-        assert self.transport is not None
-        self.transport.write(payload)
+    async def written(self, timeout: float | None) -> None:
+        """Until the transport has taken what was written (it paused writing), within the
+        write timeout."""
         ready = self.write_ready
         if ready is None:
             return
@@ -260,7 +260,7 @@ class AsyncPool:
 
     async def acquire(self, origin: Origin, timeouts: Timeouts) -> tuple[AsyncConnection, bool]:
         limit = self.limits.max_connections
-        deadline = None if timeouts.pool is None else time.monotonic() + timeouts.pool
+        deadline: float | None = None
         while True:
             conn = self._take_idle(origin)
             if conn is not None:
@@ -271,6 +271,8 @@ class AsyncPool:
                 continue
             if self._freed is None:
                 self._freed = asyncio.Event()
+            if deadline is None and timeouts.pool is not None:
+                deadline = time.monotonic() + timeouts.pool
             remaining = None if deadline is None else deadline - time.monotonic()
             try:
                 await asyncio.wait_for(self._freed.wait(), remaining)
@@ -407,7 +409,11 @@ async def start_exchange(
         conn.received = False
         conn.error = None
         try:
-            await conn.send(payload, timeouts.write)
+            transport = conn.transport
+            assert transport is not None
+            transport.write(payload)
+            if conn.write_ready is not None:  # the transport's buffer is full: wait for it
+                await conn.written(timeouts.write)
             deadline = None if timeouts.first_byte is None else loop.time() + timeouts.first_byte
             while not stream.head_complete:
                 if conn.error is not None:

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferriscope._core import (
@@ -38,7 +38,12 @@ from ferriscope.llm.providers.transport.config import (
     pass_turn,
     with_overrides,
 )
-from ferriscope.llm.providers.transport.origin import UnsupportedURL, proxy_for, split_url
+from ferriscope.llm.providers.transport.origin import (
+    Origin,
+    ProxyEnvironment,
+    UnsupportedURL,
+    split_url,
+)
 from ferriscope.llm.providers.transport.request import (
     MAX_ERROR_BODY,
     Attempts,
@@ -80,6 +85,9 @@ _DEFAULT_HEADERS = (
 # What the own transport raises for a failed exchange (timeouts are ours; OSError covers
 # refused, reset and TLS failures).
 _FAILURES = (OSError, HttpProtocolError, TransportTimeout)
+# URLs (and header sets) whose origin, target and Host (and wire headers) are remembered per
+# transport: a provider sends to a few.
+_MAX_ROUTES = 256
 
 
 def _choice(value: str | None, source: str) -> str:
@@ -131,6 +139,12 @@ class Transport:
         that send huge events); a longer line fails the stream with ResponseValidationError."""
         self._client = http_client
         self._user_async_client = async_http_client
+        # The environment is read once, when the provider is made (as httpx reads it when a
+        # client is made): the opt-out switch and the proxies (docs/transport.md).
+        self._env_http = os.environ.get(HTTP_ENV)
+        self._proxies = ProxyEnvironment()
+        self._routes: dict[str, tuple[Origin, str, str]] = {}
+        self._headers: dict[tuple[tuple[str, str], ...], list[tuple[str, str]]] = {}
         self._pool: SyncPool | None = None
         # Connections and an httpx AsyncClient's pool belong to the event loop they were
         # opened on: one of each per loop.
@@ -140,6 +154,7 @@ class Transport:
         self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
+        self._last_pool: Callable[[], async_io.AsyncPool | None] = _no_pool
 
     def __repr__(self) -> str:
         return f"Transport(provider_id={self.provider_id!r}, http={self.http!r})"
@@ -149,13 +164,15 @@ class Transport:
     def uses_httpx(self, url: str, *, asynchronous: bool = False) -> bool:
         """Whether a request to `url` goes through an httpx client: the user gave one, asked
         for httpx (`http="httpx"` or `FERRISCOPE_HTTP=httpx`), or a proxy applies to the URL
-        (the own transport does not speak to proxies, and a proxy is never skipped)."""
+        (the own transport does not speak to proxies, and a proxy is never skipped). The
+        environment is as it was when the provider was made."""
         user = self._user_async_client if asynchronous else self._client
         if user is not None or self.http == "httpx":
             return True
-        if _choice(os.environ.get(HTTP_ENV), HTTP_ENV) == "httpx":
+        env = self._env_http
+        if env is not None and _choice(env, HTTP_ENV) == "httpx":
             return True
-        return proxy_for(url) is not None
+        return self._proxies.proxy_for(url) is not None
 
     @property
     def client(self) -> Any:
@@ -191,11 +208,16 @@ class Transport:
         return self._pool
 
     def async_pool(self) -> async_io.AsyncPool:
-        """The own transport's pool on the running event loop."""
+        """The own transport's pool on the running event loop (the last one found is
+        checked first: a weak-keyed lookup makes a weak reference per call)."""
         loop = asyncio.get_running_loop()
+        last = self._last_pool()
+        if last is not None and last.loop is loop:
+            return last
         pool = self._async_pools.get(loop)
         if pool is None:
             pool = self._async_pools[loop] = async_io.AsyncPool(self.limits, loop)
+        self._last_pool = weakref.ref(pool)  # weak: the pool lives as long as its loop
         return pool
 
     def timeouts_for(self, request: HTTPRequest) -> Timeouts:
@@ -213,13 +235,20 @@ class Transport:
 
     def _prepare(self, request: HTTPRequest) -> tuple[Any, bytes, Any]:
         """Origin, request bytes and the `HttpStream` factory of an own-transport request."""
-        try:
-            origin, target, host = split_url(request.url)
-        except UnsupportedURL as error:
-            raise exceptions.ConnectionError(str(error), self.provider_id, error) from None
+        url = request.url
+        route = self._routes.get(url)
+        if route is None:
+            try:
+                route = split_url(url)
+            except UnsupportedURL as error:
+                raise exceptions.ConnectionError(str(error), self.provider_id, error) from None
+            if len(self._routes) >= _MAX_ROUTES:
+                self._routes.clear()
+            self._routes[url] = route
+        origin, target, host = route
         try:
             payload = WireBytes(
-                encode_request("POST", target, host, _wire_headers(request), request.content)
+                encode_request("POST", target, host, self._wire_headers(request), request.content)
             )
         except ValueError as error:
             # Never echo the value: it may be the key.
@@ -238,6 +267,18 @@ class Transport:
             )
 
         return origin, payload, new_stream
+
+    def _wire_headers(self, request: HTTPRequest) -> list[tuple[str, str]]:
+        """The headers sent, remembered per set of request headers: a provider sends the same
+        few (a method of its own, so no frame that can end up in a traceback holds the key
+        in a local)."""
+        given = tuple(request.headers.items())
+        headers = self._headers.get(given)
+        if headers is None:
+            if len(self._headers) >= _MAX_ROUTES:
+                self._headers.clear()
+            headers = self._headers[given] = _with_defaults(given)
+        return headers
 
     def _http_error(self, stream: HttpStream, request: HTTPRequest) -> exceptions.APIError:
         assert stream.status is not None
@@ -467,6 +508,10 @@ class Transport:
             self._client.close()
 
 
+def _no_pool() -> None:
+    return None
+
+
 def failure_headers(stream: HttpStream) -> dict[str, str]:
     return {name.lower(): value for name, value in stream.headers}
 
@@ -478,10 +523,9 @@ def _log_response(request: HTTPRequest, status: int) -> None:
         _log.debug("POST %s -> %d", request.url.split("?", 1)[0], status)
 
 
-def _wire_headers(request: HTTPRequest) -> list[tuple[str, str]]:
-    """The request's headers after the defaults it does not set itself (a function of its
-    own, so no frame that can end up in a traceback holds the key in a local)."""
-    names = {name.lower() for name in request.headers}
-    headers = [(n, v) for n, v in _DEFAULT_HEADERS if n not in names]
-    headers.extend(request.headers.items())
-    return headers
+def _with_defaults(headers: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """The request's headers after the defaults it does not set itself."""
+    names = {name.lower() for name, _ in headers}
+    wire = [(n, v) for n, v in _DEFAULT_HEADERS if n not in names]
+    wire.extend(headers)
+    return wire

@@ -6,8 +6,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple, cast
 from urllib.parse import urlsplit
 
 from ferriscope._lazy import lazy_module
@@ -19,7 +19,7 @@ else:  # TLS on the first https connection, urllib only with a proxy in the envi
     ssl = lazy_module("ssl")
     urllib = lazy_module("urllib")
 
-__all__ = ["Origin", "proxy_for", "split_url", "tls_context"]
+__all__ = ["Origin", "ProxyEnvironment", "proxy_for", "split_url", "tls_context"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Where Python reads proxies from the environment only (not macOS's or Windows' settings),
@@ -32,9 +32,9 @@ _PROXY_VARIABLES = tuple(
 )
 
 
-@dataclass(frozen=True)
-class Origin:
-    """The pool key: one keep-alive pool per scheme, host and port."""
+class Origin(NamedTuple):
+    """The pool key: one keep-alive pool per scheme, host and port (a tuple, so hashing it
+    per request is C code)."""
 
     scheme: str
     host: str
@@ -70,24 +70,67 @@ def split_url(url: str) -> tuple[Origin, str, str]:
     return Origin(scheme, host, port), target, host_header
 
 
+def _bypass_environment(host: str, proxies: dict[str, str]) -> bool:
+    """NO_PROXY matching against the given variables (a public urllib function typeshed
+    omits; read when a proxy is set, so urllib loads only then)."""
+    bypass = cast(
+        "Callable[[str, dict[str, str]], bool]",
+        urllib.request.proxy_bypass_environment,  # type: ignore[attr-defined]
+    )
+    return bypass(host, proxies)
+
+
+class ProxyEnvironment:
+    """The proxies the environment names (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY, or
+    the system's settings where Python reads them), read once, when it is made: a transport
+    makes one when its provider is made, as httpx reads them when a client is made. Reading
+    them per request cost more than the rest of the request's Python work together (seven
+    environment lookups and urllib's parsing). The answer per URL is remembered."""
+
+    __slots__ = ("_decided", "proxies")
+
+    _MAX_URLS = 256
+
+    def __init__(self) -> None:
+        self.proxies: dict[str, str] = (
+            {}
+            if _ENV_ONLY and not any(name in os.environ for name in _PROXY_VARIABLES)
+            else urllib.request.getproxies()  # without urllib's scan when nothing is set
+        )
+        self._decided: dict[str, str | None] = {}
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy for `url`, or None."""
+        try:
+            return self._decided[url]
+        except KeyError:
+            pass
+        proxy = self._decide(url) if self.proxies else None
+        decided = self._decided
+        if len(decided) >= self._MAX_URLS:
+            decided.clear()
+        decided[url] = proxy
+        return proxy
+
+    def _decide(self, url: str) -> str | None:
+        proxies = self.proxies
+        parts = urlsplit(url)
+        proxy = proxies.get(parts.scheme.lower()) or proxies.get("all")
+        if not proxy:
+            return None
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        if _ENV_ONLY:
+            if _bypass_environment(netloc, proxies) or _bypass_environment(host, proxies):
+                return None
+        elif urllib.request.proxy_bypass(netloc) or urllib.request.proxy_bypass(host):
+            return None
+        return proxy
+
+
 def proxy_for(url: str) -> str | None:
-    """The proxy the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY, or the
-    system's settings where Python reads them) names for `url`, or None. Read per request:
-    the environment may change while a process runs, and a proxy must never be skipped."""
-    if _ENV_ONLY and not any(name in os.environ for name in _PROXY_VARIABLES):
-        return None  # the common case, without urllib's scan of the whole environment
-    proxies = urllib.request.getproxies()
-    if not proxies:
-        return None
-    parts = urlsplit(url)
-    proxy = proxies.get(parts.scheme.lower()) or proxies.get("all")
-    if not proxy:
-        return None
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    if urllib.request.proxy_bypass(netloc) or urllib.request.proxy_bypass(host):
-        return None
-    return proxy
+    """The proxy the environment names for `url` now, or None (a fresh `ProxyEnvironment`)."""
+    return ProxyEnvironment().proxy_for(url)
 
 
 def tls_context() -> ssl.SSLContext:

@@ -31,6 +31,9 @@ RETRY_STATUSES = frozenset({408, 409, 429})
 MAX_RETRY_AFTER = 60.0
 # Headers whose values are secrets: never echoed into an error message or body.
 _SECRET_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "api-key")
+# `json.dumps(..., ensure_ascii=False, separators=(",", ":"))` without building an encoder
+# per request.
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class ResponseIdentity:
@@ -80,8 +83,7 @@ class HTTPRequest:
     """Told about each HTTP request sent for this one (`observe`); nobody by default."""
 
     def __post_init__(self) -> None:
-        encoded = json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
-        object.__setattr__(self, "content", encoded)
+        object.__setattr__(self, "content", _encode_json(self.body).encode())
 
     def observe(self, observer: AttemptObserver) -> None:
         """Reports this request's HTTP requests to `observer` (`ferriscope.ops`); set before

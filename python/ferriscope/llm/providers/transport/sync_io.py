@@ -36,12 +36,25 @@ _POLL = getattr(select, "poll", None)
 class SyncConnection:
     """One open socket (plain or TLS) to an origin."""
 
-    __slots__ = ("draining", "idle_since", "origin", "sock")
+    __slots__ = ("draining", "idle_since", "origin", "plain", "poller", "sock")
 
     def __init__(self, sock: socket.socket, origin: Origin) -> None:
         self.sock = sock
         self.origin = origin
         self.idle_since = 0.0
+        self.poller: Any = None
+        """A `select.poll` watching the socket for input (made at the first check for TLS)."""
+        self.plain = False
+        """A plain socket where `poll` exists stays non-blocking and waits in `poll` itself:
+        a read is two syscalls (poll, recv) instead of three in CPython's timeout mode (an
+        ioctl whenever the timeout is set, poll, recv), and a request that fits the send
+        buffer is one `send`. TLS sockets keep the timeout mode (a readable socket may hold
+        only part of a TLS record, and decrypted bytes may wait with nothing to poll)."""
+        if _POLL is not None and not isinstance(sock, ssl.SSLSocket):
+            self.plain = True
+            sock.settimeout(0.0)
+            self.poller = _POLL()
+            self.poller.register(sock.fileno(), select.POLLIN)
         self.draining: HttpStream | None = None
         """An exchange that ended at its provider's terminal event before the body's own end
         (the last chunk's framing was still in flight): finished when the connection is next
@@ -68,14 +81,46 @@ class SyncConnection:
         return cls(sock, origin)
 
     def send(self, data: bytes, timeout: float | None) -> None:
+        if self.plain:
+            try:
+                sent = self.sock.send(data)
+            except BlockingIOError:
+                sent = 0
+            if sent < len(data):
+                self._send_rest(memoryview(data)[sent:], timeout)
+            return
         self.sock.settimeout(timeout)
         try:
             self.sock.sendall(data)
         except TimeoutError as error:
             raise TransportTimeout("write", timeout, "the request could not be sent") from error
 
+    def _send_rest(self, rest: memoryview, timeout: float | None) -> None:
+        """The part of a request the send buffer did not take at once (plain sockets)."""
+        assert _POLL is not None
+        deadline = _deadline(timeout)
+        poller = _POLL()
+        poller.register(self.sock.fileno(), select.POLLOUT)
+        while rest:
+            if not poller.poll(_poll_ms(deadline)):
+                raise TransportTimeout("write", timeout, "the request could not be sent")
+            try:
+                sent = self.sock.send(rest)
+            except BlockingIOError:
+                continue
+            rest = rest[sent:]
+
     def recv(self, timeout: float | None) -> bytes:
         """The next bytes, b"" at the peer's EOF; `socket.timeout` when none came in time."""
+        if self.plain:
+            wait = None if timeout is None else timeout * 1000.0
+            while True:
+                if not self.poller.poll(wait):
+                    raise TimeoutError("timed out")
+                try:
+                    return self.sock.recv(READ_SIZE)
+                except BlockingIOError:  # woken with nothing to read (rare): wait again
+                    continue
         self.sock.settimeout(timeout)
         return self.sock.recv(READ_SIZE)
 
@@ -86,8 +131,10 @@ class SyncConnection:
         if fd < 0:
             return True
         if _POLL is not None:
-            poller = _POLL()
-            poller.register(fd, select.POLLIN)
+            poller = self.poller
+            if poller is None:
+                poller = self.poller = _POLL()
+                poller.register(fd, select.POLLIN)
             return bool(poller.poll(0))
         readable, _, _ = select.select([fd], [], [], 0)
         return bool(readable)
@@ -126,7 +173,11 @@ class SyncPool:
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self._cond = threading.Condition()
+        # The lock itself is entered (C code); the condition is waited on only when
+        # max_connections is reached, and notified only when someone waits.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._waiting = 0
         self._idle: dict[Origin, list[SyncConnection]] = {}
         self._idle_count = 0
         self._open = 0
@@ -139,8 +190,8 @@ class SyncPool:
     def acquire(self, origin: Origin, timeouts: Timeouts) -> tuple[SyncConnection, bool]:
         """A connection to `origin` and whether it was reused from the pool."""
         limit = self.limits.max_connections
-        deadline = None if timeouts.pool is None else time.monotonic() + timeouts.pool
-        with self._cond:
+        deadline: float | None = None
+        with self._lock:
             while True:
                 conn = self._take_idle(origin)
                 if conn is not None:
@@ -150,12 +201,18 @@ class SyncPool:
                     break
                 if self._evict_idle():
                     continue
+                if deadline is None and timeouts.pool is not None:
+                    deadline = time.monotonic() + timeouts.pool
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise TransportTimeout(
                         "pool", timeouts.pool, f"all {limit} connections stayed busy"
                     )
-                self._cond.wait(remaining)
+                self._waiting += 1
+                try:
+                    self._cond.wait(remaining)
+                finally:
+                    self._waiting -= 1
         try:
             return SyncConnection.connect(origin, timeouts.connect), False
         except BaseException:
@@ -195,9 +252,10 @@ class SyncPool:
         return True
 
     def _forget(self) -> None:
-        with self._cond:
+        with self._lock:
             self._open -= 1
-            self._cond.notify()
+            if self._waiting:
+                self._cond.notify()
 
     def release(
         self, conn: SyncConnection, reusable: bool, stream: HttpStream | None = None
@@ -209,20 +267,22 @@ class SyncPool:
         if not reusable and stream is not None and _drainable(stream):
             conn.draining = stream
             reusable = True
-        with self._cond:
+        with self._lock:
             if reusable and not self._closed and (keep is None or self._idle_count < keep):
                 conn.idle_since = time.monotonic()
                 self._idle.setdefault(conn.origin, []).append(conn)
                 self._idle_count += 1
-                self._cond.notify()
+                if self._waiting:
+                    self._cond.notify()
                 return
             self._open -= 1
-            self._cond.notify()
+            if self._waiting:
+                self._cond.notify()
         conn.draining = None
         conn.close()
 
     def close(self) -> None:
-        with self._cond:
+        with self._lock:
             self._closed = True
             idle = [conn for conns in self._idle.values() for conn in conns]
             self._idle.clear()
@@ -291,6 +351,13 @@ def start_exchange(
 
 def _deadline(seconds: float | None) -> float | None:
     return None if seconds is None else time.monotonic() + seconds
+
+
+def _poll_ms(deadline: float | None) -> float | None:
+    """`poll`'s wait in milliseconds until the deadline (None: no limit; never negative)."""
+    if deadline is None:
+        return None
+    return max(deadline - time.monotonic(), 0.0) * 1000.0
 
 
 def _remaining(deadline: float | None) -> float | None:
