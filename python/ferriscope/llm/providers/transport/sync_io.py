@@ -8,20 +8,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ferriscope._core import HttpProtocolError, HttpStream
-from ferriscope._lazy import lazy_module
 from ferriscope.llm.providers.errors import TransportTimeout
 from ferriscope.llm.providers.transport.config import Limits, Timeouts
 from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
 from ferriscope.llm.providers.transport.request import end_of_input
-
-if TYPE_CHECKING:
-    import ssl
-else:  # TLS on the first https connection (docs/architecture.md, "Lazy loading")
-    ssl = lazy_module("ssl")
 
 __all__ = ["READ_SIZE", "SyncConnection", "SyncPool", "read_batch", "start_exchange"]
 
@@ -50,7 +44,7 @@ class SyncConnection:
         ioctl whenever the timeout is set, poll, recv), and a request that fits the send
         buffer is one `send`. TLS sockets keep the timeout mode (a readable socket may hold
         only part of a TLS record, and decrypted bytes may wait with nothing to poll)."""
-        if _POLL is not None and not isinstance(sock, ssl.SSLSocket):
+        if _POLL is not None and not origin.tls:
             self.plain = True
             sock.settimeout(0.0)
             self.poller = _POLL()
@@ -150,10 +144,9 @@ class SyncConnection:
         try:
             sock.settimeout(0.0)
             while not stream.body_complete:
-                try:
-                    data = sock.recv(READ_SIZE)
-                except (BlockingIOError, ssl.SSLWantReadError):
-                    return False
+                # Nothing more has arrived: BlockingIOError, or on TLS SSLWantReadError, an
+                # OSError too (named neither here, so a plain socket never loads ssl).
+                data = sock.recv(READ_SIZE)
                 if not data:
                     return False
                 stream.feed(data)
