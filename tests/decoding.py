@@ -11,12 +11,11 @@ import json
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ferriscope._core import StreamDecoder
+from tests.support.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "streams"
 FORMAT_TOOL_NAME = "__mirascope_formatted_output_tool__"
 CONTENT_TYPES = {
     "text_start_chunk",

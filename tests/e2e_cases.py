@@ -32,8 +32,7 @@ from tests.fixture_models import (
     FentanylHandbook,
     LuckyNumber,
 )
-
-FIXTURES = Path(__file__).parent / "fixtures" / "streams"
+from tests.support.paths import FIXTURES
 
 # ---- the fixtures' tools (call.tools[].python / behaviour / data) --------------------------------
 

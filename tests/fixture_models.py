@@ -3,13 +3,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field, field_validator
+
+from ferriscope.llm.tools import Tool, tool
 
 PASSWORD_MAP = {"mellon": "Welcome to Moria!", "radiance": "Life before Death"}
 BOOK_DB = {
     "0-7653-1178-X": "Title: Mistborn: The Final Empire, Author: Brandon Sanderson, "
     "Pages: 544, Published: 2006-07-25",
 }
+
+
+@tool
+def secret_retrieval_tool(password: str) -> str:
+    """A tool that requires a password to retrieve a secret."""
+    return PASSWORD_MAP.get(password, "Invalid password!")
+
+
+@tool
+def get_book_info(isbn: str) -> str:
+    """Look up book information by ISBN."""
+    return BOOK_DB.get(isbn, "Book not found")
+
+
+FIXTURE_TOOLS: dict[str, Tool[..., Any]] = {
+    t.name: t for t in (secret_retrieval_tool, get_book_info)
+}
+"""The recorded tools by name (sync; `e2e_cases` also writes them as `async def`)."""
 
 
 class Author(BaseModel):

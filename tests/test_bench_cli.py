@@ -20,8 +20,7 @@ import ferriscope.__main__ as ferriscope_main
 from benches.harness import cli, partial_json, suites
 from benches.harness.measure import Measurement
 from benches.harness.partial_json import PARTIAL_PEERS, ReparsePeer
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
 
 
 def run_bench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -11,11 +11,10 @@ import re
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
 
 # Set on a developer's machine, these would change where (or whether) the demo connects.
 PROVIDER_ENV = (

@@ -45,35 +45,29 @@ from ferriscope.llm.providers.registry import (
 from ferriscope.llm.tools import FORMAT_TOOL_NAME, ProviderTool, Toolkit, WebSearchTool, tool
 from tests.decoding import decode, load_cases
 from tests.fixture_models import (
-    BOOK_DB,
-    PASSWORD_MAP,
     Author,
     Book,
     BookSummary,
     FentanylHandbook,
     LuckyNumber,
+    get_book_info,
+    secret_retrieval_tool,
+)
+from tests.support.recorded_calls import (
+    follow_steps,
+    params_of,
+    part_of,
+    recorded_replies,
+    toolkit_of,
 )
 
 RECORDED_HEADERS = ("content-type", "anthropic-version", "anthropic-beta")
 FLASH = "google/gemini-2.5-flash"
 
 
-# ---- the Python definitions behind the fixtures' tools and formats ---------------------------
+# ---- the Python definitions behind the fixtures' formats (the tools: fixture_models) ---------
 
 
-@tool
-def secret_retrieval_tool(password: str) -> str:
-    """A tool that requires a password to retrieve a secret."""
-    return PASSWORD_MAP.get(password, "Invalid password!")
-
-
-@tool
-def get_book_info(isbn: str) -> str:
-    """Look up book information by ISBN."""
-    return BOOK_DB.get(isbn, "Book not found")
-
-
-TOOLS = {t.name: t for t in (secret_retrieval_tool, get_book_info)}
 FORMATS: dict[str, type[BaseModel]] = {
     m.__name__: m for m in (Book, BookSummary, FentanylHandbook, LuckyNumber)
 }
@@ -98,13 +92,6 @@ def initial_messages(case: dict[str, Any]) -> list[Message]:
     ]
 
 
-def toolkit_of(case: dict[str, Any]) -> Toolkit:
-    return Toolkit(
-        [TOOLS[t["name"]] for t in case["call"].get("tools") or []]
-        + [WebSearchTool() for _ in case["call"].get("provider_tools") or []]
-    )
-
-
 def format_of(case: dict[str, Any]) -> Any:
     spec = case["call"].get("format")
     if spec is None:
@@ -115,29 +102,6 @@ def format_of(case: dict[str, Any]) -> Any:
     if case["formatting_mode"] is None and spec["mode"] != "json":
         return model  # a bare class: the provider's default mode (never json)
     return make_format(model, mode=spec["mode"])
-
-
-def params_of(case: dict[str, Any], turn: int) -> dict[str, Any]:
-    call = case["call"]
-    if turn > 0:
-        for step in call.get("steps", []):
-            if step.get("op") == "resume" and step.get("model_override") is not None:
-                return dict(step["model_override"])
-    params = dict(call.get("params") or {})
-    if call.get("thinking"):
-        params["thinking"] = call["thinking"]
-    return params
-
-
-def part_of(p: dict[str, Any]) -> Any:
-    kind = p["type"]
-    if kind == "text":
-        return Text(text=p["text"])
-    if kind == "thought":
-        return Thought(thought=p["thought"])
-    if kind == "tool_call":
-        return ToolCall(id=p["id"], name=p["name"], args=p["args"])
-    return ToolOutput(id=p["id"], name=p["name"], result=p["result"])
 
 
 def raw_message_of(case: dict[str, Any], params: dict[str, Any]) -> Any:
@@ -249,38 +213,13 @@ def clean_registry() -> Iterator[None]:
 def run_steps(case: dict[str, Any]) -> list[httpx.Request]:
     """Replays the test's own steps through `Model` against the recorded responses and
     returns the requests the library sent (so resume builds the second turn itself)."""
-    sent: list[httpx.Request] = []
-    replies = iter(case["interactions"])
-
-    def reply(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
-        recorded = next(replies)["response"]
-        headers = {"content-type": recorded["content_type"]}
-        return httpx.Response(recorded["status"], headers=headers, content=recorded["body"])
-
-    client = httpx.Client(transport=httpx.MockTransport(reply))
+    client, sent = recorded_replies(case)
     register_provider("google", api_key="g-test", http_client=client)
     toolkit = toolkit_of(case)
     response: Any = Model(case["model_id"], **params_of(case, 0)).stream(
         initial_messages(case), tools=list(toolkit.tools) or None, format=format_of(case)
     )
-    outputs: list[ToolOutput[Any]] = []
-    for step in case["call"]["steps"][1:]:
-        op = step["op"]
-        if op == "finish":
-            response.finish()
-        elif op == "execute_tools":
-            outputs = response.execute_tools()
-        elif op == "resume":
-            content = outputs if step["with"] == "tool_outputs" else step["with"]
-            override = step.get("model_override")
-            if override is None:
-                response = response.resume(content)
-            else:
-                with Model(case["model_id"], **override):
-                    response = response.resume(content)
-        elif op == "validate":
-            response.validate(max_retries=step["max_retries"])
+    follow_steps(case, response)
     return sent
 
 

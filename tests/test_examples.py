@@ -14,7 +14,6 @@ import io
 import re
 import runpy
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -22,8 +21,9 @@ import pytest
 from ferriscope import llm
 from ferriscope.testing import Fault, RecordedResponse, ReplayServer
 from ferriscope.testing.synth import Reply, SynthToolCall, stream_for
+from tests.support.paths import ROOT
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = ROOT / "examples"
 
 COVERED: set[str] = set()
 """The example files some test below runs (filled in as this module is imported)."""

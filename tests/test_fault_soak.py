@@ -32,7 +32,8 @@ import pytest
 
 from ferriscope import llm
 from ferriscope.testing.synth import Reply
-from tests.test_reliability import ACTIVE_WIRES, STREAM_ERRORS, Wire, event_end
+from tests.support.http_paths import HTTP_PATHS, client_module
+from tests.support.wires import ACTIVE_WIRES, STREAM_ERRORS, Wire, event_end
 
 SEED = int(os.environ.get("FERRISCOPE_SOAK_SEED", "20261207"))
 STREAMS = int(os.environ.get("FERRISCOPE_SOAK_STREAMS", "400"))
@@ -41,7 +42,6 @@ IDLE_TIMEOUT = 0.4
 """Shorter than any run of keepalives a `keepalive` or `hold-open` plan sends (1.6 s)."""
 KEEPALIVE_EVERY = 0.05
 """Keepalives come faster than the read timeout: only the idle timeout can end the wait."""
-PATHS = ["own", "httpx", "httpx2"]
 FAULTS = {
     # fault: relative weight
     "none": 3,
@@ -330,7 +330,7 @@ def _register(server: SoakServer, path: str, *, is_async: bool) -> list[Any]:
     OpenAI formats would claim `openai/`); returns the clients the caller must close."""
     clients: dict[str, Any] = {}
     if path != "own":
-        module = pytest.importorskip(path)
+        module = client_module(path)
         timeout = module.Timeout(5.0, read=READ_TIMEOUT)
         key = "async_http_client" if is_async else "http_client"
         clients[key] = (module.AsyncClient if is_async else module.Client)(timeout=timeout)
@@ -405,7 +405,7 @@ SLACK_FDS = 16
 stream a pool saw last; a leak grows with the number of streams (hundreds of faults here)."""
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", HTTP_PATHS)
 @pytest.mark.usefixtures("soak_registry")
 def test_sync_fault_soak(path: str) -> None:
     plans = _plans(0)
@@ -430,7 +430,7 @@ def test_sync_fault_soak(path: str) -> None:
     print(f"sync soak over {path}: {len(plans)} streams, faults {_summary(plans)}")
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", HTTP_PATHS)
 @pytest.mark.usefixtures("soak_registry")
 async def test_async_fault_soak(path: str) -> None:
     plans = _plans(STREAMS)

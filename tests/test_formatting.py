@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from enum import Enum
-from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import pytest
@@ -35,8 +34,7 @@ from ferriscope.llm.formatting import (
 from ferriscope.llm.messages import SystemMessage, system, user
 from ferriscope.llm.tools import FORMAT_TOOL_NAME
 from tests.fixture_models import Author, Book, BookSummary, FentanylHandbook, LuckyNumber
-
-FIXTURES = Path(__file__).parent / "fixtures" / "streams"
+from tests.support.paths import FIXTURES
 
 # ---- the fixtures' formats, as the recorded tests wrote them ------------------------------------
 

@@ -16,7 +16,6 @@ import textwrap
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -34,8 +33,8 @@ from ferriscope.llm.providers.openai.schema import strict_schema
 from ferriscope.testing.pytest_plugin import FerriscopeReplay
 from ferriscope.testing.synth import Reply, SynthToolCall
 from tests.mcp_servers.calc_server import build_server
+from tests.support.paths import MCP_SERVERS as SERVERS
 
-SERVERS = Path(__file__).parent / "mcp_servers"
 CALC = StdioServerParameters(command=sys.executable, args=[str(SERVERS / "calc_server.py")])
 TIMEOUT = 30.0
 """Bounds every MCP exchange here: a regression fails the test instead of hanging it."""

@@ -19,7 +19,8 @@ import pytest
 from ferriscope import llm
 from ferriscope.testing import RecordedResponse
 from ferriscope.testing.synth import Reply
-from tests.test_reliability import (
+from tests.support.http_paths import client_module
+from tests.support.wires import (
     STREAM_ERRORS,
     WIRES,
     Wire,
@@ -72,7 +73,7 @@ def path_options(path: str, *, is_async: bool) -> dict[str, Any]:
     httpx / httpx2 client."""
     if path == "own":
         return {}
-    module = pytest.importorskip(path)
+    module = client_module(path)
     if is_async:
         return {"async_http_client": module.AsyncClient()}
     return {"http_client": module.Client()}

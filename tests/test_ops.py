@@ -22,7 +22,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -40,7 +39,8 @@ from ferriscope.llm.messages import system, user
 from ferriscope.testing import Fault, RecordedResponse, ReplayServer, load_recording
 from ferriscope.testing.synth import Reply, SynthToolCall
 from tests import e2e_cases
-from tests.test_reliability import (
+from tests.support.paths import FIXTURES, ROOT
+from tests.support.wires import (
     ANTHROPIC,
     COMPLETIONS,
     READ_TIMEOUT,
@@ -48,16 +48,13 @@ from tests.test_reliability import (
     TEXT,
     WIRES,
     Wire,
-    _stream_error_param,
     event_end,
     quick_replay_server,  # noqa: F401  (autouse: fast server shutdown, no Nagle delays)
     serving,
-    sleeps,  # noqa: F401  (fixture: the transport's backoff waits, recorded, not waited)
+    stream_error_param,
 )
 from tests.test_transport import BODY, Script, aoutcome, chunked, model, outcome, raw_server
 from tests.test_transport import EXPECTED as EXPECTED_TEXT
-
-FIXTURES = Path(__file__).parent / "fixtures" / "streams"
 
 # What each wire's model id asks the provider for, and the conventions' names for it.
 EXPECTED = {
@@ -399,7 +396,7 @@ def test_http_error_status(wire: Wire, telemetry: Telemetry) -> None:
     assert telemetry.points("gen_ai.client.token.usage") == []
 
 
-@pytest.mark.parametrize("case", [_stream_error_param(c) for c in STREAM_ERRORS])
+@pytest.mark.parametrize("case", [stream_error_param(c) for c in STREAM_ERRORS])
 def test_error_event_after_200(case: Any, telemetry: Telemetry) -> None:
     wire = case.wire
     body = wire.body(TEXT)
@@ -1176,7 +1173,7 @@ def test_trace_an_llm_call(telemetry: Telemetry) -> None:
 
 
 def _doc_blocks() -> list[str]:
-    doc = (Path(__file__).parent.parent / "docs" / "observability.md").read_text()
+    doc = (ROOT / "docs" / "observability.md").read_text()
     return re.findall(r"```python\n(.*?)```", doc, re.S)
 
 

@@ -12,13 +12,13 @@ from importlib import metadata
 from pathlib import Path
 
 import ferriscope
+from tests.support.paths import ROOT
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pytest depends on tomli below 3.11
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_DIR = Path(ferriscope.__file__).resolve().parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import ROOT
+
 SPEC = ROOT / "docs" / "spec.md"
 CITING = ("python", "rust", "tests", "benches", "examples", "docs")
 SUFFIXES = {".py", ".rs", ".md", ".pyi", ".sh", ".toml"}

@@ -32,10 +32,10 @@ from ferriscope.testing import (
 )
 from ferriscope.testing.pytest_plugin import FerriscopeReplay
 from ferriscope.testing.synth import Reply, SynthToolCall, stream_for
+from tests.support.paths import FIXTURES, ROOT
 
 pytest_plugins = ["pytester"]
 
-FIXTURES = Path(__file__).parent / "fixtures" / "streams"
 QUICK = httpx.Timeout(5.0, read=2.0)
 """Every provider here gets short timeouts: a regression fails in seconds, never hangs."""
 
@@ -487,7 +487,7 @@ def pytester(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_the_plugin_is_declared_as_a_pytest11_entry_point() -> None:
-    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     section = pyproject.split("[project.entry-points.pytest11]", 1)[1].split("\n[", 1)[0]
     assert 'ferriscope = "ferriscope.testing.pytest_plugin"' in section
 

@@ -12,7 +12,6 @@ import asyncio
 import datetime
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
@@ -42,36 +41,8 @@ from ferriscope.llm.tools import (
     tool_output_response_object,
     tool_output_result_text,
 )
-
-FIXTURES = Path(__file__).parent / "fixtures" / "streams"
-
-# ---- the fixtures' tools, written as the recorded tests wrote them -----------------------------
-
-PASSWORD_MAP = {"mellon": "Welcome to Moria!", "radiance": "Life before Death"}
-BOOK_DB = {
-    "0-7653-1178-X": (
-        "Title: Mistborn: The Final Empire, Author: Brandon Sanderson, Pages: 544, "
-        "Published: 2006-07-25"
-    )
-}
-
-
-@tool
-def secret_retrieval_tool(password: str) -> str:
-    """A tool that requires a password to retrieve a secret."""
-    return PASSWORD_MAP.get(password, "Invalid password!")
-
-
-@tool
-def get_book_info(isbn: str) -> str:
-    """Look up book information by ISBN."""
-    return BOOK_DB.get(isbn, "Book not found")
-
-
-FIXTURE_TOOLS: dict[str, Tool[..., Any]] = {
-    "secret_retrieval_tool": secret_retrieval_tool,
-    "get_book_info": get_book_info,
-}
+from tests.fixture_models import FIXTURE_TOOLS, get_book_info, secret_retrieval_tool
+from tests.support.paths import FIXTURES
 
 
 def _cases() -> list[tuple[str, dict[str, Any]]]:

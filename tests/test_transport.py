@@ -36,11 +36,11 @@ import trustme
 from ferriscope import llm
 from ferriscope.llm.providers.transport import HTTP_ENV, stream_timeouts
 from ferriscope.testing.synth import Reply, openai_completions_stream
+from tests.support.http_paths import HTTP_PATHS, client_module
 
 TEXT = ["Hello", ", ", "wörld", " 🌍", "!"] * 20
 BODY = openai_completions_stream(Reply(text=TEXT))
 EXPECTED = "".join(TEXT)
-PATHS = ["own", "httpx", "httpx2"]
 
 
 # ---- a server that writes exactly the bytes it is given ------------------------------------
@@ -150,10 +150,6 @@ class RawServer:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
 
-def _client_module(path: str) -> Any:
-    return pytest.importorskip("httpx2") if path == "httpx2" else httpx
-
-
 @contextmanager
 def raw_server(
     path: str,
@@ -183,7 +179,7 @@ def raw_server(
             ca.cert_pem.write_to_path(str(ca_file))
             os.environ["SSL_CERT_FILE"] = str(ca_file)
     if path != "own":
-        module = _client_module(path)
+        module = client_module(path)
         options: dict[str, Any] = {"timeout": module.Timeout(timeout, connect=5.0)}
         if client_context is not None:
             options["verify"] = client_context
@@ -237,7 +233,7 @@ def split(data: bytes, cuts: Sequence[int]) -> list[bytes]:
     return [data[a:b] for a, b in itertools.pairwise(points)]
 
 
-@pytest.fixture(params=PATHS)
+@pytest.fixture(params=HTTP_PATHS)
 def path(request: pytest.FixtureRequest) -> str:
     if request.param == "httpx2":
         pytest.importorskip("httpx2")
@@ -844,7 +840,7 @@ def _drain(conn: socket.socket, stop: threading.Event) -> None:
 def _register(path: str, url: str, timeout: Any) -> None:
     clients: dict[str, Any] = {}
     if path != "own":
-        module = _client_module(path)
+        module = client_module(path)
         clients["http_client"] = module.Client(timeout=timeout.as_httpx(module))
         clients["async_http_client"] = module.AsyncClient(timeout=timeout.as_httpx(module))
     llm.reset_provider_registry()
