@@ -24,13 +24,6 @@ from tests.e2e_cases import Case, load_cases, register, run_async, run_sync, syn
 SEARCHES = [c for c in load_cases() if c.name.startswith("web_search_tool/") and not c.raises]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_registry() -> Iterator[None]:
-    llm.reset_provider_registry()
-    yield
-    llm.reset_provider_registry()
-
-
 # ---- the wire's own account of the citations ---------------------------------------------------
 
 

@@ -118,13 +118,6 @@ def serving(case: Case) -> Iterator[ReplayServer]:
         threading.Thread(target=server.stop, daemon=True).start()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_registry() -> Iterator[None]:
-    llm.reset_provider_registry()
-    yield
-    llm.reset_provider_registry()
-
-
 def test_every_case_is_here() -> None:
     assert len(CASES) == 88
     assert sum(1 for case in CASES if case.raises) == 10

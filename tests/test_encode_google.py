@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
 from enum import Enum
 from typing import Any, Literal
 
@@ -40,7 +39,6 @@ from ferriscope.llm.providers.google.schema import response_schema
 from ferriscope.llm.providers.registry import (
     provider_class,
     register_provider,
-    reset_provider_registry,
 )
 from ferriscope.llm.tools import FORMAT_TOOL_NAME, ProviderTool, Toolkit, WebSearchTool, tool
 from tests.decoding import decode, load_cases
@@ -203,13 +201,6 @@ def test_refused_before_sending(name: str, case: dict[str, Any]) -> None:
     assert repr(err.value.args) == expected["args"]
 
 
-@pytest.fixture
-def clean_registry() -> Iterator[None]:
-    reset_provider_registry()
-    yield
-    reset_provider_registry()
-
-
 def run_steps(case: dict[str, Any]) -> list[httpx.Request]:
     """Replays the test's own steps through `Model` against the recorded responses and
     returns the requests the library sent (so resume builds the second turn itself)."""
@@ -223,7 +214,6 @@ def run_steps(case: dict[str, Any]) -> list[httpx.Request]:
     return sent
 
 
-@pytest.mark.usefixtures("clean_registry")
 @pytest.mark.parametrize(("name", "case"), SENT, ids=[n for n, _ in SENT])
 def test_steps_through_model_send_the_recorded_requests(name: str, case: dict[str, Any]) -> None:
     sent = run_steps(case)

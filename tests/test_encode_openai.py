@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -48,7 +47,6 @@ from ferriscope.llm.providers.openai.routing import choose_api
 from ferriscope.llm.providers.registry import (
     provider_class,
     register_provider,
-    reset_provider_registry,
 )
 from ferriscope.llm.tools import FORMAT_TOOL_NAME, ProviderTool, Toolkit, WebSearchTool, tool
 from tests.decoding import decode, load_cases
@@ -217,13 +215,6 @@ def test_encoded_metadata(name: str, case: dict[str, Any]) -> None:
     assert (encoded.format.mode if encoded.format else None) == (spec["mode"] if spec else None)
 
 
-@pytest.fixture
-def clean_registry() -> Iterator[None]:
-    reset_provider_registry()
-    yield
-    reset_provider_registry()
-
-
 def run_steps(case: dict[str, Any]) -> list[httpx.Request]:
     """Replays the test's own steps through `Model` against the recorded responses and
     returns the requests the library sent (so resume builds the second turn itself)."""
@@ -237,7 +228,6 @@ def run_steps(case: dict[str, Any]) -> list[httpx.Request]:
     return sent
 
 
-@pytest.mark.usefixtures("clean_registry")
 @pytest.mark.parametrize(("name", "case"), CASES, ids=[n for n, _ in CASES])
 def test_steps_through_model_send_the_recorded_requests(name: str, case: dict[str, Any]) -> None:
     sent = run_steps(case)

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 import pytest
 
-from ferriscope import llm
 from ferriscope.testing import Fault, RecordedResponse, ReplayServer
 from ferriscope.testing.synth import Reply, SynthToolCall, stream_for
 from tests.support.paths import ROOT
@@ -49,11 +48,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
         monkeypatch.setenv("OPENAI_BASE_URL", replay.url + "/v1")
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
         monkeypatch.setenv("ANTHROPIC_BASE_URL", replay.url)
-        llm.reset_provider_registry()
-        try:
-            yield replay
-        finally:
-            llm.reset_provider_registry()
+        yield replay
 
 
 def run_example(name: str) -> str:
@@ -338,13 +333,9 @@ def test_the_readmes_offline_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(EXAMPLES.parent)  # the recipe runs from the repository's root
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):  # restored afterwards
         monkeypatch.setenv(name, "unset")
-    llm.reset_provider_registry()
     out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out):
-            exec(compile(recipe, "examples/README.md", "exec"), {"__name__": "__recipe__"})
-    finally:
-        llm.reset_provider_registry()
+    with contextlib.redirect_stdout(out):
+        exec(compile(recipe, "examples/README.md", "exec"), {"__name__": "__recipe__"})
     assert out.getvalue() == "Try *Mistborn* by Brandon Sanderson.\n"
 
 

@@ -23,7 +23,6 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -316,15 +315,6 @@ def _rss_mb() -> float:
     return pages * resource.getpagesize() / 1e6
 
 
-@pytest.fixture
-def soak_registry() -> Iterator[None]:
-    llm.reset_provider_registry()
-    try:
-        yield
-    finally:
-        llm.reset_provider_registry()
-
-
 def _register(server: SoakServer, path: str, *, is_async: bool) -> list[Any]:
     """Every wire's provider against the server over `path` (scoped by model id, since both
     OpenAI formats would claim `openai/`); returns the clients the caller must close."""
@@ -406,7 +396,6 @@ stream a pool saw last; a leak grows with the number of streams (hundreds of fau
 
 
 @pytest.mark.parametrize("path", HTTP_PATHS)
-@pytest.mark.usefixtures("soak_registry")
 def test_sync_fault_soak(path: str) -> None:
     plans = _plans(0)
     ordered = list(plans.values())
@@ -431,7 +420,6 @@ def test_sync_fault_soak(path: str) -> None:
 
 
 @pytest.mark.parametrize("path", HTTP_PATHS)
-@pytest.mark.usefixtures("soak_registry")
 async def test_async_fault_soak(path: str) -> None:
     plans = _plans(STREAMS)
     ordered = list(plans.values())

@@ -278,7 +278,6 @@ def lookup(q: str) -> str:
 @pytest.fixture
 def model() -> Iterator[llm.Model]:
     transport = ReplayTransport([RecordedResponse(BODY)] * 50)
-    llm.reset_provider_registry()
     llm.register_provider(
         "openai:completions",
         scope="openai/",
@@ -288,7 +287,6 @@ def model() -> Iterator[llm.Model]:
         async_http_client=httpx.AsyncClient(transport=transport),
     )
     yield llm.Model("openai/gpt-4o")
-    llm.reset_provider_registry()
 
 
 def _unstarted(model: llm.Model) -> Any:
@@ -400,7 +398,6 @@ def test_a_compacted_cache_is_freed_by_reference_counting() -> None:
         Reply(text=[f"w{i} " for i in range(2000)], tool_calls=REPLY.tool_calls),
     )
     transport = ReplayTransport([RecordedResponse(body)], piece_size=700)
-    llm.reset_provider_registry()
     llm.register_provider(
         "openai:completions",
         scope="openai/",
@@ -408,17 +405,14 @@ def test_a_compacted_cache_is_freed_by_reference_counting() -> None:
         max_retries=0,
         http_client=httpx.Client(transport=transport),
     )
-    try:
-        response = llm.Model("openai/gpt-4o").stream("hi")
-        behind = response.chunk_stream()
-        next(behind)
-        assert "".join(response.text_stream()) == "".join(f"w{i} " for i in range(2000)) + "\n"
-        assert len(list(behind)) == len(response.chunks) - 1 and response.tool_calls
-        refs = [weakref.ref(response), weakref.ref(response.texts[0])]
-        del response, behind
-        assert [ref() for ref in refs] == [None, None]
-    finally:
-        llm.reset_provider_registry()
+    response = llm.Model("openai/gpt-4o").stream("hi")
+    behind = response.chunk_stream()
+    next(behind)
+    assert "".join(response.text_stream()) == "".join(f"w{i} " for i in range(2000)) + "\n"
+    assert len(list(behind)) == len(response.chunks) - 1 and response.tool_calls
+    refs = [weakref.ref(response), weakref.ref(response.texts[0])]
+    del response, behind
+    assert [ref() for ref in refs] == [None, None]
 
 
 def test_failed_responses_are_collected(model: llm.Model) -> None:

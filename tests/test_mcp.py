@@ -45,13 +45,6 @@ def text_block(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text, "annotations": None, "meta": None}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_registry() -> Iterator[None]:
-    llm.reset_provider_registry()
-    yield
-    llm.reset_provider_registry()
-
-
 @pytest.fixture
 def replay() -> Iterator[FerriscopeReplay]:
     with FerriscopeReplay() as instance:

@@ -671,20 +671,16 @@ def test_requests_that_never_reached_a_server_have_spans(path: str, telemetry: T
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    llm.reset_provider_registry()
-    try:
-        llm.register_provider(
-            "openai:completions",
-            scope="openai/",
-            base_url=f"http://127.0.0.1:{port}/v1",
-            api_key="sk-test",
-            max_retries=1,
-            **_path_options(path),
-        )
-        with pytest.raises(llm.ConnectionError):
-            COMPLETIONS.model().stream("hi").finish()
-    finally:
-        llm.reset_provider_registry()
+    llm.register_provider(
+        "openai:completions",
+        scope="openai/",
+        base_url=f"http://127.0.0.1:{port}/v1",
+        api_key="sk-test",
+        max_retries=1,
+        **_path_options(path),
+    )
+    with pytest.raises(llm.ConnectionError):
+        COMPLETIONS.model().stream("hi").finish()
     llm_span = telemetry.only_llm_span()
     assert_failed(llm_span, "ConnectionError")
     spans = sorted(telemetry.http_spans(llm_span), key=lambda s: s.start_time)
@@ -933,15 +929,11 @@ def test_recorded_provider_streams(wire_format: str, telemetry: Telemetry) -> No
     with ReplayServer() as server:
         server.add(exchange.response)
         scope = provider.split(":")[0] + "/"
-        llm.reset_provider_registry()
         llm.register_provider(
             provider, scope=scope, base_url=server.url + prefix, api_key="sk-test", max_retries=0
         )
-        try:
-            response = llm.Model(model_id).stream("hi")
-            response.finish()
-        finally:
-            llm.reset_provider_registry()
+        response = llm.Model(model_id).stream("hi")
+        response.finish()
     span = telemetry.only_llm_span()
     attrs = dict(span.attributes or {})
     assert response.usage is not None and response.usage.output_tokens > 0
@@ -977,7 +969,6 @@ async def test_recorded_streams_report_the_response_id_and_model(
     with ReplayServer(piece_size=64) as server:
         server.add(exchange.response)
         scope = provider.split(":")[0] + "/"
-        llm.reset_provider_registry()
         llm.register_provider(
             provider,
             scope=scope,
@@ -986,15 +977,12 @@ async def test_recorded_streams_report_the_response_id_and_model(
             max_retries=0,
             http="httpx" if http == "httpx" else None,
         )
-        try:
-            model = llm.Model(model_id)
-            if asynchronous:
-                async_response = await model.stream_async("hi")
-                await async_response.finish()
-            else:
-                model.stream("hi").finish()
-        finally:
-            llm.reset_provider_registry()
+        model = llm.Model(model_id)
+        if asynchronous:
+            async_response = await model.stream_async("hi")
+            await async_response.finish()
+        else:
+            model.stream("hi").finish()
     span = telemetry.only_llm_span()
     attrs = dict(span.attributes or {})
     assert ended_as(span) == "consumed"
@@ -1320,13 +1308,9 @@ def test_request_parameters_as_sent(wire: Wire, telemetry: Telemetry) -> None:
 
 def test_request_model_is_the_provider_name_not_the_routing_id(telemetry: Telemetry) -> None:
     with ReplayServer() as server:
-        llm.reset_provider_registry()
         llm.register_provider("openai", scope="openai/", base_url=server.url + "/v1", api_key="k")
-        try:
-            server.add(RecordedResponse(body=COMPLETIONS.body(TEXT)))
-            llm.Model("openai/gpt-4o:completions").stream("hi").finish()
-        finally:
-            llm.reset_provider_registry()
+        server.add(RecordedResponse(body=COMPLETIONS.body(TEXT)))
+        llm.Model("openai/gpt-4o:completions").stream("hi").finish()
     span = telemetry.only_llm_span()
     assert span.name == "chat gpt-4o"
     assert (span.attributes or {})["gen_ai.request.model"] == "gpt-4o"
@@ -1445,7 +1429,6 @@ def test_recorded_cases_one_span_per_request(case: Any, telemetry: Telemetry) ->
     thinking, refusals, max_tokens, web search) run as its e2e test does: one span per
     request the server received, each ended once, the last one's usage as the response's
     (cache and reasoning tokens included where the provider reported them)."""
-    llm.reset_provider_registry()
     server = ReplayServer(load_recording(case.path), piece_size=64).start()
     try:
         e2e_cases.register(case, server.url)
@@ -1453,7 +1436,6 @@ def test_recorded_cases_one_span_per_request(case: Any, telemetry: Telemetry) ->
         requests = len(server.requests)
     finally:
         server.stop()
-        llm.reset_provider_registry()
     spans = telemetry.llm_spans()
     assert len(spans) == requests >= 1
     assert len({s.context.span_id for s in spans}) == len(spans)

@@ -3,8 +3,6 @@ model-id prefixes, and a streamed call through each over the loopback replay ser
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from ferriscope import llm
@@ -40,12 +38,9 @@ ENV_VARS = [env for *_, env in PRESETS]
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for env in ENV_VARS:
         monkeypatch.delenv(env, raising=False)
-    llm.reset_provider_registry()
-    yield
-    llm.reset_provider_registry()
 
 
 @pytest.mark.parametrize(("provider_id", "class_name", "base_url", "env"), PRESETS)

@@ -792,18 +792,14 @@ def test_connection_refused_is_retried_then_raised(sleeps: Sleeps) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    llm.reset_provider_registry()
-    try:
-        llm.register_provider(
-            "anthropic",
-            scope="anthropic/",
-            base_url=f"http://127.0.0.1:{port}",
-            api_key=API_KEY,
-            timeout=QUICK,
-        )
-        _, error = drain(ANTHROPIC.model().stream("hi"))
-    finally:
-        llm.reset_provider_registry()
+    llm.register_provider(
+        "anthropic",
+        scope="anthropic/",
+        base_url=f"http://127.0.0.1:{port}",
+        api_key=API_KEY,
+        timeout=QUICK,
+    )
+    _, error = drain(ANTHROPIC.model().stream("hi"))
     assert isinstance(error, llm.ConnectionError)
     assert isinstance(error.__cause__, ConnectionRefusedError)
     assert len(sleeps.delays) == 2
@@ -873,15 +869,11 @@ def test_disconnect_before_the_response_is_retried(sleeps: Sleeps) -> None:
     """ "Server disconnected without sending a response" twice, then an answer: retried."""
     wire = ANTHROPIC
     with DroppingServer(drops=2, body=wire.body(TEXT)) as server:
-        llm.reset_provider_registry()
-        try:
-            llm.register_provider(
-                wire.provider, scope=wire.scope, base_url=server.url, api_key="k", timeout=QUICK
-            )
-            response = wire.model().stream("hi")
-            response.finish()
-        finally:
-            llm.reset_provider_registry()
+        llm.register_provider(
+            wire.provider, scope=wire.scope, base_url=server.url, api_key="k", timeout=QUICK
+        )
+        response = wire.model().stream("hi")
+        response.finish()
         assert response.text() == "Hello world"
         assert server.connections == 3 and len(sleeps.delays) == 2
 
@@ -1072,7 +1064,6 @@ def _register_all(server: ReplayServer, **options: Any) -> list[Wire]:
     """Every wire format's provider against one server; the OpenAI formats get scopes of
     their own since both would claim `openai/`."""
     wires = ACTIVE_WIRES
-    llm.reset_provider_registry()
     for wire in wires:
         llm.register_provider(
             wire.provider,
@@ -1110,7 +1101,6 @@ def test_one_shared_client_for_every_provider() -> None:
                     _abandon_sync(wire.model(), mode)
             assert len(server.requests) == SHARED_STREAMS
         finally:
-            llm.reset_provider_registry()
             client.close()
 
 
@@ -1126,7 +1116,6 @@ async def test_one_shared_async_client_for_every_provider() -> None:
                     await _abandon(wire.model(), mode)
             assert len(server.requests) == SHARED_STREAMS
         finally:
-            llm.reset_provider_registry()
             await client.aclose()
 
 

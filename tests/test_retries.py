@@ -49,7 +49,6 @@ HELLO_TEXT = "Hello world!"
 @pytest.fixture
 def server() -> Iterator[ReplayServer]:
     with ReplayServer(piece_size=16) as replay:
-        llm.reset_provider_registry()
         llm.register_provider(
             "openai:completions",
             scope="openai/",
@@ -58,7 +57,6 @@ def server() -> Iterator[ReplayServer]:
             max_retries=0,
         )
         yield replay
-        llm.reset_provider_registry()
 
 
 @pytest.fixture

@@ -95,16 +95,13 @@ REPLY = Reply(
 
 
 @pytest.fixture(autouse=True)
-def clean_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No key from the environment of the test run, and a fresh registry per test."""
+def no_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No key from the environment of the test run (the registry: tests/conftest.py)."""
     for case in CASES:
         monkeypatch.delenv(case.env_var, raising=False)
     for var in ("GEMINI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.delenv("MIRASCOPE_ROUTER_BASE_URL", raising=False)
-    llm.reset_provider_registry()
-    yield
-    llm.reset_provider_registry()
 
 
 def user(text: str) -> Any:

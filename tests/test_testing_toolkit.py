@@ -40,13 +40,6 @@ QUICK = httpx.Timeout(5.0, read=2.0)
 """Every provider here gets short timeouts: a regression fails in seconds, never hangs."""
 
 
-@pytest.fixture(autouse=True)
-def _fresh_registry() -> Iterator[None]:
-    llm.reset_provider_registry()
-    yield
-    llm.reset_provider_registry()
-
-
 @pytest.fixture
 def replay() -> Iterator[FerriscopeReplay]:
     """What the `ferriscope_replay` fixture yields, built from its class (the entry point is

@@ -298,7 +298,6 @@ def test_the_default_path_is_the_own_transport(
     instance = llm.register_provider(provider, api_key="k", base_url=base_url)
     with pytest.raises(ValueError, match=HTTP_ENV):
         instance.transport.uses_httpx(instance.base_url + "/x")
-    llm.reset_provider_registry()
 
 
 def test_proxy_variables_are_read_when_the_provider_is_made(
@@ -323,7 +322,6 @@ def test_proxy_variables_are_read_when_the_provider_is_made(
     assert not after.uses_httpx("http://api.openai.com/v1/x")  # no HTTP_PROXY for http://
     monkeypatch.delenv("HTTPS_PROXY")
     assert after.uses_httpx("https://api.openai.com/v1/x")  # still the provider's snapshot
-    llm.reset_provider_registry()
 
 
 def test_the_provider_switch_and_user_clients_choose_httpx() -> None:
@@ -337,7 +335,6 @@ def test_the_provider_switch_and_user_clients_choose_httpx() -> None:
         llm.register_provider("anthropic", api_key="k", http="curl")
     with pytest.raises(TypeError, match="httpx or httpx2"):
         llm.register_provider("anthropic", api_key="k", http_client=object())  # type: ignore[arg-type]
-    llm.reset_provider_registry()
 
 
 def test_a_proxy_in_the_environment_routes_through_httpx(
@@ -843,7 +840,6 @@ def _register(path: str, url: str, timeout: Any) -> None:
         module = client_module(path)
         clients["http_client"] = module.Client(timeout=timeout.as_httpx(module))
         clients["async_http_client"] = module.AsyncClient(timeout=timeout.as_httpx(module))
-    llm.reset_provider_registry()
     llm.register_provider(
         "openai:completions",
         scope="openai/",
@@ -866,7 +862,6 @@ def test_no_response_head_is_a_first_byte_timeout(path: str) -> None:
         assert 0.3 <= time.perf_counter() - started < 2.0
     if path == "own":
         assert "first byte timeout (0.3 s)" in str(raised.value)
-    llm.reset_provider_registry()
 
 
 async def test_no_response_head_is_a_first_byte_timeout_async(path: str) -> None:
@@ -878,7 +873,6 @@ async def test_no_response_head_is_a_first_byte_timeout_async(path: str) -> None
             await (await model().stream_async("hi")).finish()
     if path == "own":
         assert "first byte timeout" in str(raised.value)
-    llm.reset_provider_registry()
 
 
 def test_a_request_the_server_does_not_take_is_a_write_timeout(path: str) -> None:
@@ -894,7 +888,6 @@ def test_a_request_the_server_does_not_take_is_a_write_timeout(path: str) -> Non
         assert time.perf_counter() - started < 3.0
     if path == "own":
         assert "write timeout" in str(raised.value)
-    llm.reset_provider_registry()
 
 
 async def test_a_request_the_server_does_not_take_is_a_write_timeout_async(path: str) -> None:
@@ -906,4 +899,3 @@ async def test_a_request_the_server_does_not_take_is_a_write_timeout_async(path:
             await (await model().stream_async("x" * 20_000_000)).finish()
     if path == "own":
         assert "write timeout" in str(raised.value)
-    llm.reset_provider_registry()
