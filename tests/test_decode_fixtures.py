@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.decoding import decode, fold, include_thoughts, load_cases, splits
-from tests.e2e_cases import INPUT_TOKENS_2_8_2
+from tests.support.decoding import decode, fold, include_thoughts, load_cases, splits
+from tests.support.e2e_cases import INPUT_TOKENS_2_8_2
 
 CASES = [
     (name, i, case)

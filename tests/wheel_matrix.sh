@@ -86,12 +86,12 @@ for minor in 3.10 3.13; do
 done
 
 # The oldest runtime dependencies, with the test extra minus the optional extras' packages
-# (the mcp SDK needs pydantic >= 2.11), so tests/test_mcp.py is left out of this run.
+# (the mcp SDK needs pydantic >= 2.11), so tests/llm/mcp/ is left out of this run.
 if python=$(find_python 3.11); then
     "$python" tests/min_constraints.py pyproject.toml > "$work/minimum.txt"
     "$python" tests/min_constraints.py --test-requirements pyproject.toml > "$work/test.txt"
-    echo "py3.11-minimum: tests/test_mcp.py left out (the mcp extra is not installed)"
-    run_on "py3.11-minimum" "$python" "--ignore=tests/test_mcp.py" \
+    echo "py3.11-minimum: tests/llm/mcp/ left out (the mcp extra is not installed)"
+    run_on "py3.11-minimum" "$python" "--ignore=tests/llm/mcp" \
         -c "$work/minimum.txt" -r "$work/test.txt"
 else
     step "py3.11-minimum: no CPython 3.11 found, skipped"

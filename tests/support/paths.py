@@ -10,5 +10,5 @@ ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 FIXTURES = TESTS / "fixtures" / "streams"
 """The recorded provider streams: one JSON case per recorded call (see tests/fixtures)."""
-MCP_SERVERS = TESTS / "mcp_servers"
+MCP_SERVERS = TESTS / "support" / "mcp_servers"
 """The MCP servers the `llm.mcp` tests start as subprocesses."""

@@ -13,7 +13,7 @@ import httpx
 from ferriscope.llm.content import Text, Thought, ToolCall, ToolOutput
 from ferriscope.llm.models.model import Model
 from ferriscope.llm.tools import Toolkit, WebSearchTool
-from tests.fixture_models import FIXTURE_TOOLS
+from tests.support.fixture_models import FIXTURE_TOOLS
 
 
 def toolkit_of(case: dict[str, Any]) -> Toolkit:

@@ -1,6 +1,6 @@
 """`llm.mcp` against real MCP servers written with the official SDK.
 
-The calc server (`tests/mcp_servers/calc_server.py`) runs as a subprocess over stdio and
+The calc server (`tests/support/mcp_servers/calc_server.py`) runs as a subprocess over stdio and
 in-process over Streamable HTTP and SSE on a free 127.0.0.1 port. The model is the replay
 server of `ferriscope.testing`: it streams a reply that calls the server's tools, the tools
 run on the MCP server through `execute_tools()`, and `resume()` streams the answer.
@@ -32,7 +32,7 @@ from ferriscope.llm.mcp.tools import mcp_tool_parameters, to_async_tool
 from ferriscope.llm.providers.openai.schema import strict_schema
 from ferriscope.testing.pytest_plugin import FerriscopeReplay
 from ferriscope.testing.synth import Reply, SynthToolCall
-from tests.mcp_servers.calc_server import build_server
+from tests.support.mcp_servers.calc_server import build_server
 from tests.support.paths import MCP_SERVERS as SERVERS
 
 CALC = StdioServerParameters(command=sys.executable, args=[str(SERVERS / "calc_server.py")])

@@ -33,7 +33,7 @@ from ferriscope.llm.formatting import (
 )
 from ferriscope.llm.messages import SystemMessage, system, user
 from ferriscope.llm.tools import FORMAT_TOOL_NAME
-from tests.fixture_models import Author, Book, BookSummary, FentanylHandbook, LuckyNumber
+from tests.support.fixture_models import Author, Book, BookSummary, FentanylHandbook, LuckyNumber
 from tests.support.paths import FIXTURES
 
 # ---- the fixtures' formats, as the recorded tests wrote them ------------------------------------

@@ -43,8 +43,8 @@ from ferriscope.llm.providers.anthropic.schema import output_format_schema, stri
 from ferriscope.llm.providers.base import BaseProvider, Encoded
 from ferriscope.llm.providers.registry import provider_class
 from ferriscope.llm.tools import FORMAT_TOOL_NAME, ProviderTool, Toolkit, WebSearchTool, tool
-from tests.decoding import decode, load_cases
-from tests.fixture_models import Author, Book, BookSummary, FentanylHandbook, LuckyNumber
+from tests.support.decoding import decode, load_cases
+from tests.support.fixture_models import Author, Book, BookSummary, FentanylHandbook, LuckyNumber
 
 KEY = "sk-ant-test-key"
 EPHEMERAL = {"type": "ephemeral"}

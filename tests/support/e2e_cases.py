@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from ferriscope import llm
 from ferriscope.llm.messages import system, user
-from tests.fixture_models import (
+from tests.support.fixture_models import (
     BOOK_DB,
     PASSWORD_MAP,
     Author,

@@ -16,8 +16,8 @@ import pytest
 from pydantic import BaseModel
 
 from ferriscope import llm
-from tests.decoding import response_args
-from tests.mirascope_names import ALL, GENERICS
+from tests.support.decoding import response_args
+from tests.support.mirascope_names import ALL, GENERICS
 
 # Mirascope names deliberately not offered (none at present); a name listed here must be
 # missing, so the list cannot go stale.

@@ -41,7 +41,7 @@ from ferriscope.llm.tools import (
     tool_output_response_object,
     tool_output_result_text,
 )
-from tests.fixture_models import FIXTURE_TOOLS, get_book_info, secret_retrieval_tool
+from tests.support.fixture_models import FIXTURE_TOOLS, get_book_info, secret_retrieval_tool
 from tests.support.paths import FIXTURES
 
 

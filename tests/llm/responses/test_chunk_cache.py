@@ -26,9 +26,9 @@ from ferriscope.llm.responses import AsyncStreamResponse, StreamResponse, chunk_
 from ferriscope.llm.responses import base_stream_response as base
 from ferriscope.llm.responses.base_stream_response import _json_start
 from ferriscope.partial_json import PartialJSONError, PartialJSONParser
-from tests.decoding import CONTENT_TYPES as CONTENT_KINDS
-from tests.decoding import FORMAT_TOOL_NAME as FORMAT_TOOL
-from tests.decoding import response_args
+from tests.support.decoding import CONTENT_TYPES as CONTENT_KINDS
+from tests.support.decoding import FORMAT_TOOL_NAME as FORMAT_TOOL
+from tests.support.decoding import response_args
 
 
 @pytest.fixture(params=[1, 3, chunk_cache.COMPACT_AT], ids=lambda k: f"compact_at={k}")

@@ -38,7 +38,17 @@ from ferriscope import llm, ops
 from ferriscope.llm.messages import system, user
 from ferriscope.testing import Fault, RecordedResponse, ReplayServer, load_recording
 from ferriscope.testing.synth import Reply, SynthToolCall
-from tests import e2e_cases
+from tests.llm.providers.transport.test_transport import (
+    BODY,
+    Script,
+    aoutcome,
+    chunked,
+    model,
+    outcome,
+    raw_server,
+)
+from tests.llm.providers.transport.test_transport import EXPECTED as EXPECTED_TEXT
+from tests.support import e2e_cases
 from tests.support.paths import FIXTURES, ROOT
 from tests.support.wires import (
     ANTHROPIC,
@@ -53,8 +63,6 @@ from tests.support.wires import (
     serving,
     stream_error_param,
 )
-from tests.test_transport import BODY, Script, aoutcome, chunked, model, outcome, raw_server
-from tests.test_transport import EXPECTED as EXPECTED_TEXT
 
 # What each wire's model id asks the provider for, and the conventions' names for it.
 EXPECTED = {

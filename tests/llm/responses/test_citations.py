@@ -19,7 +19,7 @@ import pytest
 from ferriscope import llm
 from ferriscope.llm.responses.citations import citations_in
 from ferriscope.testing import ReplayServer, load_recording
-from tests.e2e_cases import Case, load_cases, register, run_async, run_sync, sync_call
+from tests.support.e2e_cases import Case, load_cases, register, run_async, run_sync, sync_call
 
 SEARCHES = [c for c in load_cases() if c.name.startswith("web_search_tool/") and not c.raises]
 

@@ -35,7 +35,7 @@ import pytest
 
 from ferriscope import llm
 from ferriscope.testing import ReplayServer, load_recording
-from tests.e2e_cases import (
+from tests.support.e2e_cases import (
     AUTH_HEADERS,
     COMPARED_HEADERS,
     NOT_PARSED,

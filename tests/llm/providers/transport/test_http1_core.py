@@ -28,7 +28,7 @@ from ferriscope._core import (
     encode_request,
 )
 from ferriscope.llm._error_kinds import KIND_OF
-from tests.decoding import decode, include_thoughts, load_cases
+from tests.support.decoding import decode, include_thoughts, load_cases
 
 CASES = [
     (f"{name}#{turn}", case["wire_format"], include_thoughts(case, turn), body.encode())

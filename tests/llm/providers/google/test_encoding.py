@@ -41,8 +41,8 @@ from ferriscope.llm.providers.registry import (
     register_provider,
 )
 from ferriscope.llm.tools import FORMAT_TOOL_NAME, ProviderTool, Toolkit, WebSearchTool, tool
-from tests.decoding import decode, load_cases
-from tests.fixture_models import (
+from tests.support.decoding import decode, load_cases
+from tests.support.fixture_models import (
     Author,
     Book,
     BookSummary,
