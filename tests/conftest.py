@@ -5,6 +5,11 @@ Registrations are process-wide (docs/spec.md §2.5), so a provider one test regi
 answer the next test's calls. Tests register what they need and never clean up after
 themselves; a helper that scopes a registration to a `with` block (`tests/support/wires.py`'s
 `serving`) still resets on its own, since a test may use it several times.
+
+After a test, the registered providers' transports are closed before they are forgotten: a
+provider keeps its keep-alive connections open while it lives, and one dropped with them
+would leave its sockets to the collector (a ResourceWarning, an error under the suite's
+`filterwarnings`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Iterator
 import pytest
 
 from ferriscope import llm
+from ferriscope.llm.providers.registry import PROVIDER_REGISTRY
 from tests.support.backoff import Sleeps, record_sleeps
 
 
@@ -21,6 +27,8 @@ from tests.support.backoff import Sleeps, record_sleeps
 def _empty_provider_registry() -> Iterator[None]:
     llm.reset_provider_registry()
     yield
+    for provider in {id(p): p for p in PROVIDER_REGISTRY.values()}.values():
+        provider.transport.close()
     llm.reset_provider_registry()
 
 

@@ -22,6 +22,10 @@ from benches.harness.measure import Measurement
 from benches.harness.partial_json import PARTIAL_PEERS, ReparsePeer
 from tests.support.paths import ROOT
 
+# Each test runs the benchmark runner in a subprocess (up to 120 s a run; some tests run it
+# twice), as a user of the installed wheel would.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
 
 def run_bench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONIOENCODING="utf-8")

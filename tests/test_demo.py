@@ -83,11 +83,13 @@ def check_journey(out: str) -> None:
     assert lines[-1].startswith("Partial JSON on 100× this answer")
 
 
+@pytest.mark.timeout(300)  # the demo subprocess has 120 s of its own
 @pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
 def test_the_demo_streams_the_seed_pages_journey(provider: str) -> None:
     check_journey(run_demo("--pace", "0", "--provider", provider))
 
 
+@pytest.mark.timeout(300)  # the demo subprocess has 120 s of its own
 def test_the_readmes_demo_command() -> None:
     """Exactly as the README runs it: no arguments (OpenAI's wire format, paced reads)."""
     check_journey(run_demo())

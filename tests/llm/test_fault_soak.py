@@ -34,6 +34,8 @@ from ferriscope.testing.synth import Reply
 from tests.support.http_paths import HTTP_PATHS, client_module
 from tests.support.wires import ACTIVE_WIRES, STREAM_ERRORS, Wire, event_end
 
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # STREAMS can be raised for a longer soak
+
 SEED = int(os.environ.get("FERRISCOPE_SOAK_SEED", "20261207"))
 STREAMS = int(os.environ.get("FERRISCOPE_SOAK_STREAMS", "400"))
 READ_TIMEOUT = 0.3

@@ -244,6 +244,8 @@ def check(result: dict[str, Any]) -> None:
     assert result["objects_growth"] < 500, result
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)  # its subprocess alone may take up to 240 s
 @pytest.mark.parametrize(("mode", "warm", "count"), [("sync", 500, 5000), ("async", 296, 2000)])
 def test_thousands_of_streams_do_not_grow_rss(
     tmp_path: Path, mode: str, warm: int, count: int
@@ -253,6 +255,8 @@ def test_thousands_of_streams_do_not_grow_rss(
     check(result)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)  # its subprocess alone may take up to 240 s
 @pytest.mark.parametrize(("mode", "warm", "count"), [("sync", 300, 2000), ("async", 200, 1000)])
 def test_streams_over_loopback_do_not_grow_rss(
     tmp_path: Path, mode: str, warm: int, count: int

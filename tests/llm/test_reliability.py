@@ -474,6 +474,8 @@ HUGE_LINE_CHILD = textwrap.dedent(
 @pytest.mark.skipif(
     not os.path.exists("/proc/self/status"), reason="peak RSS is read from /proc (Linux)"
 )
+@pytest.mark.slow
+@pytest.mark.timeout(300)  # its subprocess has 120 s of its own
 def test_fifty_megabyte_line_is_refused_with_bounded_memory() -> None:
     """A 50 MB line with no line end (a broken proxy, a hostile server) fails cleanly and
     early: the providers' SSE line limit is 16 MiB (`transport.MAX_LINE_BYTES`), so the

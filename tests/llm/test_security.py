@@ -1084,6 +1084,7 @@ DEEP_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.timeout(300)  # its subprocess has 120 s of its own
 def test_hundred_thousand_nested_brackets_fail_cleanly(tmp_path: Path) -> None:
     script = tmp_path / "deep.py"
     script.write_text(DEEP_SCRIPT)

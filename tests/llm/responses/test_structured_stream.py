@@ -394,6 +394,7 @@ def _check_stream(model: type[BaseModel], text: str, cuts: list[int]) -> Any:
     return partial
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(data=st.data())
 def test_incremental_partials_equal_whole_validation(data: st.DataObject) -> None:
