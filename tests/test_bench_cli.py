@@ -22,10 +22,6 @@ from benches.harness.measure import Measurement
 from benches.harness.partial_json import PARTIAL_PEERS, ReparsePeer
 from tests.support.paths import ROOT
 
-# Each test runs the benchmark runner in a subprocess (up to 120 s a run; some tests run it
-# twice), as a user of the installed wheel would.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
-
 
 def run_bench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
@@ -54,6 +50,8 @@ def rows(out: str, case: str) -> dict[str, list[str]]:
     return found
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)  # the runner's subprocess has 120 s of its own
 def test_partial_json_lists_ferriscope_and_every_peer() -> None:
     done = run_bench("partial-json", "--json-kb", "2", "--rounds", "1")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -77,6 +75,7 @@ def wrong_peer(module: str = "json") -> ReparsePeer:
     return ReparsePeer("wrong", module, False, lambda: lambda prefix: [])
 
 
+@pytest.mark.slow  # the harness runs in-process: 20-40 s on a shared machine
 def test_a_peer_giving_a_wrong_value_fails_the_run(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -87,6 +86,7 @@ def test_a_peer_giving_a_wrong_value_fails_the_run(
     assert "the last partial value != json.loads of the document ([])" in out
 
 
+@pytest.mark.slow  # the harness runs in-process: 20-40 s on a shared machine
 def test_a_sampled_peer_is_marked_and_still_checked(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -125,6 +125,8 @@ def test_outside_a_checkout_bench_says_where_the_harness_is(
     assert "pip install -e '.[bench]'" in err
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)  # the runner's subprocess has 120 s of its own
 def test_bench_runs_from_any_directory_of_a_checkout(tmp_path: Path) -> None:
     """From a checkout's package (editable install or PYTHONPATH) the harness is found
     wherever the command runs, and the pytest suites run from the checkout's root."""

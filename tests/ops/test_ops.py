@@ -38,18 +38,11 @@ from ferriscope import llm, ops
 from ferriscope.llm.messages import system, user
 from ferriscope.testing import Fault, RecordedResponse, ReplayServer, load_recording
 from ferriscope.testing.synth import Reply, SynthToolCall
-from tests.llm.providers.transport.test_transport import (
-    BODY,
-    Script,
-    aoutcome,
-    chunked,
-    model,
-    outcome,
-    raw_server,
-)
-from tests.llm.providers.transport.test_transport import EXPECTED as EXPECTED_TEXT
 from tests.support import e2e_cases
+from tests.support.http_paths import HTTP_PATHS
 from tests.support.paths import FIXTURES, ROOT
+from tests.support.raw_server import BODY, Script, aoutcome, chunked, model, outcome, raw_server
+from tests.support.raw_server import EXPECTED as EXPECTED_TEXT
 from tests.support.wires import (
     ANTHROPIC,
     COMPLETIONS,
@@ -607,9 +600,6 @@ def assert_http_span(
     assert parent.start_time is not None and parent.end_time is not None
     assert span.start_time is not None and span.end_time is not None
     assert parent.start_time <= span.start_time <= span.end_time <= parent.end_time
-
-
-HTTP_PATHS = ["own", "httpx", "httpx2"]
 
 
 def _path_options(path: str) -> dict[str, Any]:
