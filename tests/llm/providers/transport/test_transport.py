@@ -20,6 +20,7 @@ import random
 import socket
 import threading
 import time
+import warnings
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -561,6 +562,29 @@ def test_open_files_stay_flat_over_many_streams(path: str) -> None:
             _abandon(mode)
         gc.collect()
         assert _settled_fds(before + 1) <= before + 1
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_an_ended_event_loop_takes_its_kept_alive_connections_with_it(
+    tls: bool, tmp_path: Path
+) -> None:
+    """`asyncio.run` per batch of requests: the provider outlives each loop, and the
+    connections its pool kept alive on a loop are closed when that loop shuts down, not
+    left to the garbage collector (a ResourceWarning, an error under `-W error`)."""
+    scripts = [Script([chunked(BODY, [50])]) for _ in range(3)]
+    with raw_server("own", *scripts, tls=tls, tmp=tmp_path) as server:
+        assert asyncio.run(aoutcome(model())) == (EXPECTED, None, "")
+        gc.collect()
+        before = _open_fds()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            for _ in range(2):
+                assert asyncio.run(aoutcome(model())) == (EXPECTED, None, "")
+            gc.collect()
+        assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+        assert _settled_fds(before) <= before
+        assert (server.requests, server.accepted) == (3, 3)  # one loop, one connection
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")

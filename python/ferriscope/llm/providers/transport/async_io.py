@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, cast
 
 from ferriscope._core import HttpProtocolError, HttpStream
@@ -253,6 +253,8 @@ class AsyncPool:
         self._open = 0
         self._freed: asyncio.Event | None = None
         self._buffer = ReadBuffer()
+        self.closer: AsyncGenerator[None, None] | None = None
+        """What closes this pool when its loop shuts down (dispatch's `_close_at_loop_shutdown`)."""
 
     @property
     def open_connections(self) -> int:

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferriscope._core import (
@@ -217,6 +217,7 @@ class Transport:
         pool = self._async_pools.get(loop)
         if pool is None:
             pool = self._async_pools[loop] = async_io.AsyncPool(self.limits, loop)
+            _close_at_loop_shutdown(pool)
         self._last_pool = weakref.ref(pool)  # weak: the pool lives as long as its loop
         return pool
 
@@ -510,6 +511,31 @@ class Transport:
 
 def _no_pool() -> None:
     return None
+
+
+async def _closer(pool: async_io.AsyncPool) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        pool.close()
+
+
+def _close_at_loop_shutdown(pool: async_io.AsyncPool) -> None:
+    """Closes the pool's kept-alive connections when its event loop shuts down.
+
+    A provider outlives the loops it serves (`asyncio.run` per request batch, one loop per
+    test), and a loop that ends with sockets still open leaves them to the garbage collector
+    and a ResourceWarning. Loops have no close callback, but every loop closes the async
+    generators first iterated in it when it shuts down (`loop.shutdown_asyncgens()`, which
+    `asyncio.run` and `asyncio.Runner` call, as does uvloop's runner): a generator started here
+    and held by the pool is that callback. Starting it runs it to its `yield`, with no await,
+    so it needs no task."""
+    closer = _closer(pool)
+    pool.closer = closer  # the loop holds its generators weakly
+    try:
+        closer.__anext__().send(None)
+    except StopIteration:
+        pass
 
 
 def failure_headers(stream: HttpStream) -> dict[str, str]:
