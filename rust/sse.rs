@@ -14,6 +14,12 @@ pub const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// How many strings of handed-back events (`SseDecoder::recycle`) are kept for reuse, and the
+/// largest capacity kept: enough for the events of one network read, without holding on to
+/// the memory of an occasional huge event.
+const MAX_SPARE: usize = 32;
+const MAX_SPARE_CAPACITY: usize = 4096;
+
 /// The field names the WHATWG rules act on; a line naming another is ignored.
 const FIELDS: [&[u8]; 4] = [b"data", b"event", b"id", b"retry"];
 
@@ -71,6 +77,9 @@ pub struct SseDecoder {
     block_retry: Option<u64>,
     retry: Option<u64>,
     failed: Option<SseError>,
+    /// Emptied strings of events the caller handed back, which the next events' type and data
+    /// are built in: a stream of many small events then costs no allocation per event.
+    spare: Vec<String>,
 }
 
 impl Default for SseDecoder {
@@ -96,6 +105,7 @@ impl SseDecoder {
             block_retry: None,
             retry: None,
             failed: None,
+            spare: Vec::new(),
         }
     }
 
@@ -170,6 +180,23 @@ impl SseDecoder {
             }
         }
         Ok(())
+    }
+
+    /// Takes back an event the caller is done with, so that its strings' memory holds a later
+    /// event's type and data instead of being freed and allocated again. Optional: a caller
+    /// that keeps its events loses nothing but the reuse.
+    pub fn recycle(&mut self, event: Event) {
+        for mut s in [event.data, event.event] {
+            if self.spare.len() < MAX_SPARE && (1..=MAX_SPARE_CAPACITY).contains(&s.capacity()) {
+                s.clear();
+                self.spare.push(s);
+            }
+        }
+    }
+
+    /// An empty string for a new event's field, reusing a recycled one when there is one.
+    fn spare_string(&mut self) -> String {
+        self.spare.pop().unwrap_or_default()
     }
 
     /// Ends the stream. An unterminated last line or event is discarded, as the WHATWG rules
@@ -327,13 +354,17 @@ impl SseDecoder {
         }
         self.has_data = false;
         let event = if self.event_type.is_empty() {
-            String::from("message")
+            let mut event = self.spare_string();
+            event.push_str("message");
+            event
         } else {
-            std::mem::take(&mut self.event_type)
+            let spare = self.spare_string();
+            std::mem::replace(&mut self.event_type, spare)
         };
+        let spare = self.spare_string();
         out.push(Event {
             event,
-            data: std::mem::take(&mut self.data),
+            data: std::mem::replace(&mut self.data, spare),
             id: self.last_event_id.clone(),
             retry,
         });
@@ -716,6 +747,27 @@ mod proptests {
                 (out, error)
             };
             prop_assert_eq!(run(&cuts), run(&[]));
+        }
+
+        #[test]
+        fn recycled_events_change_no_later_event(input in sse_like(), cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+            // Every event is handed back once read, as the stream decoder does, so later events
+            // are built in reused strings.
+            let mut dec = SseDecoder::new(1 << 20);
+            let (mut batch, mut seen) = (Vec::new(), Vec::new());
+            let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut start = 0;
+            for c in cuts.into_iter().chain([input.len()]) {
+                dec.feed(&input[start..c], &mut batch).unwrap();
+                start = c;
+                for event in batch.drain(..) {
+                    seen.push(event.clone());
+                    dec.recycle(event);
+                }
+            }
+            dec.finish(&mut batch).unwrap();
+            prop_assert_eq!(Ok(seen), decode_split(&input, &[]));
         }
 
         #[test]

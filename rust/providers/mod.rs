@@ -216,15 +216,20 @@ impl StreamDecoder {
         self.inner.eof(out);
     }
 
+    /// Hands each event to the wire format's decoder, then back to the SSE layer, whose next
+    /// events reuse its strings.
     fn drain_events(&mut self, out: &mut Vec<Chunk>) {
-        for event in self.events.drain(..) {
+        let mut events = std::mem::take(&mut self.events);
+        for event in events.drain(..) {
             let before = out.len();
             self.inner.event(&event, &mut self.identity, out);
+            self.sse.recycle(event);
             if out[before..].iter().any(|c| matches!(c, Chunk::Error(_))) {
                 self.stopped = true;
                 break;
             }
         }
+        self.events = events;
     }
 }
 
