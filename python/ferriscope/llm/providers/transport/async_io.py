@@ -241,6 +241,13 @@ class AsyncConnection(asyncio.BufferedProtocol):
         if self.transport is not None:
             self.transport.close()
 
+    def abort(self) -> None:
+        """Closes at once: no buffered write to flush and no TLS close_notify exchange, which
+        could not finish on a loop that is shutting down (the socket would outlive it)."""
+        self.stream = None
+        if self.transport is not None:
+            self.transport.abort()
+
 
 class AsyncPool:
     """The keep-alive connections of one provider on one event loop."""
@@ -377,9 +384,10 @@ class AsyncPool:
         self._forget()
 
     def close(self) -> None:
+        """Closes the idle connections; called as the pool's loop shuts down."""
         for conns in self._idle.values():
             for conn in conns:
-                conn.close()
+                conn.abort()
                 self._open -= 1
         self._idle.clear()
         self._idle_count = 0
