@@ -323,6 +323,8 @@ class BenchServer:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)
+            if self.process.stdout is not None:
+                self.process.stdout.close()  # the pipe the URL came through
             self.process = None
 
 
