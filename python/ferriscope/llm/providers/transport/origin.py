@@ -19,7 +19,7 @@ else:  # TLS on the first https connection, urllib only with a proxy in the envi
     ssl = lazy_module("ssl")
     urllib = lazy_module("urllib")
 
-__all__ = ["Origin", "ProxyEnvironment", "proxy_for", "split_url", "tls_context"]
+__all__ = ["Origin", "ProxyEnvironment", "split_url", "tls_context"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Where Python reads proxies from the environment only (not macOS's or Windows' settings),
@@ -126,11 +126,6 @@ class ProxyEnvironment:
         elif urllib.request.proxy_bypass(netloc) or urllib.request.proxy_bypass(host):
             return None
         return proxy
-
-
-def proxy_for(url: str) -> str | None:
-    """The proxy the environment names for `url` now, or None (a fresh `ProxyEnvironment`)."""
-    return ProxyEnvironment().proxy_for(url)
 
 
 def tls_context() -> ssl.SSLContext:
