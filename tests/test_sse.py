@@ -1,5 +1,8 @@
 """The Python surface of `ferriscope.sse` (the decoder's rules are unit-tested in Rust)."""
 
+from collections.abc import Callable
+from typing import Any
+
 import httpx
 import pytest
 
@@ -13,6 +16,25 @@ def test_feed_split_across_reads() -> None:
     assert events == [ServerSentEvent(event="delta", data='{"a": 1}')]
     assert events[0].json() == {"a": 1}
     assert decoder.finish() == []
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview])
+def test_feed_takes_any_bytes_like_object(wrap: Callable[[bytes], Any]) -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(wrap(b"data: caf\xc3")) == []  # a code point cut between reads
+    assert decoder.feed(wrap(b"\xa9\n\n")) == [ServerSentEvent(data="caf\u00e9")]
+
+
+def test_feed_takes_str_as_its_utf8_encoding() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed("event: note\ndata: caf\u00e9") == []
+    assert decoder.feed("\r\n\r\n") == [ServerSentEvent(event="note", data="caf\u00e9")]
+
+
+@pytest.mark.parametrize("value", [5, None, ["data: x\n\n"]])
+def test_feed_refuses_what_is_not_bytes_naming_the_type(value: object) -> None:
+    with pytest.raises(TypeError, match=type(value).__name__):
+        SSEDecoder().feed(value)  # type: ignore[arg-type]
 
 
 def test_over_long_line_raises_value_error_naming_the_limit() -> None:

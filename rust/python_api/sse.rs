@@ -1,9 +1,11 @@
 //! `SSEDecoder` and `ServerSentEvent` for Python.
 
-use pyo3::exceptions::PyValueError;
+use std::borrow::Cow;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyList;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
 
 use crate::sse::{Event, SseDecoder, DEFAULT_MAX_LINE_BYTES};
 
@@ -110,8 +112,33 @@ impl PySseDecoder {
         }
     }
 
-    /// Decodes one piece of the stream and returns the events it completed.
-    fn feed<'py>(&mut self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
+    /// Decodes one piece of the stream and returns the events it completed. `bytes` are read
+    /// in place; other buffers (`bytearray`, `memoryview`) are copied first, since the GIL is
+    /// released for large pieces and their owner could resize them meanwhile; `str` is taken
+    /// as its UTF-8 encoding (a caller that already decoded lines loses nothing by it).
+    fn feed<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let data: Cow<'_, [u8]> = if let Ok(bytes) = data.cast::<PyBytes>() {
+            Cow::Borrowed(bytes.as_bytes())
+        } else if let Ok(text) = data.cast::<PyString>() {
+            Cow::Owned(text.to_str()?.as_bytes().to_vec())
+        } else if let Ok(array) = data.cast::<PyByteArray>() {
+            Cow::Owned(array.to_vec())
+        } else if data.is_instance_of::<PyMemoryView>() {
+            // `tobytes()` rather than the buffer protocol, which the stable ABI of Python 3.10
+            // (our floor) does not expose.
+            let copy = data.call_method0("tobytes")?;
+            Cow::Owned(copy.cast::<PyBytes>()?.as_bytes().to_vec())
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "SSEDecoder.feed() takes bytes, a bytes-like object or str, not {}",
+                data.get_type().name()?
+            )));
+        };
+        let data: &[u8] = &data;
         let result = if data.len() >= 64 * 1024 {
             let (inner, events) = (&mut self.inner, &mut self.events);
             py.detach(|| inner.feed(data, events))
