@@ -22,6 +22,7 @@ from ferriscope.llm.providers.transport.config import Limits, Timeouts
 from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
 from ferriscope.llm.providers.transport.request import end_of_input
+from ferriscope.llm.providers.transport.tls_bio import TlsSession
 
 __all__ = ["HIGH_WATER", "AsyncConnection", "AsyncPool", "start_exchange"]
 
@@ -50,10 +51,19 @@ class ReadBuffer:
 class AsyncConnection(asyncio.BufferedProtocol):
     """One connection, and the exchange it carries (if any)."""
 
-    def __init__(self, origin: Origin, loop: asyncio.AbstractEventLoop, buffer: ReadBuffer) -> None:
+    def __init__(
+        self,
+        origin: Origin,
+        loop: asyncio.AbstractEventLoop,
+        buffer: ReadBuffer,
+        tls: TlsSession | None = None,
+    ) -> None:
         self.origin = origin
         self.loop = loop
         self.view = buffer.view
+        self.tls = tls
+        """The TLS session of an https connection (`tls_bio.py`): this protocol decrypts
+        what the plain TCP transport reads and encrypts what it writes."""
         self.transport: asyncio.Transport | None = None
         self.stream: HttpStream | None = None
         self.queue: deque[tuple[list[Any], int]] = deque()
@@ -77,12 +87,53 @@ class AsyncConnection(asyncio.BufferedProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement the interface without subclassing asyncio's.
         self.transport = cast(asyncio.Transport, transport)
+        if self.tls is not None:
+            self._handshake()  # the ClientHello
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self.view
 
     def buffer_updated(self, nbytes: int) -> None:
-        self.data_received(bytes(self.view[:nbytes]))
+        tls = self.tls
+        if tls is None:
+            self.data_received(bytes(self.view[:nbytes]))
+            return
+        tls.received(self.view[:nbytes])  # copied into the session: the buffer is free again
+        if not tls.established and not self._handshake():
+            return
+        view = self.view
+        while not self.at_eof:
+            try:
+                count, ended = tls.read_into(view)
+            except OSError as error:  # ssl.SSLError: a corrupt record, an alert from the peer
+                self._fail(error)
+                return
+            if count:
+                self.data_received(bytes(view[:count]))
+            if ended:
+                self.eof_received()  # close_notify: the peer sends nothing more
+            elif count == len(view):
+                continue  # the buffer filled up: there may be more
+            return
+
+    def _handshake(self) -> bool:
+        """One step of the TLS handshake, its output sent; True once it is complete. A
+        failure (an untrusted certificate, a protocol alert) ends the connection and is
+        its error, which `AsyncPool._connect` raises."""
+        tls = self.tls
+        transport = self.transport
+        assert tls is not None and transport is not None
+        try:
+            done = tls.handshake()
+        except OSError as error:  # ssl.SSLError, ssl.SSLCertVerificationError
+            self._fail(error)
+            return False
+        output = tls.pending_output()
+        if output:
+            transport.write(output)
+        if done:
+            self._wake(True)
+        return done
 
     def data_received(self, data: bytes) -> None:
         stream = self.stream
@@ -111,7 +162,18 @@ class AsyncConnection(asyncio.BufferedProtocol):
                     self.transport.pause_reading()
         self._wake(True)
 
+    def _fail(self, error: OSError) -> None:
+        """The TLS session broke: the connection ends with `error` as its error."""
+        if self.error is None:
+            self.error = error
+        self.stale = True
+        assert self.transport is not None
+        self.transport.abort()
+        self._wake(True)
+
     def eof_received(self) -> bool | None:
+        if self.at_eof:
+            return None  # the TCP end after a TLS close_notify
         self.at_eof = True
         self._end()
         return None  # let the transport close
@@ -159,6 +221,13 @@ class AsyncConnection(asyncio.BufferedProtocol):
                 waiter.set_result(value)
 
     # ---- called by the consumer ----------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Sends `data` (through the TLS session on an https connection)."""
+        transport = self.transport
+        assert transport is not None
+        tls = self.tls
+        transport.write(data if tls is None else tls.encrypt(data))
 
     async def wait(self, deadline: float | None) -> bool:
         """Until the loop delivers something for this connection (True) or the deadline
@@ -237,9 +306,16 @@ class AsyncConnection(asyncio.BufferedProtocol):
         )
 
     def close(self) -> None:
+        """Closes after flushing what is buffered; over TLS, with a close_notify first (its
+        answer is not awaited)."""
         self.stream = None
-        if self.transport is not None:
-            self.transport.close()
+        transport = self.transport
+        if transport is None:
+            return
+        tls = self.tls
+        if tls is not None and tls.established and not self.closed and not transport.is_closing():
+            transport.write(tls.close_notify())
+        transport.close()
 
     def abort(self) -> None:
         """Closes at once: no buffered write to flush and no TLS close_notify exchange, which
@@ -298,24 +374,43 @@ class AsyncPool:
             raise
 
     async def _connect(self, origin: Origin, timeout: float | None) -> AsyncConnection:
+        """A new connection within the connect timeout, which covers the TLS handshake: a
+        server that accepts and never answers the ClientHello is a connect timeout."""
         loop = self.loop
         buffer = self._buffer
+        deadline = None if timeout is None else loop.time() + timeout
         context = tls_context() if origin.tls else None
+
+        def connection() -> AsyncConnection:
+            tls = None if context is None else TlsSession(context, origin.host)
+            return AsyncConnection(origin, loop, buffer, tls)
+
         try:
             _, conn = await asyncio.wait_for(
-                loop.create_connection(
-                    lambda: AsyncConnection(origin, loop, buffer),
-                    origin.host,
-                    origin.port,
-                    ssl=context,
-                    server_hostname=origin.host if context is not None else None,
-                ),
-                timeout,
+                loop.create_connection(connection, origin.host, origin.port), timeout
             )
         except asyncio.TimeoutError as error:
             raise TransportTimeout(
                 "connect", timeout, f"no connection to {origin.host}:{origin.port}"
             ) from error
+        tls = conn.tls
+        try:
+            while tls is not None and not tls.established:
+                if conn.error is not None:
+                    raise conn.error
+                if conn.closed or conn.at_eof:
+                    raise ConnectionResetError(
+                        "the server closed the connection in the TLS handshake"
+                    )
+                if not await conn.wait(deadline) and not tls.established:
+                    raise TransportTimeout(
+                        "connect",
+                        timeout,
+                        f"the TLS handshake with {origin.host}:{origin.port} did not finish",
+                    )
+        except BaseException:
+            conn.abort()
+            raise
         return conn
 
     def _take_idle(self, origin: Origin) -> AsyncConnection | None:
@@ -419,9 +514,7 @@ async def start_exchange(
         conn.received = False
         conn.error = None
         try:
-            transport = conn.transport
-            assert transport is not None
-            transport.write(payload)
+            conn.write(payload)
             if conn.write_ready is not None:  # the transport's buffer is full: wait for it
                 await conn.written(timeouts.write)
             deadline = None if timeouts.first_byte is None else loop.time() + timeouts.first_byte
