@@ -274,3 +274,60 @@ def test_a_kept_alive_connection_whose_session_the_server_ended_is_not_reused(
         results = _run(new_loop, two())
     assert results == [(EXPECTED, None, "")] * 2
     assert ends[:1] == ["clean"]
+
+
+def _serve_then_corrupt(sock: socket.socket, context: ssl.SSLContext, part: bytes) -> None:
+    """One connection: the handshake, the response head and `part` of the body as TLS
+    records, then bytes that are no TLS record (the connection held open after them)."""
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        try:
+            conn, _ = sock.accept()
+        except OSError:
+            return
+        held.append(conn)
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = context.wrap_bio(incoming, outgoing, server_side=True)
+        request = b""
+        try:
+            while b"\r\n\r\n" not in request:
+                incoming.write(conn.recv(65536))
+                try:
+                    if tls.do_handshake() is None:
+                        request += tls.read(65536)
+                except ssl.SSLWantReadError:
+                    pass
+                conn.sendall(outgoing.read())
+            tls.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + part)
+            conn.sendall(outgoing.read())
+            conn.sendall(
+                b"\x17\x03\x03\x00\x20" + b"\x00" * 32
+            )  # an application record that fails its check
+            conn.recv(1)  # until the client goes
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+
+
+@pytest.mark.parametrize("new_loop", LOOPS)
+def test_a_corrupt_record_mid_stream_is_a_connection_error_keeping_what_arrived(
+    new_loop: Callable[[], asyncio.AbstractEventLoop],
+    ca: trustme.CA,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server_context, _ = _contexts(ca)
+    cut = BODY.index(b"\n\n", len(BODY) // 3) + 2
+    with _listener() as (sock, url), _trusting(ca, tmp_path, monkeypatch):
+        _serve_then_corrupt(
+            sock, server_context, chunked(BODY[:cut], [4096]).removesuffix(b"0\r\n\r\n")
+        )
+        _register(url)
+        text, error, message = _run(new_loop, aoutcome(model()))
+    assert error is llm.ConnectionError, message
+    assert "SSLError" in message
+    assert text and EXPECTED.startswith(text)

@@ -112,8 +112,8 @@ class AsyncConnection(asyncio.BufferedProtocol):
                 self.data_received(bytes(view[:count]))
             if ended:
                 self.eof_received()  # close_notify: the peer sends nothing more
-            elif count == len(view):
-                continue  # the buffer filled up: there may be more
+            elif count == len(view) or tls.failure is not None:
+                continue  # the buffer filled up, or a failure follows what was read
             return
 
     def _handshake(self) -> bool:
@@ -163,8 +163,11 @@ class AsyncConnection(asyncio.BufferedProtocol):
         self._wake(True)
 
     def _fail(self, error: OSError) -> None:
-        """The TLS session broke: the connection ends with `error` as its error."""
-        if self.error is None:
+        """The TLS session broke: the connection ends, with `error` as its error if the
+        handshake or an unfinished exchange was under way (as a transport failure is in
+        `connection_lost`)."""
+        stream = self.stream
+        if self.error is None and (stream is None or not (stream.done or stream.complete)):
             self.error = error
         self.stale = True
         assert self.transport is not None

@@ -31,7 +31,7 @@ class TlsSession:
     `received`, plaintext comes out of `read_into`; whatever the session has to send waits
     in `pending_output()`."""
 
-    __slots__ = ("established", "incoming", "outgoing", "sslobj")
+    __slots__ = ("established", "failure", "incoming", "outgoing", "sslobj")
 
     def __init__(self, context: ssl.SSLContext, server_hostname: str) -> None:
         self.incoming = ssl.MemoryBIO()
@@ -40,6 +40,8 @@ class TlsSession:
             self.incoming, self.outgoing, server_side=False, server_hostname=server_hostname
         )
         self.established = False
+        self.failure: ssl.SSLError | None = None
+        """A record that failed after others decrypted in the same call: raised next call."""
 
     def pending_output(self) -> bytes:
         """What the session has produced for the peer since last asked (may be empty)."""
@@ -63,7 +65,11 @@ class TlsSession:
     def read_into(self, view: memoryview) -> tuple[int, bool]:
         """Decrypts what has arrived into `view`: the number of bytes written, and whether
         the peer ended the session (its close_notify). Fewer bytes than `len(view)` means
-        nothing more can be decrypted until more arrives."""
+        nothing more can be decrypted until more arrives. Raises `ssl.SSLError` for a
+        record that fails (once the bytes decrypted before it have been returned)."""
+        failure = self.failure
+        if failure is not None:
+            raise failure
         sslobj = self.sslobj
         incoming = self.incoming
         size = len(view)
@@ -80,6 +86,10 @@ class TlsSession:
                     break
         except ssl.SSLWantReadError:
             pass
+        except ssl.SSLError as error:
+            if not filled:
+                raise
+            self.failure = error  # what came before the bad record first, then the error
         return filled, False
 
     def encrypt(self, data: bytes) -> bytes:
