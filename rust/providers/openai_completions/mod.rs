@@ -10,6 +10,7 @@
 //! Compatible servers bend the tool-call protocol in several ways; `slots::Calls` maps their
 //! fragments onto calls with the slot rules of Mirascope 2.8.2 (docs/spec.md §11.1 "Slots").
 
+mod skim;
 mod slots;
 
 use std::borrow::Cow;
@@ -24,6 +25,9 @@ use crate::providers::common::{data_preview, malformed_event, opt_str, Totals};
 use crate::providers::{EventDecoder, ResponseIdentity};
 use crate::sse::Event;
 use slots::Calls;
+
+#[doc(hidden)]
+pub use skim::check_skim;
 
 /// The sentinel payload that ends a Completions stream. The OpenAI SDK tests it with
 /// `startswith`, so we do too.
@@ -43,7 +47,7 @@ struct Identity {
 
 /// One `data:` payload. Only the fields that carry meaning are named; serde skips the rest
 /// (`id`, `model`, `obfuscation`, `system_fingerprint`, `service_tier`, …).
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, PartialEq)]
 struct Payload<'a> {
     #[serde(default, borrow, rename = "choices", deserialize_with = "choice_zero")]
     choice: Option<Choice<'a>>,
@@ -59,7 +63,7 @@ struct Payload<'a> {
     object: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, PartialEq)]
 struct Choice<'a> {
     #[serde(default)]
     index: Option<i64>,
@@ -70,7 +74,7 @@ struct Choice<'a> {
     finish_reason: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, PartialEq)]
 struct Delta<'a> {
     #[serde(default, borrow, deserialize_with = "opt_str")]
     content: Option<Cow<'a, str>>,
@@ -86,7 +90,7 @@ struct Delta<'a> {
     tool_calls: Option<Vec<ToolCallDelta<'a>>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, PartialEq)]
 struct ToolCallDelta<'a> {
     #[serde(default)]
     index: Option<i64>,
@@ -96,7 +100,7 @@ struct ToolCallDelta<'a> {
     function: Option<FunctionDelta<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, PartialEq)]
 struct FunctionDelta<'a> {
     #[serde(default, borrow, deserialize_with = "opt_str")]
     name: Option<Cow<'a, str>>,
@@ -104,7 +108,7 @@ struct FunctionDelta<'a> {
     arguments: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, PartialEq)]
 struct WireUsage {
     #[serde(default)]
     prompt_tokens: Option<i64>,
@@ -116,13 +120,13 @@ struct WireUsage {
     completion_tokens_details: Option<CompletionDetails>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, PartialEq)]
 struct PromptDetails {
     #[serde(default)]
     cached_tokens: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, PartialEq)]
 struct CompletionDetails {
     #[serde(default)]
     reasoning_tokens: Option<i64>,
@@ -203,6 +207,9 @@ pub struct Decoder {
     done: bool,
     /// The usage totals reported so far, to turn cumulative reports into deltas.
     usage: Option<Totals>,
+    /// Payloads are skimmed (`skim`) before serde reads them; false only in the tests that
+    /// compare the two paths.
+    skim: bool,
 }
 
 impl Decoder {
@@ -216,6 +223,16 @@ impl Decoder {
             finished: false,
             done: false,
             usage: None,
+            skim: true,
+        }
+    }
+
+    /// A decoder that reads every payload with serde, for the tests comparing it with the skim.
+    #[cfg(test)]
+    fn without_skim(options: DecodeOptions) -> Self {
+        Self {
+            skim: false,
+            ..Self::new(options)
         }
     }
 
@@ -232,13 +249,23 @@ impl Decoder {
         if data.trim().is_empty() {
             return;
         }
-        if identity.should_look() {
-            if let Ok(Identity { id, model }) = serde_json::from_str::<Identity>(data) {
-                identity.record(
-                    id.as_ref().and_then(Value::as_str),
-                    model.as_ref().and_then(Value::as_str),
-                );
+        let look = identity.should_look();
+        // The skim reads most payloads; serde reads the rest, and raw events (docs/spec.md
+        // §11.1 "Skimming").
+        let skimmed = if self.options.raw_events || !self.skim {
+            None
+        } else {
+            skim::skim(data)
+        };
+        if look {
+            match skimmed.as_ref().and_then(|s| s.identity) {
+                Some((id, model)) => identity.record(id, model),
+                None => record_identity(data, identity),
             }
+        }
+        if let Some(skimmed) = skimmed {
+            self.apply(skimmed.payload, data, out);
+            return;
         }
         if self.options.raw_events {
             self.raw_then_apply(event, out);
@@ -463,6 +490,16 @@ impl EventDecoder for Decoder {
     fn complete(&self) -> bool {
         // `[DONE]` only: a finish reason is followed by the usage chunk, which a cut would lose.
         self.done
+    }
+}
+
+/// Records the id and model of a payload the skim did not read them from.
+fn record_identity(data: &str, identity: &mut ResponseIdentity) {
+    if let Ok(Identity { id, model }) = serde_json::from_str::<Identity>(data) {
+        identity.record(
+            id.as_ref().and_then(Value::as_str),
+            model.as_ref().and_then(Value::as_str),
+        );
     }
 }
 
