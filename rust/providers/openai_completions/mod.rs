@@ -207,9 +207,17 @@ pub struct Decoder {
     done: bool,
     /// The usage totals reported so far, to turn cumulative reports into deltas.
     usage: Option<Totals>,
-    /// Payloads are skimmed (`skim`) before serde reads them; false only in the tests that
-    /// compare the two paths.
-    skim: bool,
+    /// How payloads are read: `Skim` but in the tests that compare the two paths.
+    read: Read,
+}
+
+/// Whether the skim (`skim`) reads a payload before serde is asked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Skim,
+    /// serde alone, for the tests comparing the two paths.
+    #[cfg_attr(not(test), allow(dead_code))]
+    SerdeOnly,
 }
 
 impl Decoder {
@@ -223,7 +231,7 @@ impl Decoder {
             finished: false,
             done: false,
             usage: None,
-            skim: true,
+            read: Read::Skim,
         }
     }
 
@@ -231,7 +239,7 @@ impl Decoder {
     #[cfg(test)]
     fn without_skim(options: DecodeOptions) -> Self {
         Self {
-            skim: false,
+            read: Read::SerdeOnly,
             ..Self::new(options)
         }
     }
@@ -252,7 +260,7 @@ impl Decoder {
         let look = identity.should_look();
         // The skim reads most payloads; serde reads the rest, and raw events (docs/spec.md
         // §11.1 "Skimming").
-        let skimmed = if self.options.raw_events || !self.skim {
+        let skimmed = if self.options.raw_events || self.read == Read::SerdeOnly {
             None
         } else {
             skim::skim(data)

@@ -51,11 +51,15 @@ impl<'a> Seen<'a> {
         };
     }
 
-    fn get(self) -> Option<Option<&'a str>> {
+    /// Whether serde's `Identity` would read this as the skim did.
+    fn sure(self) -> bool {
+        !matches!(self, Seen::Unsure)
+    }
+
+    fn value(self) -> Option<&'a str> {
         match self {
-            Seen::Absent => Some(None),
-            Seen::Once(value) => Some(value),
-            Seen::Unsure => None,
+            Seen::Once(value) => value,
+            Seen::Absent | Seen::Unsure => None,
         }
     }
 }
@@ -165,7 +169,7 @@ pub(super) fn skim(data: &str) -> Option<Skimmed<'_>> {
     if whitespace(b, at) != b.len() {
         return None;
     }
-    let identity = id.get().zip(model.get());
+    let identity = (id.sure() && model.sure()).then(|| (id.value(), model.value()));
     Some(Skimmed {
         payload: Payload {
             choice: choices.flatten(),
