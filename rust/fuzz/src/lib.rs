@@ -174,6 +174,34 @@ pub fn check_provider(format: WireFormat, data: &[u8]) {
     }
 }
 
+/// The Chat Completions target's extra check: the skim (the decoder's fast path for
+/// `chat.completion.chunk` payloads) reads every payload exactly as serde does, or leaves it to
+/// serde (`openai_completions::check_skim`). Run on the data of every SSE event of the input as
+/// the provider harness frames it, and on the whole body as one payload, so that mutated JSON
+/// reaches the skim without SSE framing in the way.
+pub fn check_completions_skim(data: &[u8]) {
+    use ferriscope::providers::openai_completions::check_skim;
+    let Some(input) = FuzzInput::parse(data) else {
+        return;
+    };
+    let whole = String::from_utf8_lossy(input.body);
+    if let Err(e) = check_skim(&whole) {
+        panic!("{e}");
+    }
+    let body = if input.flag(BIT_EVENTS) {
+        wrap_events(input.body, input.flag(BIT_NAMED))
+    } else {
+        input.body.to_vec()
+    };
+    let mut events = Vec::new();
+    let _ = SseDecoder::default().feed(&body, &mut events);
+    for event in &events {
+        if let Err(e) = check_skim(&event.data) {
+            panic!("{e}");
+        }
+    }
+}
+
 /// Whether the data of some SSE event of `body` is JSON that `serde_json::Value` cannot hold
 /// as written: an object that repeats a key, or a number outside the `f64` range.
 ///
