@@ -337,6 +337,13 @@ fn field(key: &str) -> BoxedStrategy<String> {
             1 => value(),
         ]
         .boxed(),
+        "\"object\"" | "\"id\"" | "\"model\"" => prop_oneof![
+            4 => string(),
+            2 => proptest::sample::select(&["null", "true", "false"][..]).prop_map(str::to_owned),
+            1 => number(),
+            1 => value(),
+        ]
+        .boxed(),
         _ => prop_oneof![3 => string(), 1 => number(), 1 => value()].boxed(),
     }
 }
