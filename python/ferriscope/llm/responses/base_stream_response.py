@@ -290,6 +290,24 @@ class BaseStreamResponse(Generic[FormattableT]):
         if chunk.provider_tool_usage is not None:
             usage.provider_tool_usage = list(chunk.provider_tool_usage)
 
+    def _ended(self) -> None:
+        """The source is exhausted: nothing more will arrive, so no chunk object need be
+        kept. A hot list of `COMPACT_AT` entries or more is compacted now; a shorter one (a
+        short answer's few dozen chunks, no more than an open stream holds) is left until a
+        cursor starts replaying the response (`_cursor_cache`), so a response read once never
+        pays for a compaction."""
+        cache = self._chunks
+        if len(cache.hot) >= COMPACT_AT:
+            cache.compact()
+
+    def _cursor_cache(self) -> ChunkCache:
+        """The cache a new cursor reads: compacted first when the stream has ended with its
+        last entries still hot (see `_ended`)."""
+        cache = self._chunks
+        if self.consumed and cache.hot:
+            cache.compact()
+        return cache
+
     def _fail(self, error: BaseException) -> None:
         """Makes `error` sticky: later pulls replay the cache, then raise it again
         (docs/spec.md Δ4).

@@ -11,7 +11,9 @@ The newest entries stay the original objects (`hot`): an iterator only pulls a b
 has read everything, so it reads what it just pulled without copies, and a single pass over a
 stream never makes a chunk. The hot list is compacted in bulk, with a few C-level passes
 (`bytes(map(len, ...))`, one `join`), once it holds `COMPACT_AT` entries — before the next batch
-is applied, when every iterator at the live end has read it — and when the stream ends.
+is applied, when every iterator at the live end has read it — and when the stream ends with
+`COMPACT_AT` entries or more still hot; fewer (a short answer's whole cache) wait until a
+cursor starts replaying the ended stream, so an answer read once is never compacted.
 
 The same step joins the part's delta pieces into one block, so a streaming `Text` holds a few
 strings rather than one per delta, and each character is copied once more than before.
@@ -40,7 +42,7 @@ __all__ = ["COMPACT_AT", "REPLAY_SPAN", "ChunkCache"]
 COMPACT_AT = 128
 """Hot entries that trigger a compaction before the next batch. Its fixed cost (a few
 µs) is spread over this many chunks; an open stream holds up to this many chunk objects
-(~130 B each) on top of its compact cache."""
+(~130 B each) on top of its compact cache, and so may an ended one that was never replayed."""
 
 REPLAY_SPAN = 256
 """At most this many chunks are re-made at once for a replaying iterator, which bounds the

@@ -178,7 +178,7 @@ class StreamResponse(
             if self._ops is not None:
                 self._ops.end(self)
             self._source = None
-            self._chunks.compact()  # nothing more will arrive: no chunk objects need be kept
+            self._ended()
             return False
         except Exception as error:
             self._fail(error)
@@ -214,7 +214,7 @@ class StreamResponse(
 
     def chunk_stream(self) -> Iterator[Any]:
         """Every content chunk: the cache first, then live chunks as they arrive."""
-        cache = self._chunks
+        cache = self._cursor_cache()
         span: list[Any] = []  # entries from index `at` on (see the module docstring)
         at = j = 0  # the next entry is span[j], entry at + j
         while True:
@@ -236,7 +236,7 @@ class StreamResponse(
 
         The cursor is inlined rather than layered on `chunk_stream()`: one generator step per
         chunk instead of two, on the path most streaming code runs."""
-        cache = self._chunks
+        cache = self._cursor_cache()
         span: list[Any] = []
         at = j = 0
         while True:
@@ -359,7 +359,7 @@ class AsyncStreamResponse(
             if self._ops is not None:
                 self._ops.end(self)
             self._source = None
-            self._chunks.compact()
+            self._ended()
             return False
         except Exception as error:
             self._fail(error)
@@ -392,7 +392,7 @@ class AsyncStreamResponse(
         await self.aclose()
 
     async def chunk_stream(self) -> AsyncIterator[Any]:
-        cache = self._chunks
+        cache = self._cursor_cache()
         span: list[Any] = []
         at = j = 0
         while True:
@@ -410,7 +410,7 @@ class AsyncStreamResponse(
                 return  # another cursor may have pulled the last batch: replay it first
 
     async def text_stream(self, sep: str = "\n") -> AsyncIterator[str]:
-        cache = self._chunks
+        cache = self._cursor_cache()
         span: list[Any] = []
         at = j = 0
         while True:
