@@ -243,15 +243,16 @@ class StreamResponse(
             if j < len(span):
                 # A list iterator sees entries appended while this generator waits (another
                 # cursor pulled); `_seen_to` need only be right where a chunk is yielded.
-                for chunk in islice(span, j, None):
-                    j += 1
-                    kind = type(chunk)
-                    if kind is TextChunk:
-                        self._seen_to = at + j
+                # `seen` is the index of the entry after `chunk`: one counter, kept in C.
+                seen = start = at + j
+                for seen, chunk in enumerate(islice(span, j, None), start + 1):
+                    if type(chunk) is TextChunk:
+                        self._seen_to = seen
                         yield chunk.delta
-                    elif kind is TextEndChunk:
-                        self._seen_to = at + j
+                    elif type(chunk) is TextEndChunk:
+                        self._seen_to = seen
                         yield sep
+                j = seen - at
             elif span is not cache.hot:
                 i = at + j
                 span, at = cache.hot, cache.base
@@ -415,15 +416,15 @@ class AsyncStreamResponse(
         at = j = 0
         while True:
             if j < len(span):
-                for chunk in islice(span, j, None):  # as in the sync text_stream
-                    j += 1
-                    kind = type(chunk)
-                    if kind is TextChunk:
-                        self._seen_to = at + j
+                seen = start = at + j  # as in the sync text_stream
+                for seen, chunk in enumerate(islice(span, j, None), start + 1):
+                    if type(chunk) is TextChunk:
+                        self._seen_to = seen
                         yield chunk.delta
-                    elif kind is TextEndChunk:
-                        self._seen_to = at + j
+                    elif type(chunk) is TextEndChunk:
+                        self._seen_to = seen
                         yield sep
+                j = seen - at
             elif span is not cache.hot:
                 i = at + j
                 span, at = cache.hot, cache.base
