@@ -11,6 +11,8 @@ live end has read them (`chunk_cache.py`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Generic
 
 from ferriscope._core import (
@@ -69,6 +71,9 @@ def _json_start(text: str) -> int | None:
 
 
 _CLOSED: tuple[Any, Any] = (None, None)
+_RUNS_AT = 8
+"""Batches at least this long are folded run by run (`BaseStreamResponse._apply`)."""
+_delta = attrgetter("delta")
 
 
 class _PendingCall:
@@ -168,15 +173,33 @@ class BaseStreamResponse(Generic[FormattableT]):
     def _apply(self, batch: Iterable[Any]) -> None:
         """Folds one batch of source chunks into the response; content chunks are cached.
 
-        A text or thought chunk of the open part costs two list appends: its delta to the
-        part, the chunk to the cache's hot list. Everything else goes through `_apply_rare`,
-        after which the open part is looked up again."""
+        A batch of `_RUNS_AT` chunks or more (a network read that carried many events) is
+        cut into runs of one chunk class (`itertools.groupby`): a run of the open part's
+        text or thought chunks is added with two C-level list extends, its deltas to the
+        part, the chunks to the cache's hot list; any other run goes through `_fold`."""
         cache = self._chunks
         self._batch_start = len(cache)
-        hot = cache.hot
-        if len(hot) >= COMPACT_AT:
+        if len(cache.hot) >= COMPACT_AT:
             cache.compact()  # every cursor at the live end has read it: it is pulling
-            hot = cache.hot
+        if type(batch) is not list or len(batch) < _RUNS_AT:
+            self._fold(batch)
+            return
+        hot = cache.hot
+        for kind, run in groupby(batch, type):
+            open_kind, append = self._open
+            if kind is open_kind:
+                chunks = list(run)
+                hot += chunks
+                append.__self__.extend(map(_delta, chunks))
+            else:
+                self._fold(run)
+
+    def _fold(self, batch: Iterable[Any]) -> None:
+        """Folds chunks one at a time. A text or thought chunk of the open part costs two
+        list appends: its delta to the part, the chunk to the cache's hot list. Everything
+        else goes through `_apply_rare`, after which the open part is looked up again."""
+        cache = self._chunks
+        hot = cache.hot
         open_kind, append = self._open
         format_ids = self._format_ids
         calls = self._calls
