@@ -91,6 +91,8 @@ def system(content: SystemContent) -> SystemMessage:
 
 
 def user(content: UserContent, *, name: str | None = None) -> UserMessage:
+    if type(content) is str:  # the usual prompt: what `_parts` makes of it, without its walk
+        return UserMessage(content=[Text(text=content)], name=name)
     return UserMessage(content=_parts(content, _USER_PARTS, "user"), name=name)
 
 

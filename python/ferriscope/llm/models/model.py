@@ -68,6 +68,8 @@ def model_from_context() -> Model | None:
 
 def promote_to_messages(content: UserContent | Sequence[Message]) -> list[Message]:
     """A list starting with a Message is a conversation; anything else is one user turn."""
+    if type(content) is str:  # the usual prompt, without the ABC check below
+        return [user(content)]
     if isinstance(content, Sequence) and not isinstance(content, str) and content:
         if isinstance(content[0], _MESSAGE_TYPES):
             return list(content)  # type: ignore[arg-type]

@@ -124,9 +124,8 @@ class BaseStreamResponse(Generic[FormattableT]):
         self.params = params
         self.toolkit = toolkit
         self.format = format
-        self._reset()
         self._input_messages = list(input_messages)
-        self.messages = [*self._input_messages, self._assistant_message]
+        self._reset()
 
     def _reset(self) -> None:
         """Empty accumulators (also used when a retry restarts the stream)."""
@@ -165,8 +164,7 @@ class BaseStreamResponse(Generic[FormattableT]):
             provider_model_name=self.provider_model_name,
             raw_message=None,
         )
-        if hasattr(self, "_input_messages"):
-            self.messages = [*self._input_messages, self._assistant_message]
+        self.messages = [*self._input_messages, self._assistant_message]
 
     # ---- accumulation ----------------------------------------------------------------------
 

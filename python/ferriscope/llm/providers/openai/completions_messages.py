@@ -79,7 +79,10 @@ class _MessageEncoder:
         )
 
     def user(self, message: UserMessage) -> list[dict[str, Any]]:
-        if not message.content:
+        content = message.content
+        if len(content) == 1 and type(content[0]) is Text:  # one text part: a plain string
+            return [{"role": "user", "content": content[0].text}]
+        if not content:
             raise self.unsupported("empty user message", "A user message needs some content.")
         out: list[dict[str, Any]] = []
         pending: list[dict[str, Any]] = []
