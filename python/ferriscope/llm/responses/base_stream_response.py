@@ -176,7 +176,7 @@ class BaseStreamResponse(Generic[FormattableT]):
         text or thought chunks is added with two C-level list extends, its deltas to the
         part, the chunks to the cache's hot list; any other run goes through `_fold`."""
         cache = self._chunks
-        self._batch_start = len(cache)
+        self._batch_start = cache.base + len(cache.hot)  # len(cache), without a call
         if len(cache.hot) >= COMPACT_AT:
             cache.compact()  # every cursor at the live end has read it: it is pulling
         if type(batch) is not list or len(batch) < _RUNS_AT:

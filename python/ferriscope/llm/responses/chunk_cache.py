@@ -52,6 +52,7 @@ _delta = operator.attrgetter("delta")
 _STARTS = (TextStartChunk, ThoughtStartChunk)
 _ENDS = (TextEndChunk, ThoughtEndChunk)
 _BOUNDS = _STARTS + _ENDS
+_BOUND_TYPES = frozenset(_BOUNDS)
 _TEXT = (TextChunk, TextEndChunk)
 
 
@@ -142,7 +143,7 @@ class ChunkCache(Sequence[Any]):
     def add(self, chunk: Any) -> None:
         """Appends an entry that is not a text or thought chunk of the open part."""
         hot = self.hot
-        if isinstance(chunk, _BOUNDS):
+        if type(chunk) in _BOUND_TYPES:  # the chunk classes are final
             self._bounds.append(len(hot))
         self.marks.append(len(hot))
         hot.append(chunk)

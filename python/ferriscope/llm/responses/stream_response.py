@@ -160,7 +160,8 @@ class StreamResponse(
             raise self._error
         if self.consumed or self._closed:
             return False
-        cached = len(self._chunks)
+        cache = self._chunks
+        cached = cache.base + len(cache.hot)  # len(cache), without a call
         try:
             if self._source is None:
                 self._sent_wall, self._sent_at, self._first_at = _wall(), _clock(), 0.0
@@ -342,7 +343,8 @@ class AsyncStreamResponse(
             raise self._error
         if self.consumed or self._closed:
             return False
-        cached = len(self._chunks)
+        cache = self._chunks
+        cached = cache.base + len(cache.hot)  # len(cache), without a call
         try:
             if self._source is None:
                 self._sent_wall, self._sent_at, self._first_at = _wall(), _clock(), 0.0
