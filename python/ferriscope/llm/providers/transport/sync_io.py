@@ -15,7 +15,6 @@ from ferriscope.llm.providers.errors import TransportTimeout
 from ferriscope.llm.providers.transport.config import Limits, Timeouts
 from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
-from ferriscope.llm.providers.transport.request import end_of_input
 
 __all__ = ["READ_SIZE", "SyncConnection", "SyncPool", "read_batch", "start_exchange"]
 
@@ -384,5 +383,5 @@ def read_batch(
             return stream.eof()
         raise
     if not data:
-        return end_of_input(stream)
+        return stream.eof()  # a cut framed body is reported there (docs/spec.md §11.0)
     return stream.feed(data)
