@@ -141,6 +141,23 @@ def test_request_is_encoded_byte_exactly() -> None:
     )
 
 
+def test_defaults_fill_in_the_headers_a_dict_does_not_set() -> None:
+    """The transport hands the request's header dict and its defaults to one call: a
+    default goes first unless the request sets that name in any case."""
+    defaults = (("accept", "*/*"), ("user-agent", "ferriscope/x"))
+    headers = {"User-Agent": "mine/1", "authorization": "Bearer k"}
+    wire = encode_request("POST", "/", "h", headers, b"{}", defaults)
+    assert wire == (
+        b"POST / HTTP/1.1\r\nHost: h\r\naccept: */*\r\nUser-Agent: mine/1\r\n"
+        b"authorization: Bearer k\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    assert wire == encode_request("POST", "/", "h", list(headers.items()), b"{}", dict(defaults))
+    with pytest.raises(ValueError, match='"user-agent"'):
+        encode_request("POST", "/", "h", {}, b"", [("user-agent", "a\nb")])
+    with pytest.raises(TypeError):
+        encode_request("POST", "/", "h", {"a": 1}, b"")  # type: ignore[dict-item]
+
+
 @pytest.mark.parametrize("value", ["k\r\nX-Injected: 1", "k\nX", "k\rX", "k\x00"])
 def test_header_injection_is_refused_naming_the_header(value: str) -> None:
     with pytest.raises(ValueError, match='"Authorization"') as info:

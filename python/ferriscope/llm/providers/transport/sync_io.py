@@ -220,7 +220,7 @@ class SyncPool:
             self._idle_count -= 1
             if (
                 (expiry is not None and now - conn.idle_since > expiry)
-                or not conn.finish_draining()
+                or (conn.draining is not None and not conn.finish_draining())
                 or conn.is_stale()
             ):
                 conn.close()
@@ -314,11 +314,12 @@ def start_exchange(
         received = False
         try:
             conn.send(payload, timeouts.write)
-            deadline = _deadline(timeouts.first_byte)
+            wait = timeouts.first_byte
+            deadline = None if wait is None else time.monotonic() + wait
             batch: list[Any] = []
-            while not stream.head_complete:
+            while True:
                 try:
-                    data = conn.recv(_remaining(deadline))
+                    data = conn.recv(wait)
                 except TimeoutError as error:
                     raise TransportTimeout(
                         "first byte", timeouts.first_byte, "no response head"
@@ -328,6 +329,12 @@ def start_exchange(
                     raise HttpProtocolError("connection closed before a response")
                 received = True
                 batch = stream.feed(data)
+                if stream.head_complete:
+                    break
+                if deadline is not None:
+                    # Never 0: a zero timeout would make a TLS socket non-blocking instead
+                    # of timing out.
+                    wait = max(deadline - time.monotonic(), 0.001)
         except (OSError, HttpProtocolError) as error:
             pool.release(conn, False)
             if reused and may_resend and not received and not isinstance(error, socket.timeout):
@@ -352,25 +359,31 @@ def _poll_ms(deadline: float | None) -> float | None:
     return max(deadline - time.monotonic(), 0.0) * 1000.0
 
 
-def _remaining(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    # Never 0: a zero timeout would make the socket non-blocking instead of timing out.
-    return max(deadline - time.monotonic(), 0.001)
-
-
 def read_batch(
     conn: SyncConnection, stream: HttpStream, timeouts: Timeouts, idle_deadline: float | None
 ) -> list[Any]:
     """One `recv` into the stream: the chunks it completed (often none). The wait is the
-    read timeout, cut short by the stream idle deadline when that comes first."""
+    read timeout, cut short by the stream idle deadline when that comes first. (A plain
+    socket's wait and read are inlined: this runs once per network read.)"""
     wait, which, seconds = timeouts.read, "read", timeouts.read
     if idle_deadline is not None:
         left = idle_deadline - time.monotonic()
         if wait is None or left < wait:
             wait, which, seconds = max(left, 0.001), "stream idle", timeouts.stream_idle
     try:
-        data = conn.recv(wait)
+        if conn.plain:
+            poll = conn.poller.poll
+            ms = None if wait is None else wait * 1000.0
+            while True:
+                if not poll(ms):
+                    raise TimeoutError("timed out")
+                try:
+                    data = conn.sock.recv(READ_SIZE)
+                    break
+                except BlockingIOError:  # woken with nothing to read (rare): wait again
+                    continue
+        else:
+            data = conn.recv(wait)
     except TimeoutError as error:
         detail = (
             "no content chunk arrived (keepalives do not count)"
