@@ -8,13 +8,19 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ferriscope._core import HttpProtocolError, HttpStream
+from ferriscope._lazy import lazy_module
 from ferriscope.llm.providers.errors import TransportTimeout
 from ferriscope.llm.providers.transport.config import Limits, Timeouts
 from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
+
+if TYPE_CHECKING:
+    import ssl
+else:  # only a TLS connection needs it (docs/architecture.md, "Lazy loading")
+    ssl = lazy_module("ssl")
 
 __all__ = ["READ_SIZE", "SyncConnection", "SyncPool", "read_batch", "start_exchange"]
 
@@ -29,22 +35,27 @@ _POLL = getattr(select, "poll", None)
 class SyncConnection:
     """One open socket (plain or TLS) to an origin."""
 
-    __slots__ = ("draining", "idle_since", "origin", "plain", "poller", "sock")
+    __slots__ = ("draining", "idle_since", "origin", "plain", "poller", "sock", "tls")
 
     def __init__(self, sock: socket.socket, origin: Origin) -> None:
         self.sock = sock
         self.origin = origin
         self.idle_since = 0.0
         self.poller: Any = None
-        """A `select.poll` watching the socket for input (made at the first check for TLS)."""
+        """A `select.poll` watching the socket for input (where `poll` exists)."""
         self.plain = False
-        """A plain socket where `poll` exists stays non-blocking and waits in `poll` itself:
-        a read is two syscalls (poll, recv) instead of three in CPython's timeout mode (an
-        ioctl whenever the timeout is set, poll, recv), and a request that fits the send
-        buffer is one `send`. TLS sockets keep the timeout mode (a readable socket may hold
-        only part of a TLS record, and decrypted bytes may wait with nothing to poll)."""
-        if _POLL is not None and not origin.tls:
-            self.plain = True
+        """Where `poll` exists a socket stays non-blocking and waits in `poll` itself: a read
+        is two syscalls (poll, recv) instead of CPython's timeout mode's three or four (an
+        ioctl whenever the timeout is set, a recv that finds nothing, poll, recv), and a
+        request that fits the send buffer is one `send`. `plain` marks such a socket without
+        TLS, whose read `read_batch` does inline."""
+        self.tls = False
+        """A TLS socket waited on in `poll` (`_recv_tls`, `_send_rest`): a readable socket
+        may hold only part of a record (the read then wants more, and waits again), and a
+        record already decrypted is taken before any wait."""
+        if _POLL is not None:
+            self.plain = not origin.tls
+            self.tls = origin.tls
             sock.settimeout(0.0)
             self.poller = _POLL()
             self.poller.register(sock.fileno(), select.POLLIN)
@@ -82,6 +93,16 @@ class SyncConnection:
             if sent < len(data):
                 self._send_rest(memoryview(data)[sent:], timeout)
             return
+        if self.tls:
+            # A TLS write takes all of `data` or nothing (then it must be retried with the
+            # same bytes, which `_send_rest` does).
+            try:
+                sent = self.sock.send(data)
+            except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                sent = 0
+            if sent < len(data):
+                self._send_rest(memoryview(data)[sent:], timeout)
+            return
         self.sock.settimeout(timeout)
         try:
             self.sock.sendall(data)
@@ -89,11 +110,12 @@ class SyncConnection:
             raise TransportTimeout("write", timeout, "the request could not be sent") from error
 
     def _send_rest(self, rest: memoryview, timeout: float | None) -> None:
-        """The part of a request the send buffer did not take at once (plain sockets)."""
+        """The part of a request the send buffer did not take at once (polled sockets)."""
         assert _POLL is not None
         deadline = _deadline(timeout)
         poller = _POLL()
-        poller.register(self.sock.fileno(), select.POLLOUT)
+        fd = self.sock.fileno()
+        poller.register(fd, select.POLLOUT)
         while rest:
             if not poller.poll(_poll_ms(deadline)):
                 raise TransportTimeout("write", timeout, "the request could not be sent")
@@ -101,6 +123,13 @@ class SyncConnection:
                 sent = self.sock.send(rest)
             except BlockingIOError:
                 continue
+            except OSError as error:
+                if not self.tls:
+                    raise
+                # The TLS layer waits for room to write, or (renegotiating) for a read.
+                poller.modify(fd, _tls_wait(error))
+                continue
+            poller.modify(fd, select.POLLOUT)
             rest = rest[sent:]
 
     def recv(self, timeout: float | None) -> bytes:
@@ -114,8 +143,38 @@ class SyncConnection:
                     return self.sock.recv(READ_SIZE)
                 except BlockingIOError:  # woken with nothing to read (rare): wait again
                     continue
+        if self.tls:
+            return self._recv_tls(timeout)
         self.sock.settimeout(timeout)
         return self.sock.recv(READ_SIZE)
+
+    def _recv_tls(self, timeout: float | None) -> bytes:
+        """`recv` on a polled TLS socket: the decrypted bytes of the next record. Within
+        `timeout` as CPython's timeout mode would be: a read that finds only part of a record
+        waits again for the time left."""
+        sock = cast("ssl.SSLSocket", self.sock)
+        if sock.pending():  # a record already decrypted: nothing to wait for
+            return sock.recv(READ_SIZE)
+        poller = self.poller
+        fd = sock.fileno()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        wait = None if timeout is None else timeout * 1000.0
+        while True:
+            if not poller.poll(wait):
+                raise TimeoutError("timed out")
+            try:
+                return sock.recv(READ_SIZE)
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError) as error:
+                event = _tls_wait(error)
+            if event != select.POLLIN:  # renegotiation wants a write first (rare)
+                poller.modify(fd, event)
+                try:
+                    if not poller.poll(_poll_ms(deadline)):
+                        raise TimeoutError("timed out")
+                finally:
+                    poller.modify(fd, select.POLLIN)
+            if deadline is not None:
+                wait = max(deadline - time.monotonic(), 0.0) * 1000.0
 
     def is_stale(self) -> bool:
         """An idle connection that has become readable was closed by the server (or sent
@@ -123,12 +182,8 @@ class SyncConnection:
         fd = self.sock.fileno()
         if fd < 0:
             return True
-        if _POLL is not None:
-            poller = self.poller
-            if poller is None:
-                poller = self.poller = _POLL()
-                poller.register(fd, select.POLLIN)
-            return bool(poller.poll(0))
+        if self.poller is not None:
+            return bool(self.poller.poll(0))
         readable, _, _ = select.select([fd], [], [], 0)
         return bool(readable)
 
@@ -141,7 +196,8 @@ class SyncConnection:
             return True
         sock = self.sock
         try:
-            sock.settimeout(0.0)
+            if self.poller is None:  # a polled socket is non-blocking already
+                sock.settimeout(0.0)
             while not stream.body_complete:
                 # Nothing more has arrived: BlockingIOError, or on TLS SSLWantReadError, an
                 # OSError too (named neither here, so a plain socket never loads ssl).
@@ -346,6 +402,16 @@ def start_exchange(
             pool.release(conn, False)
             raise
         return conn, stream, batch
+
+
+def _tls_wait(error: OSError) -> int:
+    """What a TLS socket that raised `error` waits for: input, or room to write. Any other
+    error is raised again."""
+    if isinstance(error, ssl.SSLWantReadError):
+        return select.POLLIN
+    if isinstance(error, ssl.SSLWantWriteError):
+        return select.POLLOUT
+    raise error
 
 
 def _deadline(seconds: float | None) -> float | None:
