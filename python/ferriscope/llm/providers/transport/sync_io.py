@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from ferriscope._core import HttpProtocolError, HttpStream
 from ferriscope._lazy import lazy_module
@@ -35,7 +35,18 @@ _POLL = getattr(select, "poll", None)
 class SyncConnection:
     """One open socket (plain or TLS) to an origin."""
 
-    __slots__ = ("draining", "idle_since", "origin", "plain", "poller", "sock", "tls")
+    __slots__ = (
+        "draining",
+        "idle_since",
+        "incoming",
+        "origin",
+        "outgoing",
+        "plain",
+        "poller",
+        "sock",
+        "tls",
+        "tls_ended",
+    )
 
     def __init__(self, sock: socket.socket, origin: Origin) -> None:
         self.sock = sock
@@ -49,16 +60,27 @@ class SyncConnection:
         ioctl whenever the timeout is set, a recv that finds nothing, poll, recv), and a
         request that fits the send buffer is one `send`. `plain` marks such a socket without
         TLS, whose read `read_batch` does inline."""
-        self.tls = False
-        """A TLS socket waited on in `poll` (`_recv_tls`, `_send_rest`): a readable socket
-        may hold only part of a record (the read then wants more, and waits again), and a
-        record already decrypted is taken before any wait."""
+        self.tls: ssl.SSLObject | None = None
+        """Where `poll` exists, TLS runs over the plain non-blocking socket through memory
+        buffers (`ssl.SSLObject`; the context, certificate checks and SNI are those of
+        `wrap_socket`): one `recv` takes whatever has arrived and every whole record in it is
+        decrypted at once, where an `SSLSocket` reads each record with two syscalls (its
+        header, then its body) and returns one record per call."""
+        self.incoming: Any = None
+        self.outgoing: Any = None
+        self.tls_ended = False
+        """The peer's close_notify was read: every later `recv` is EOF."""
         if _POLL is not None:
             self.plain = not origin.tls
-            self.tls = origin.tls
             sock.settimeout(0.0)
             self.poller = _POLL()
             self.poller.register(sock.fileno(), select.POLLIN)
+            if origin.tls:
+                self.incoming = ssl.MemoryBIO()
+                self.outgoing = ssl.MemoryBIO()
+                self.tls = tls_context().wrap_bio(
+                    self.incoming, self.outgoing, server_hostname=origin.host
+                )
         self.draining: HttpStream | None = None
         """An exchange that ended at its provider's terminal event before the body's own end
         (the last chunk's framing was still in flight): finished when the connection is next
@@ -74,34 +96,65 @@ class SyncConnection:
             ) from error
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if origin.tls:
+            if origin.tls and _POLL is None:
                 sock = tls_context().wrap_socket(sock, server_hostname=origin.host)
+            conn = cls(sock, origin)
+            if conn.tls is not None:
+                conn._handshake(timeout)
         except TimeoutError as error:
             sock.close()
             raise TransportTimeout("connect", timeout, "TLS handshake did not finish") from error
         except BaseException:
             sock.close()
             raise
-        return cls(sock, origin)
+        return conn
+
+    def _handshake(self, timeout: float | None) -> None:
+        """The TLS handshake over the non-blocking socket, within `timeout`."""
+        tls = self.tls
+        assert tls is not None
+        deadline = _deadline(timeout)
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush(timeout)
+            wait = _poll_ms(deadline)
+            if not self.poller.poll(wait):
+                raise TimeoutError("timed out")
+            try:
+                data = self.sock.recv(READ_SIZE)
+            except BlockingIOError:
+                continue
+            if data:
+                self.incoming.write(data)
+            else:
+                self.incoming.write_eof()  # the next step raises the handshake's failure
+        self._flush(timeout)
+
+    def _flush(self, timeout: float | None) -> None:
+        """Sends what the TLS layer has written (records, handshake messages)."""
+        data = self.outgoing.read()
+        if data:
+            self._send_plain(data, timeout)
+
+    def _send_plain(self, data: bytes, timeout: float | None) -> None:
+        try:
+            sent = self.sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        if sent < len(data):
+            self._send_rest(memoryview(data)[sent:], timeout)
 
     def send(self, data: bytes, timeout: float | None) -> None:
         if self.plain:
-            try:
-                sent = self.sock.send(data)
-            except BlockingIOError:
-                sent = 0
-            if sent < len(data):
-                self._send_rest(memoryview(data)[sent:], timeout)
+            self._send_plain(data, timeout)
             return
-        if self.tls:
-            # A TLS write takes all of `data` or nothing (then it must be retried with the
-            # same bytes, which `_send_rest` does).
-            try:
-                sent = self.sock.send(data)
-            except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
-                sent = 0
-            if sent < len(data):
-                self._send_rest(memoryview(data)[sent:], timeout)
+        tls = self.tls
+        if tls is not None:
+            tls.write(data)  # into the memory buffer: always all of it
+            self._send_plain(self.outgoing.read(), timeout)
             return
         self.sock.settimeout(timeout)
         try:
@@ -123,13 +176,6 @@ class SyncConnection:
                 sent = self.sock.send(rest)
             except BlockingIOError:
                 continue
-            except OSError as error:
-                if not self.tls:
-                    raise
-                # The TLS layer waits for room to write, or (renegotiating) for a read.
-                poller.modify(fd, _tls_wait(error))
-                continue
-            poller.modify(fd, select.POLLOUT)
             rest = rest[sent:]
 
     def recv(self, timeout: float | None) -> bytes:
@@ -143,38 +189,66 @@ class SyncConnection:
                     return self.sock.recv(READ_SIZE)
                 except BlockingIOError:  # woken with nothing to read (rare): wait again
                     continue
-        if self.tls:
+        if self.tls is not None:
             return self._recv_tls(timeout)
         self.sock.settimeout(timeout)
         return self.sock.recv(READ_SIZE)
 
     def _recv_tls(self, timeout: float | None) -> bytes:
-        """`recv` on a polled TLS socket: the decrypted bytes of the next record. Within
-        `timeout` as CPython's timeout mode would be: a read that finds only part of a record
-        waits again for the time left."""
-        sock = cast("ssl.SSLSocket", self.sock)
-        if sock.pending():  # a record already decrypted: nothing to wait for
-            return sock.recv(READ_SIZE)
+        """`recv` over TLS: the decrypted bytes of every whole record that has arrived, once
+        there is at least one. Within `timeout` as CPython's timeout mode would be: a read
+        that brings only part of a record waits again for the time left."""
+        data = self._decrypt()
+        if data is not None:
+            return data
         poller = self.poller
-        fd = sock.fileno()
+        sock = self.sock
         deadline = None if timeout is None else time.monotonic() + timeout
         wait = None if timeout is None else timeout * 1000.0
         while True:
             if not poller.poll(wait):
                 raise TimeoutError("timed out")
             try:
-                return sock.recv(READ_SIZE)
-            except (ssl.SSLWantReadError, ssl.SSLWantWriteError) as error:
-                event = _tls_wait(error)
-            if event != select.POLLIN:  # renegotiation wants a write first (rare)
-                poller.modify(fd, event)
-                try:
-                    if not poller.poll(_poll_ms(deadline)):
-                        raise TimeoutError("timed out")
-                finally:
-                    poller.modify(fd, select.POLLIN)
+                raw = sock.recv(READ_SIZE)
+            except BlockingIOError:
+                raw = None
+            if raw is not None:
+                if not raw:
+                    return b""  # a close without close_notify: EOF, as SSLSocket reports it
+                self.incoming.write(raw)
+                data = self._decrypt()
+                if data is not None:
+                    return data
             if deadline is not None:
                 wait = max(deadline - time.monotonic(), 0.0) * 1000.0
+
+    def _decrypt(self) -> bytes | None:
+        """The plaintext of the whole records received so far (b"" after the peer's
+        close_notify), or None when there is none yet."""
+        tls = self.tls
+        assert tls is not None
+        if self.tls_ended:
+            return b""
+        incoming = self.incoming
+        if not incoming.pending and not tls.pending():
+            return None
+        parts: list[bytes] = []
+        while True:
+            try:
+                part = tls.read(READ_SIZE)
+            except ssl.SSLWantReadError:  # the rest is part of a record
+                break
+            if not part:  # close_notify
+                self.tls_ended = True
+                break
+            parts.append(part)
+            if not incoming.pending and not tls.pending():
+                break
+        if self.outgoing.pending:  # the TLS layer answered something (a key update)
+            self._flush(None)
+        if parts:
+            return parts[0] if len(parts) == 1 else b"".join(parts)
+        return b"" if self.tls_ended else None
 
     def is_stale(self) -> bool:
         """An idle connection that has become readable was closed by the server (or sent
@@ -199,15 +273,28 @@ class SyncConnection:
             if self.poller is None:  # a polled socket is non-blocking already
                 sock.settimeout(0.0)
             while not stream.body_complete:
-                # Nothing more has arrived: BlockingIOError, or on TLS SSLWantReadError, an
-                # OSError too (named neither here, so a plain socket never loads ssl).
-                data = sock.recv(READ_SIZE)
+                # Nothing more has arrived: BlockingIOError (or, on a TLS socket without
+                # poll, SSLWantReadError, an OSError too: ssl is not named here, so a plain
+                # socket never loads it).
+                data = sock.recv(READ_SIZE) if self.tls is None else self._recv_now()
                 if not data:
                     return False
                 stream.feed(data)
         except OSError:
             return False
         return stream.reusable
+
+    def _recv_now(self) -> bytes:
+        """What has arrived over TLS, without waiting: BlockingIOError when no whole record
+        has."""
+        data = self._decrypt()
+        while data is None:
+            raw = self.sock.recv(READ_SIZE)
+            if not raw:
+                return b""
+            self.incoming.write(raw)
+            data = self._decrypt()
+        return data
 
     def close(self) -> None:
         try:
@@ -402,16 +489,6 @@ def start_exchange(
             pool.release(conn, False)
             raise
         return conn, stream, batch
-
-
-def _tls_wait(error: OSError) -> int:
-    """What a TLS socket that raised `error` waits for: input, or room to write. Any other
-    error is raised again."""
-    if isinstance(error, ssl.SSLWantReadError):
-        return select.POLLIN
-    if isinstance(error, ssl.SSLWantWriteError):
-        return select.POLLOUT
-    raise error
 
 
 def _deadline(seconds: float | None) -> float | None:
