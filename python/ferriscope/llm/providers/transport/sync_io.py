@@ -148,13 +148,17 @@ class SyncConnection:
             self._send_rest(memoryview(data)[sent:], timeout)
 
     def send(self, data: bytes, timeout: float | None) -> None:
-        if self.plain:
-            self._send_plain(data, timeout)
-            return
         tls = self.tls
         if tls is not None:
             tls.write(data)  # into the memory buffer: always all of it
-            self._send_plain(self.outgoing.read(), timeout)
+            data = self.outgoing.read()
+        if self.poller is not None:  # as `_send_plain`, inline: once per request
+            try:
+                sent = self.sock.send(data)
+            except BlockingIOError:
+                sent = 0
+            if sent < len(data):
+                self._send_rest(memoryview(data)[sent:], timeout)
             return
         self.sock.settimeout(timeout)
         try:
