@@ -8,19 +8,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ferriscope._core import HttpProtocolError, HttpStream
-from ferriscope._lazy import lazy_module
 from ferriscope.llm.providers.errors import TransportTimeout
 from ferriscope.llm.providers.transport.config import Limits, Timeouts
 from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
-
-if TYPE_CHECKING:
-    import ssl
-else:  # only a TLS connection needs it (docs/architecture.md, "Lazy loading")
-    ssl = lazy_module("ssl")
+from ferriscope.llm.providers.transport.tls_bio import TlsSession
 
 __all__ = ["READ_SIZE", "SyncConnection", "SyncPool", "read_batch", "start_exchange"]
 
@@ -36,11 +31,10 @@ class SyncConnection:
     """One open socket (plain or TLS) to an origin."""
 
     __slots__ = (
+        "buffer",
         "draining",
         "idle_since",
-        "incoming",
         "origin",
-        "outgoing",
         "plain",
         "poller",
         "sock",
@@ -60,27 +54,24 @@ class SyncConnection:
         ioctl whenever the timeout is set, a recv that finds nothing, poll, recv), and a
         request that fits the send buffer is one `send`. `plain` marks such a socket without
         TLS, whose read `read_batch` does inline."""
-        self.tls: ssl.SSLObject | None = None
-        """Where `poll` exists, TLS runs over the plain non-blocking socket through memory
-        buffers (`ssl.SSLObject`; the context, certificate checks and SNI are those of
-        `wrap_socket`): one `recv` takes whatever has arrived and every whole record in it is
-        decrypted at once, where an `SSLSocket` reads each record with two syscalls (its
-        header, then its body) and returns one record per call."""
-        self.incoming: Any = None
-        self.outgoing: Any = None
+        self.tls: TlsSession | None = None
+        """Where `poll` exists, TLS runs over the plain non-blocking socket in memory
+        (`tls_bio.TlsSession`, shared with the async driver; the context, certificate
+        checks and SNI are those of `wrap_socket`): one `recv` takes whatever has arrived
+        and every whole record in it is decrypted at once, where an `SSLSocket` reads each
+        record with two syscalls (its header, then its body) and returns one per call."""
+        self.buffer: memoryview | None = None
+        """What the TLS session decrypts into (one per connection, READ_SIZE bytes)."""
         self.tls_ended = False
-        """The peer's close_notify was read: every later `recv` is EOF."""
+        """The peer ended the TLS session (close_notify): every later `recv` is EOF."""
         if _POLL is not None:
             self.plain = not origin.tls
             sock.settimeout(0.0)
             self.poller = _POLL()
             self.poller.register(sock.fileno(), select.POLLIN)
             if origin.tls:
-                self.incoming = ssl.MemoryBIO()
-                self.outgoing = ssl.MemoryBIO()
-                self.tls = tls_context().wrap_bio(
-                    self.incoming, self.outgoing, server_hostname=origin.host
-                )
+                self.tls = TlsSession(tls_context(), origin.host)
+                self.buffer = memoryview(bytearray(READ_SIZE))
         self.draining: HttpStream | None = None
         """An exchange that ended at its provider's terminal event before the body's own end
         (the last chunk's framing was still in flight): finished when the connection is next
@@ -114,28 +105,23 @@ class SyncConnection:
         tls = self.tls
         assert tls is not None
         deadline = _deadline(timeout)
-        while True:
-            try:
-                tls.do_handshake()
-                break
-            except ssl.SSLWantReadError:
-                self._flush(timeout)
-            wait = _poll_ms(deadline)
-            if not self.poller.poll(wait):
+        while not tls.handshake():
+            self._flush(timeout)
+            if not self.poller.poll(_poll_ms(deadline)):
                 raise TimeoutError("timed out")
             try:
                 data = self.sock.recv(READ_SIZE)
             except BlockingIOError:
                 continue
-            if data:
-                self.incoming.write(data)
-            else:
-                self.incoming.write_eof()  # the next step raises the handshake's failure
+            if not data:
+                raise ConnectionResetError("the server closed the connection in the TLS handshake")
+            tls.received(data)
         self._flush(timeout)
 
     def _flush(self, timeout: float | None) -> None:
-        """Sends what the TLS layer has written (records, handshake messages)."""
-        data = self.outgoing.read()
+        """Sends what the TLS session has produced (handshake messages, an answer)."""
+        assert self.tls is not None
+        data = self.tls.pending_output()
         if data:
             self._send_plain(data, timeout)
 
@@ -150,8 +136,7 @@ class SyncConnection:
     def send(self, data: bytes, timeout: float | None) -> None:
         tls = self.tls
         if tls is not None:
-            tls.write(data)  # into the memory buffer: always all of it
-            data = self.outgoing.read()
+            data = tls.encrypt(data)
         if self.poller is not None:  # as `_send_plain`, inline: once per request
             try:
                 sent = self.sock.send(data)
@@ -219,7 +204,7 @@ class SyncConnection:
             if raw is not None:
                 if not raw:
                     return b""  # a close without close_notify: EOF, as SSLSocket reports it
-                self.incoming.write(raw)
+                self.tls.received(raw)  # type: ignore[union-attr]
                 data = self._decrypt()
                 if data is not None:
                     return data
@@ -227,31 +212,20 @@ class SyncConnection:
                 wait = max(deadline - time.monotonic(), 0.0) * 1000.0
 
     def _decrypt(self) -> bytes | None:
-        """The plaintext of the whole records received so far (b"" after the peer's
-        close_notify), or None when there is none yet."""
+        """The plaintext of the whole records received so far (b"" once the peer ended the
+        session), or None when there is none yet."""
         tls = self.tls
-        assert tls is not None
+        view = self.buffer
+        assert tls is not None and view is not None
         if self.tls_ended:
             return b""
-        incoming = self.incoming
-        if not incoming.pending and not tls.pending():
-            return None
-        parts: list[bytes] = []
-        while True:
-            try:
-                part = tls.read(READ_SIZE)
-            except ssl.SSLWantReadError:  # the rest is part of a record
-                break
-            if not part:  # close_notify
-                self.tls_ended = True
-                break
-            parts.append(part)
-            if not incoming.pending and not tls.pending():
-                break
-        if self.outgoing.pending:  # the TLS layer answered something (a key update)
+        if not tls.incoming.pending and not tls.sslobj.pending():
+            return None  # nothing to decrypt (and no exception raised to learn it)
+        count, self.tls_ended = tls.read_into(view)
+        if tls.outgoing.pending:  # the session answered something (a key update)
             self._flush(None)
-        if parts:
-            return parts[0] if len(parts) == 1 else b"".join(parts)
+        if count:
+            return bytes(view[:count])
         return b"" if self.tls_ended else None
 
     def is_stale(self) -> bool:
@@ -296,7 +270,7 @@ class SyncConnection:
             raw = self.sock.recv(READ_SIZE)
             if not raw:
                 return b""
-            self.incoming.write(raw)
+            self.tls.received(raw)  # type: ignore[union-attr]
             data = self._decrypt()
         return data
 
