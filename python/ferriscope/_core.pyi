@@ -337,7 +337,12 @@ class ChunkedBodyDecoder:
 # ---- http1 --------------------------------------------------------------------------------
 
 def encode_request(
-    method: str, target: str, host: str, headers: Sequence[tuple[str, str]], body: bytes
+    method: str,
+    target: str,
+    host: str,
+    headers: dict[str, str] | Sequence[tuple[str, str]],
+    body: bytes,
+    defaults: dict[str, str] | Sequence[tuple[str, str]] | None = None,
 ) -> bytes: ...
 
 class HttpProtocolError(Exception): ...

@@ -14,6 +14,9 @@ use super::response::ResponseParser;
 /// The default cap on the body kept for a non-2xx response.
 pub const DEFAULT_MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// The error chunk's message for a 2xx body whose framing the close cut short.
+pub const CUT_BODY_MESSAGE: &str = "the connection closed before the end of the response body";
+
 /// A response parser and the stream decoder its 2xx body feeds.
 pub struct HttpExchange {
     parser: ResponseParser,
@@ -97,17 +100,34 @@ impl HttpExchange {
 
     /// The peer closed the connection; appends the last chunks.
     ///
+    /// A 2xx body cut before its own end is reported even when the provider decoder accepts
+    /// the end there: Chat Completions takes the close after a `finish_reason` as complete
+    /// (local servers omit `[DONE]`, and end a close-delimited body that way), but a chunked
+    /// or sized body that stops short has lost something (the usage event that follows, at
+    /// least). Only a decoder that had seen its terminal event before the close (see
+    /// [`Self::complete`]) lost nothing.
+    ///
     /// # Errors
     /// [`HttpError::ClosedBeforeHead`] when no complete head had arrived.
     pub fn eof(&mut self, out: &mut Vec<Chunk>) -> Result<(), HttpError> {
         if !self.parser.head_complete() {
             return self.parser.eof(&mut |_| {});
         }
+        // A decoder already stopped had reported its end (or its error) before the close.
+        let was_open = self.success && !self.decoder.is_stopped() && !self.decoder.is_complete();
+        let before = out.len();
         // The body ended one way or another: a cut one is reported by the decoder's finish
         // (unless it had seen its terminal event, and then nothing was lost).
         let _ = self.route(&[], out, true);
         if self.success && !self.decoder.is_stopped() {
             self.decoder.finish(out);
+        }
+        let reported = matches!(out[before..].last(), Some(Chunk::Error(_)));
+        if was_open && !self.parser.body_complete() && !reported {
+            out.push(Chunk::Error(StreamError::new(
+                ErrorKind::Connection,
+                CUT_BODY_MESSAGE,
+            )));
         }
         Ok(())
     }

@@ -19,6 +19,6 @@ mod tests;
 
 pub use decompress::ContentCoding;
 pub use error::{HttpError, HttpErrorKind};
-pub use exchange::{HttpExchange, DEFAULT_MAX_ERROR_BODY};
-pub use request::encode_request;
+pub use exchange::{HttpExchange, CUT_BODY_MESSAGE, DEFAULT_MAX_ERROR_BODY};
+pub use request::{encode_request, encode_request_with_defaults};
 pub use response::{Header, ResponseHead, ResponseParser, MAX_HEADERS, MAX_HEAD_BYTES};

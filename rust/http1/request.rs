@@ -97,6 +97,30 @@ pub fn encode_request<N: AsRef<str>, V: AsRef<str>>(
     headers: &[(N, V)],
     body: &[u8],
 ) -> Result<Vec<u8>, HttpError> {
+    encode_request_with_defaults::<N, V, &str, &str>(method, target, host, &[], headers, body)
+}
+
+/// [`encode_request`] with default headers: each default whose name (compared without case)
+/// the caller's headers do not set is written first, in order, then the caller's headers.
+/// A client's defaults (`Accept`, `User-Agent`, ...) are merged here, per request, for less
+/// than the cost of looking up a merged list.
+///
+/// # Errors
+/// As [`encode_request`]; the defaults are checked like the caller's headers.
+pub fn encode_request_with_defaults<N, V, DN, DV>(
+    method: &str,
+    target: &str,
+    host: &str,
+    defaults: &[(DN, DV)],
+    headers: &[(N, V)],
+    body: &[u8],
+) -> Result<Vec<u8>, HttpError>
+where
+    N: AsRef<str>,
+    V: AsRef<str>,
+    DN: AsRef<str>,
+    DV: AsRef<str>,
+{
     check_token("method", method)?;
     check_visible("request target", target)?;
     check_visible("host", host)?;
@@ -106,15 +130,29 @@ pub fn encode_request<N: AsRef<str>, V: AsRef<str>>(
         check_header(name, value)?;
         size += name.len() + value.len() + 4;
     }
+    let mut defaults_used = Vec::with_capacity(defaults.len());
+    for (name, value) in defaults {
+        let (name, value) = (name.as_ref(), value.as_ref());
+        if headers
+            .iter()
+            .any(|(given, _)| given.as_ref().eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        check_header(name, value)?;
+        size += name.len() + value.len() + 4;
+        defaults_used.push((name, value));
+    }
     let with_length = !body.is_empty() || !NO_CONTENT_METHODS.contains(&method);
     let mut out = Vec::with_capacity(size);
     for piece in [method, " ", target, " HTTP/1.1\r\nHost: ", host, "\r\n"] {
         out.extend_from_slice(piece.as_bytes());
     }
-    for (name, value) in headers {
-        out.extend_from_slice(name.as_ref().as_bytes());
+    let given = headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref()));
+    for (name, value) in defaults_used.into_iter().chain(given) {
+        out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_ref().as_bytes());
+        out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
     if with_length {
@@ -158,6 +196,28 @@ mod tests {
              Content-Length: 2\r\n\r\n{}"
                 .as_bytes()
         );
+    }
+
+    #[test]
+    fn defaults_fill_in_the_headers_the_caller_did_not_set() {
+        let defaults = [("accept", "*/*"), ("user-agent", "me/1")];
+        let wire = encode_request_with_defaults(
+            "POST",
+            "/",
+            "h",
+            &defaults,
+            &[("User-Agent", "you/2"), ("x-k", "v")],
+            b"",
+        )
+        .unwrap();
+        assert_eq!(
+            wire,
+            b"POST / HTTP/1.1\r\nHost: h\r\naccept: */*\r\nUser-Agent: you/2\r\nx-k: v\r\n\
+              Content-Length: 0\r\n\r\n"
+        );
+        let none: &[(&str, &str)] = &[];
+        let err = encode_request_with_defaults("GET", "/", "h", &[("a", "\n")], none, b"");
+        assert_eq!(err.unwrap_err().kind(), HttpErrorKind::InvalidRequest);
     }
 
     #[test]

@@ -784,3 +784,110 @@ fn the_exchange_raises_only_for_the_head() {
         HttpErrorKind::ClosedBeforeHead
     );
 }
+
+// ---- the close after a finish_reason (Chat Completions) -----------------------------------
+
+/// A Chat Completions stream up to its `finish_reason`, without the usage event and `[DONE]`
+/// that follow it: a decoder that accepts the end there (local servers omit `[DONE]`).
+const COMPLETIONS_TO_FINISH: &[u8] =
+    b"data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\
+\"delta\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n\
+data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\
+\"finish_reason\":\"stop\"}]}\n\n";
+
+fn completions_close(wire: &[u8]) -> (HttpExchange, Vec<Chunk>) {
+    let mut ex = HttpExchange::new(
+        StreamDecoder::new(WireFormat::OpenAiCompletions, DecodeOptions::default()),
+        100,
+    );
+    let mut out = Vec::new();
+    ex.feed(wire, &mut out).unwrap();
+    assert!(!ex.done() && !ex.complete());
+    ex.eof(&mut out).unwrap();
+    (ex, out)
+}
+
+#[test]
+fn a_framed_body_cut_after_a_finish_reason_is_a_connection_error() {
+    let mut chunked = response("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n", b"");
+    chunked.extend_from_slice(format!("{:x}\r\n", COMPLETIONS_TO_FINISH.len()).as_bytes());
+    chunked.extend_from_slice(COMPLETIONS_TO_FINISH);
+    chunked.extend_from_slice(b"\r\n");
+    let sized = response(
+        &format!(
+            "HTTP/1.1 200 OK\nContent-Length: {}\n\n",
+            COMPLETIONS_TO_FINISH.len() + 40
+        ),
+        COMPLETIONS_TO_FINISH,
+    );
+    for wire in [chunked, sized] {
+        let (ex, out) = completions_close(&wire);
+        let accepted = decode_all(
+            WireFormat::OpenAiCompletions,
+            DecodeOptions::default(),
+            COMPLETIONS_TO_FINISH,
+        );
+        assert!(!accepted.iter().any(|c| matches!(c, Chunk::Error(_))));
+        assert_eq!(out[..accepted.len()], accepted[..]);
+        let [Chunk::Error(error)] = &out[accepted.len()..] else {
+            panic!("{out:?}")
+        };
+        assert_eq!(error.kind, ErrorKind::Connection);
+        assert_eq!(error.message, CUT_BODY_MESSAGE);
+        assert_eq!(error.status_code, None);
+        assert!(ex.done() && !ex.reusable());
+    }
+}
+
+#[test]
+fn a_close_delimited_body_may_end_after_a_finish_reason() {
+    let wire = response(
+        "HTTP/1.1 200 OK\nConnection: close\n\n",
+        COMPLETIONS_TO_FINISH,
+    );
+    let (ex, out) = completions_close(&wire);
+    let accepted = decode_all(
+        WireFormat::OpenAiCompletions,
+        DecodeOptions::default(),
+        COMPLETIONS_TO_FINISH,
+    );
+    assert_eq!(out, accepted);
+    assert!(ex.done() && ex.parser().body_complete());
+}
+
+#[test]
+fn a_cut_body_reported_by_the_decoder_gets_no_second_error() {
+    // Cut before any finish_reason: the decoder's own report is the only error.
+    let half = &COMPLETIONS_TO_FINISH[..COMPLETIONS_TO_FINISH.len() / 2];
+    let mut wire = response("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n", b"");
+    wire.extend_from_slice(format!("{:x}\r\n", COMPLETIONS_TO_FINISH.len()).as_bytes());
+    wire.extend_from_slice(half);
+    let (_, out) = completions_close(&wire);
+    let errors: Vec<_> = out
+        .iter()
+        .filter_map(|c| match c {
+            Chunk::Error(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errors.len(), 1, "{out:?}");
+    assert_ne!(errors[0].message, CUT_BODY_MESSAGE);
+}
+
+#[test]
+fn bytes_fed_after_done_only_drain_the_framing() {
+    // A pool drains the framing of an exchange its terminal event finished: the decoder
+    // returns nothing more, and the connection becomes reusable once the body ends.
+    let body = fixture_body();
+    let wire = build(&body, 1, 0, body.len(), true);
+    let tail = b"0\r\n\r\n".len();
+    let (head_and_body, framing_end) = wire.split_at(wire.len() - tail);
+    let (mut ex, mut out, _) = run_exchange(&[head_and_body], false);
+    assert!(ex.done() && ex.complete() && !ex.parser().body_complete() && !ex.reusable());
+    let decoded = out.len();
+    for byte in framing_end.chunks(1) {
+        ex.feed(byte, &mut out).unwrap();
+    }
+    assert_eq!(out.len(), decoded);
+    assert!(ex.parser().body_complete() && ex.reusable());
+}

@@ -5,7 +5,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::chunk::Chunk;
 use crate::http1::{self, HttpError, HttpExchange, DEFAULT_MAX_ERROR_BODY};
@@ -28,21 +29,45 @@ const DETACH_THRESHOLD: usize = 64 * 1024;
 const INTERNAL_ERROR: &str =
     "internal error in the HTTP response reader (a bug in ferriscope); the stream was stopped";
 
-/// The request as the bytes to write: request line, `Host`, the headers, `Content-Length`
-/// and the body. Raises ValueError naming the header (or method, target, host) that would
-/// break the message's framing.
+/// The request as the bytes to write: request line, `Host`, the defaults the headers do not
+/// set (names compared without case), the headers, `Content-Length` and the body. `headers`
+/// is a dict or a sequence of (name, value) pairs; it is read here, so the caller builds no
+/// merged list (and no Python frame holds one with the key in it). Raises ValueError naming
+/// the header (or method, target, host) that would break the message's framing.
 #[pyfunction]
+#[pyo3(signature = (method, target, host, headers, body, defaults = None))]
 fn encode_request<'py>(
     py: Python<'py>,
     method: &str,
     target: &str,
     host: &str,
-    headers: Vec<(String, String)>,
+    headers: &Bound<'py, PyAny>,
     body: &[u8],
+    defaults: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let wire = http1::encode_request(method, target, host, &headers, body)
+    let headers = header_pairs(headers)?;
+    let defaults = match defaults {
+        Some(defaults) => header_pairs(defaults)?,
+        None => Vec::new(),
+    };
+    let wire = http1::encode_request_with_defaults(method, target, host, &defaults, &headers, body)
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(PyBytes::new(py, &wire))
+}
+
+/// The (name, value) pairs of a dict, or of a sequence of pairs, borrowed from the strings.
+fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(PyBackedStr, PyBackedStr)>> {
+    if let Ok(dict) = headers.cast::<PyDict>() {
+        let mut pairs = Vec::with_capacity(dict.len());
+        for (name, value) in dict.iter() {
+            pairs.push((name.extract()?, value.extract()?));
+        }
+        return Ok(pairs);
+    }
+    headers
+        .try_iter()?
+        .map(|pair| pair?.extract::<(PyBackedStr, PyBackedStr)>())
+        .collect()
 }
 
 /// One HTTP exchange: response bytes in, provider chunks out.

@@ -141,6 +141,23 @@ def test_request_is_encoded_byte_exactly() -> None:
     )
 
 
+def test_defaults_fill_in_the_headers_a_dict_does_not_set() -> None:
+    """The transport hands the request's header dict and its defaults to one call: a
+    default goes first unless the request sets that name in any case."""
+    defaults = (("accept", "*/*"), ("user-agent", "ferriscope/x"))
+    headers = {"User-Agent": "mine/1", "authorization": "Bearer k"}
+    wire = encode_request("POST", "/", "h", headers, b"{}", defaults)
+    assert wire == (
+        b"POST / HTTP/1.1\r\nHost: h\r\naccept: */*\r\nUser-Agent: mine/1\r\n"
+        b"authorization: Bearer k\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    assert wire == encode_request("POST", "/", "h", list(headers.items()), b"{}", dict(defaults))
+    with pytest.raises(ValueError, match='"user-agent"'):
+        encode_request("POST", "/", "h", {}, b"", [("user-agent", "a\nb")])
+    with pytest.raises(TypeError):
+        encode_request("POST", "/", "h", {"a": 1}, b"")  # type: ignore[dict-item]
+
+
 @pytest.mark.parametrize("value", ["k\r\nX-Injected: 1", "k\nX", "k\rX", "k\x00"])
 def test_header_injection_is_refused_naming_the_header(value: str) -> None:
     with pytest.raises(ValueError, match='"Authorization"') as info:
@@ -410,6 +427,49 @@ def test_eof_without_the_terminal_event_is_a_cut_stream() -> None:
         assert error.kind == KIND_OF[llm.ConnectionError]
         assert stream.done and not stream.reusable
         assert stream.eof() == []
+
+
+COMPLETIONS_TO_FINISH = (
+    b'data: {"id":"c1","model":"m","choices":[{"index":0,'
+    b'"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n'
+    b'data: {"id":"c1","model":"m","choices":[{"index":0,"delta":{},'
+    b'"finish_reason":"stop"}]}\n\n'
+)
+"""A Chat Completions stream up to its `finish_reason`, without the usage event and `[DONE]`:
+its decoder accepts the end there (local servers omit `[DONE]`)."""
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+def test_eof_cutting_a_framed_body_after_finish_reason_is_a_connection_error(
+    framing: str,
+) -> None:
+    """The decoder would accept the close, but the body's own framing says more was coming
+    (the usage event at least): `eof` itself reports it (docs/spec.md §11.0)."""
+    payload = COMPLETIONS_TO_FINISH + b"data: [DONE]\n\n"
+    wire = response(payload, framing)
+    if framing == "chunked":  # one chunk, so the cut falls inside its data
+        head = wire[: wire.index(b"\r\n\r\n") + 4]
+        wire = head + b"%x\r\n" % len(payload) + payload
+    wire = wire[: wire.index(COMPLETIONS_TO_FINISH) + len(COMPLETIONS_TO_FINISH)]
+    stream = HttpStream("openai-completions")
+    chunks = stream.feed(wire)
+    assert not stream.done and not stream.complete
+    *accepted, error = chunks + stream.eof()
+    assert accepted == decode("openai-completions", [COMPLETIONS_TO_FINISH])
+    assert isinstance(error, StreamErrorChunk)
+    assert error.kind == KIND_OF[llm.ConnectionError]
+    assert error.message == "the connection closed before the end of the response body"
+    assert stream.done and not stream.reusable
+    assert stream.eof() == []
+
+
+def test_eof_ending_a_close_delimited_body_after_finish_reason_is_clean() -> None:
+    stream = HttpStream("openai-completions")
+    chunks = stream.feed(response(COMPLETIONS_TO_FINISH, "close"))
+    chunks += stream.eof()
+    assert chunks == decode("openai-completions", [COMPLETIONS_TO_FINISH])
+    assert not any(isinstance(c, StreamErrorChunk) for c in chunks)
+    assert stream.done and stream.body_complete
 
 
 def test_eof_before_the_head_raises() -> None:

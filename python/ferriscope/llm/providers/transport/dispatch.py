@@ -13,12 +13,14 @@ import os
 import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ferriscope._core import (
     HttpProtocolError,
     HttpStream,
     StreamDecoder,
+    StreamErrorChunk,
     __version__,
     encode_request,
 )
@@ -82,11 +84,11 @@ _DEFAULT_HEADERS = (
     ("accept-encoding", "gzip, deflate"),
     ("user-agent", f"ferriscope/{__version__}"),
 )
+"""Sent unless the request sets the header itself (any case): `encode_request` merges them."""
 # What the own transport raises for a failed exchange (timeouts are ours; OSError covers
 # refused, reset and TLS failures).
 _FAILURES = (OSError, HttpProtocolError, TransportTimeout)
-# URLs (and header sets) whose origin, target and Host (and wire headers) are remembered per
-# transport: a provider sends to a few.
+# URLs whose origin, target and Host are remembered per transport: a provider sends to a few.
 _MAX_ROUTES = 256
 
 
@@ -144,7 +146,6 @@ class Transport:
         self._env_http = os.environ.get(HTTP_ENV)
         self._proxies = ProxyEnvironment()
         self._routes: dict[str, tuple[Origin, str, str]] = {}
-        self._headers: dict[tuple[tuple[str, str], ...], list[tuple[str, str]]] = {}
         self._pool: SyncPool | None = None
         # Connections and an httpx AsyncClient's pool belong to the event loop they were
         # opened on: one of each per loop.
@@ -235,7 +236,9 @@ class Transport:
         )
 
     def _prepare(self, request: HTTPRequest) -> tuple[Any, bytes, Any]:
-        """Origin, request bytes and the `HttpStream` factory of an own-transport request."""
+        """Origin, request bytes and the `HttpStream` factory of an own-transport request.
+        The request is one buffer built by one Rust call, the default headers merged there
+        (no Python frame holds the headers, which carry the key)."""
         url = request.url
         route = self._routes.get(url)
         if route is None:
@@ -249,37 +252,24 @@ class Transport:
         origin, target, host = route
         try:
             payload = WireBytes(
-                encode_request("POST", target, host, self._wire_headers(request), request.content)
+                encode_request(
+                    "POST", target, host, request.headers, request.content, _DEFAULT_HEADERS
+                )
             )
         except ValueError as error:
             # Never echo the value: it may be the key.
             raise exceptions.ConnectionError(
                 f"invalid request header: {error}", self.provider_id, error
             ) from None
-        max_line_bytes = self.max_line_bytes
-
-        def new_stream() -> HttpStream:
-            return HttpStream(
-                request.wire_format,
-                include_thoughts=request.include_thoughts,
-                raw_events=request.raw_events,
-                max_line_bytes=max_line_bytes,
-                max_error_body=MAX_ERROR_BODY,
-            )
-
+        new_stream = partial(  # a partial, not a closure: no Python frame per exchange
+            HttpStream,
+            request.wire_format,
+            include_thoughts=request.include_thoughts,
+            raw_events=request.raw_events,
+            max_line_bytes=self.max_line_bytes,
+            max_error_body=MAX_ERROR_BODY,
+        )
         return origin, payload, new_stream
-
-    def _wire_headers(self, request: HTTPRequest) -> list[tuple[str, str]]:
-        """The headers sent, remembered per set of request headers: a provider sends the same
-        few (a method of its own, so no frame that can end up in a traceback holds the key
-        in a local)."""
-        given = tuple(request.headers.items())
-        headers = self._headers.get(given)
-        if headers is None:
-            if len(self._headers) >= _MAX_ROUTES:
-                self._headers.clear()
-            headers = self._headers[given] = _with_defaults(given)
-        return headers
 
     def _http_error(self, stream: HttpStream, request: HTTPRequest) -> exceptions.APIError:
         assert stream.status is not None
@@ -300,11 +290,15 @@ class Transport:
         return self._own_batches(request)
 
     def _own_batches(self, request: HTTPRequest) -> Iterator[Sequence[Any]]:
+        # Per request and per read, the Python here is kept to what the exchange needs: the
+        # small helpers are inlined or called only when they have something to do.
         origin, payload, new_stream = self._prepare(request)
-        timeouts = self.timeouts_for(request)
-        pool = self.pool
+        overrides = request.timeout_overrides
+        timeouts = with_overrides(self.timeout, overrides) if overrides else self.timeout
+        pool = self._pool or self.pool
         attempts = Attempts(self.max_retries)
         observer = request.observer
+        idle = timeouts.stream_idle
         while True:
             try:
                 conn, stream, batch = start_exchange(
@@ -318,7 +312,8 @@ class Transport:
                 time.sleep(delay)
                 continue
             status = stream.status or 0
-            _log_response(request, status)
+            if _log.isEnabledFor(logging.DEBUG):
+                _log_response(request, status)
             if not 200 <= status < 300:
                 self._drain_error(conn, stream, timeouts)
                 failure = self._http_error(stream, request)
@@ -332,23 +327,25 @@ class Transport:
                 continue
             # Until the first batch nothing has reached the user: a connection dropped or
             # stalled before the first event is retried like a failed request (docs/spec.md §11.0).
-            idle = timeouts.stream_idle
             idle_deadline = None if idle is None else time.monotonic() + idle
-            try:
-                while not batch and not stream.done:
-                    batch = read_batch(conn, stream, timeouts, idle_deadline)
-            except _FAILURES as error:
-                pool.release(conn, False)
-                observer.failed(error, status)
-                delay = attempts.next_delay(True)
-                if delay is None:
-                    raise self.failure(error) from error
-                time.sleep(delay)
-                continue
-            except BaseException:
-                pool.release(conn, False)
-                raise
-            if batch and is_connection_failure(batch):
+            if not batch and not stream.done:
+                try:
+                    while not batch and not stream.done:
+                        batch = read_batch(conn, stream, timeouts, idle_deadline)
+                except _FAILURES as error:
+                    pool.release(conn, False)
+                    observer.failed(error, status)
+                    delay = attempts.next_delay(True)
+                    if delay is None:
+                        raise self.failure(error) from error
+                    time.sleep(delay)
+                    continue
+                except BaseException:
+                    pool.release(conn, False)
+                    raise
+                if idle is not None:  # the idle time counts from the first batch
+                    idle_deadline = time.monotonic() + idle
+            if batch and type(batch[0]) is StreamErrorChunk and is_connection_failure(batch):
                 observer.failed(batch[0], status)
                 delay = attempts.next_delay(True)
                 if delay is not None:
@@ -362,15 +359,14 @@ class Transport:
         # is handed out: a consumer that stops pulling after the final chunk (as a response
         # does) must not cost the pool a reusable connection.
         released = False
-        if idle is not None:
-            idle_deadline = time.monotonic() + idle
         try:
             while True:
                 if stream.done:
                     released = True
                     pool.release(conn, stream.reusable, stream)
                 if batch:
-                    yield screened(batch, request)
+                    # Only an in-stream error (the last chunk) has anything to screen.
+                    yield screened(batch, request) if type(batch[-1]) is StreamErrorChunk else batch
                 if released:
                     return
                 batch = read_batch(conn, stream, timeouts, idle_deadline)
@@ -547,11 +543,3 @@ def _log_response(request: HTTPRequest, status: int) -> None:
     some services take a key) and the status; never a header."""
     if _log.isEnabledFor(logging.DEBUG):
         _log.debug("POST %s -> %d", request.url.split("?", 1)[0], status)
-
-
-def _with_defaults(headers: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
-    """The request's headers after the defaults it does not set itself."""
-    names = {name.lower() for name, _ in headers}
-    wire = [(n, v) for n, v in _DEFAULT_HEADERS if n not in names]
-    wire.extend(headers)
-    return wire

@@ -154,26 +154,11 @@ def screened(batch: Sequence[Any], request: HTTPRequest) -> Sequence[Any]:
     return batch
 
 
-def end_of_input(stream: HttpStream) -> list[Any]:
-    """`stream.eof()`, and a cut body reported even when the provider decoder would accept
-    the end there: Chat Completions takes EOF after `finish_reason` as complete (local
-    servers omit `[DONE]`), but a chunked or sized body that stops before its own end has
-    lost something (the usage chunk that follows, at least)."""
-    was_complete = stream.complete
-    batch = stream.eof()
-    status = stream.status or 0
-    if (
-        not was_complete
-        and not stream.body_complete
-        and 200 <= status < 300
-        and not (batch and type(batch[-1]) is StreamErrorChunk)
-    ):
-        batch.append(
-            StreamErrorChunk(
-                CONNECTION, "the connection closed before the end of the response body"
-            )
-        )
-    return batch
+end_of_input = HttpStream.eof
+"""`stream.eof()`: the end of input of a driver, kept under this name for the async driver.
+A chunked or sized body cut before its own end is reported by `eof()` itself, even where
+the wire format's decoder would accept the end (`HttpExchange::eof` in
+`rust/http1/exchange.rs`, docs/spec.md §11.0)."""
 
 
 def is_connection_failure(batch: Sequence[Any]) -> bool:

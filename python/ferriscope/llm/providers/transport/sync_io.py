@@ -15,7 +15,7 @@ from ferriscope.llm.providers.errors import TransportTimeout
 from ferriscope.llm.providers.transport.config import Limits, Timeouts
 from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
-from ferriscope.llm.providers.transport.request import end_of_input
+from ferriscope.llm.providers.transport.tls_bio import TlsSession
 
 __all__ = ["READ_SIZE", "SyncConnection", "SyncPool", "read_batch", "start_exchange"]
 
@@ -30,25 +30,48 @@ _POLL = getattr(select, "poll", None)
 class SyncConnection:
     """One open socket (plain or TLS) to an origin."""
 
-    __slots__ = ("draining", "idle_since", "origin", "plain", "poller", "sock")
+    __slots__ = (
+        "buffer",
+        "draining",
+        "idle_since",
+        "origin",
+        "plain",
+        "poller",
+        "sock",
+        "tls",
+        "tls_ended",
+    )
 
     def __init__(self, sock: socket.socket, origin: Origin) -> None:
         self.sock = sock
         self.origin = origin
         self.idle_since = 0.0
         self.poller: Any = None
-        """A `select.poll` watching the socket for input (made at the first check for TLS)."""
+        """A `select.poll` watching the socket for input (where `poll` exists)."""
         self.plain = False
-        """A plain socket where `poll` exists stays non-blocking and waits in `poll` itself:
-        a read is two syscalls (poll, recv) instead of three in CPython's timeout mode (an
-        ioctl whenever the timeout is set, poll, recv), and a request that fits the send
-        buffer is one `send`. TLS sockets keep the timeout mode (a readable socket may hold
-        only part of a TLS record, and decrypted bytes may wait with nothing to poll)."""
-        if _POLL is not None and not origin.tls:
-            self.plain = True
+        """Where `poll` exists a socket stays non-blocking and waits in `poll` itself: a read
+        is two syscalls (poll, recv) instead of CPython's timeout mode's three or four (an
+        ioctl whenever the timeout is set, a recv that finds nothing, poll, recv), and a
+        request that fits the send buffer is one `send`. `plain` marks such a socket without
+        TLS, whose read `read_batch` does inline."""
+        self.tls: TlsSession | None = None
+        """Where `poll` exists, TLS runs over the plain non-blocking socket in memory
+        (`tls_bio.TlsSession`, shared with the async driver; the context, certificate
+        checks and SNI are those of `wrap_socket`): one `recv` takes whatever has arrived
+        and every whole record in it is decrypted at once, where an `SSLSocket` reads each
+        record with two syscalls (its header, then its body) and returns one per call."""
+        self.buffer: memoryview | None = None
+        """What the TLS session decrypts into (one per connection, READ_SIZE bytes)."""
+        self.tls_ended = False
+        """The peer ended the TLS session (close_notify): every later `recv` is EOF."""
+        if _POLL is not None:
+            self.plain = not origin.tls
             sock.settimeout(0.0)
             self.poller = _POLL()
             self.poller.register(sock.fileno(), select.POLLIN)
+            if origin.tls:
+                self.tls = TlsSession(tls_context(), origin.host)
+                self.buffer = memoryview(bytearray(READ_SIZE))
         self.draining: HttpStream | None = None
         """An exchange that ended at its provider's terminal event before the body's own end
         (the last chunk's framing was still in flight): finished when the connection is next
@@ -64,18 +87,57 @@ class SyncConnection:
             ) from error
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if origin.tls:
+            if origin.tls and _POLL is None:
                 sock = tls_context().wrap_socket(sock, server_hostname=origin.host)
+            conn = cls(sock, origin)
+            if conn.tls is not None:
+                conn._handshake(timeout)
         except TimeoutError as error:
             sock.close()
             raise TransportTimeout("connect", timeout, "TLS handshake did not finish") from error
         except BaseException:
             sock.close()
             raise
-        return cls(sock, origin)
+        return conn
+
+    def _handshake(self, timeout: float | None) -> None:
+        """The TLS handshake over the non-blocking socket, within `timeout`."""
+        tls = self.tls
+        assert tls is not None
+        deadline = _deadline(timeout)
+        while not tls.handshake():
+            self._flush(timeout)
+            if not self.poller.poll(_poll_ms(deadline)):
+                raise TimeoutError("timed out")
+            try:
+                data = self.sock.recv(READ_SIZE)
+            except BlockingIOError:
+                continue
+            if not data:
+                raise ConnectionResetError("the server closed the connection in the TLS handshake")
+            tls.received(data)
+        self._flush(timeout)
+
+    def _flush(self, timeout: float | None) -> None:
+        """Sends what the TLS session has produced (handshake messages, an answer)."""
+        assert self.tls is not None
+        data = self.tls.pending_output()
+        if data:
+            self._send_plain(data, timeout)
+
+    def _send_plain(self, data: bytes, timeout: float | None) -> None:
+        try:
+            sent = self.sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        if sent < len(data):
+            self._send_rest(memoryview(data)[sent:], timeout)
 
     def send(self, data: bytes, timeout: float | None) -> None:
-        if self.plain:
+        tls = self.tls
+        if tls is not None:
+            data = tls.encrypt(data)
+        if self.poller is not None:  # as `_send_plain`, inline: once per request
             try:
                 sent = self.sock.send(data)
             except BlockingIOError:
@@ -90,11 +152,12 @@ class SyncConnection:
             raise TransportTimeout("write", timeout, "the request could not be sent") from error
 
     def _send_rest(self, rest: memoryview, timeout: float | None) -> None:
-        """The part of a request the send buffer did not take at once (plain sockets)."""
+        """The part of a request the send buffer did not take at once (polled sockets)."""
         assert _POLL is not None
         deadline = _deadline(timeout)
         poller = _POLL()
-        poller.register(self.sock.fileno(), select.POLLOUT)
+        fd = self.sock.fileno()
+        poller.register(fd, select.POLLOUT)
         while rest:
             if not poller.poll(_poll_ms(deadline)):
                 raise TransportTimeout("write", timeout, "the request could not be sent")
@@ -115,8 +178,55 @@ class SyncConnection:
                     return self.sock.recv(READ_SIZE)
                 except BlockingIOError:  # woken with nothing to read (rare): wait again
                     continue
+        if self.tls is not None:
+            return self._recv_tls(timeout)
         self.sock.settimeout(timeout)
         return self.sock.recv(READ_SIZE)
+
+    def _recv_tls(self, timeout: float | None) -> bytes:
+        """`recv` over TLS: the decrypted bytes of every whole record that has arrived, once
+        there is at least one. Within `timeout` as CPython's timeout mode would be: a read
+        that brings only part of a record waits again for the time left."""
+        data = self._decrypt()
+        if data is not None:
+            return data
+        poller = self.poller
+        sock = self.sock
+        deadline = None if timeout is None else time.monotonic() + timeout
+        wait = None if timeout is None else timeout * 1000.0
+        while True:
+            if not poller.poll(wait):
+                raise TimeoutError("timed out")
+            try:
+                raw = sock.recv(READ_SIZE)
+            except BlockingIOError:
+                raw = None
+            if raw is not None:
+                if not raw:
+                    return b""  # a close without close_notify: EOF, as SSLSocket reports it
+                self.tls.received(raw)  # type: ignore[union-attr]
+                data = self._decrypt()
+                if data is not None:
+                    return data
+            if deadline is not None:
+                wait = max(deadline - time.monotonic(), 0.0) * 1000.0
+
+    def _decrypt(self) -> bytes | None:
+        """The plaintext of the whole records received so far (b"" once the peer ended the
+        session), or None when there is none yet."""
+        tls = self.tls
+        view = self.buffer
+        assert tls is not None and view is not None
+        if self.tls_ended:
+            return b""
+        if not tls.incoming.pending and not tls.sslobj.pending():
+            return None  # nothing to decrypt (and no exception raised to learn it)
+        count, self.tls_ended = tls.read_into(view)
+        if tls.outgoing.pending:  # the session answered something (a key update)
+            self._flush(None)
+        if count:
+            return bytes(view[:count])
+        return b"" if self.tls_ended else None
 
     def is_stale(self) -> bool:
         """An idle connection that has become readable was closed by the server (or sent
@@ -124,12 +234,8 @@ class SyncConnection:
         fd = self.sock.fileno()
         if fd < 0:
             return True
-        if _POLL is not None:
-            poller = self.poller
-            if poller is None:
-                poller = self.poller = _POLL()
-                poller.register(fd, select.POLLIN)
-            return bool(poller.poll(0))
+        if self.poller is not None:
+            return bool(self.poller.poll(0))
         readable, _, _ = select.select([fd], [], [], 0)
         return bool(readable)
 
@@ -142,17 +248,31 @@ class SyncConnection:
             return True
         sock = self.sock
         try:
-            sock.settimeout(0.0)
+            if self.poller is None:  # a polled socket is non-blocking already
+                sock.settimeout(0.0)
             while not stream.body_complete:
-                # Nothing more has arrived: BlockingIOError, or on TLS SSLWantReadError, an
-                # OSError too (named neither here, so a plain socket never loads ssl).
-                data = sock.recv(READ_SIZE)
+                # Nothing more has arrived: BlockingIOError (or, on a TLS socket without
+                # poll, SSLWantReadError, an OSError too: ssl is not named here, so a plain
+                # socket never loads it).
+                data = sock.recv(READ_SIZE) if self.tls is None else self._recv_now()
                 if not data:
                     return False
                 stream.feed(data)
         except OSError:
             return False
         return stream.reusable
+
+    def _recv_now(self) -> bytes:
+        """What has arrived over TLS, without waiting: BlockingIOError when no whole record
+        has."""
+        data = self._decrypt()
+        while data is None:
+            raw = self.sock.recv(READ_SIZE)
+            if not raw:
+                return b""
+            self.tls.received(raw)  # type: ignore[union-attr]
+            data = self._decrypt()
+        return data
 
     def close(self) -> None:
         try:
@@ -221,7 +341,7 @@ class SyncPool:
             self._idle_count -= 1
             if (
                 (expiry is not None and now - conn.idle_since > expiry)
-                or not conn.finish_draining()
+                or (conn.draining is not None and not conn.finish_draining())
                 or conn.is_stale()
             ):
                 conn.close()
@@ -315,11 +435,12 @@ def start_exchange(
         received = False
         try:
             conn.send(payload, timeouts.write)
-            deadline = _deadline(timeouts.first_byte)
+            wait = timeouts.first_byte
+            deadline = None if wait is None else time.monotonic() + wait
             batch: list[Any] = []
-            while not stream.head_complete:
+            while True:
                 try:
-                    data = conn.recv(_remaining(deadline))
+                    data = conn.recv(wait)
                 except TimeoutError as error:
                     raise TransportTimeout(
                         "first byte", timeouts.first_byte, "no response head"
@@ -329,6 +450,12 @@ def start_exchange(
                     raise HttpProtocolError("connection closed before a response")
                 received = True
                 batch = stream.feed(data)
+                if stream.head_complete:
+                    break
+                if deadline is not None:
+                    # Never 0: a zero timeout would make a TLS socket non-blocking instead
+                    # of timing out.
+                    wait = max(deadline - time.monotonic(), 0.001)
         except (OSError, HttpProtocolError) as error:
             pool.release(conn, False)
             if reused and may_resend and not received and not isinstance(error, socket.timeout):
@@ -353,25 +480,31 @@ def _poll_ms(deadline: float | None) -> float | None:
     return max(deadline - time.monotonic(), 0.0) * 1000.0
 
 
-def _remaining(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    # Never 0: a zero timeout would make the socket non-blocking instead of timing out.
-    return max(deadline - time.monotonic(), 0.001)
-
-
 def read_batch(
     conn: SyncConnection, stream: HttpStream, timeouts: Timeouts, idle_deadline: float | None
 ) -> list[Any]:
     """One `recv` into the stream: the chunks it completed (often none). The wait is the
-    read timeout, cut short by the stream idle deadline when that comes first."""
+    read timeout, cut short by the stream idle deadline when that comes first. (A plain
+    socket's wait and read are inlined: this runs once per network read.)"""
     wait, which, seconds = timeouts.read, "read", timeouts.read
     if idle_deadline is not None:
         left = idle_deadline - time.monotonic()
         if wait is None or left < wait:
             wait, which, seconds = max(left, 0.001), "stream idle", timeouts.stream_idle
     try:
-        data = conn.recv(wait)
+        if conn.plain:
+            poll = conn.poller.poll
+            ms = None if wait is None else wait * 1000.0
+            while True:
+                if not poll(ms):
+                    raise TimeoutError("timed out")
+                try:
+                    data = conn.sock.recv(READ_SIZE)
+                    break
+                except BlockingIOError:  # woken with nothing to read (rare): wait again
+                    continue
+        else:
+            data = conn.recv(wait)
     except TimeoutError as error:
         detail = (
             "no content chunk arrived (keepalives do not count)"
@@ -384,5 +517,5 @@ def read_batch(
             return stream.eof()
         raise
     if not data:
-        return end_of_input(stream)
+        return stream.eof()  # a cut framed body is reported there (docs/spec.md §11.0)
     return stream.feed(data)
