@@ -27,7 +27,7 @@ use crate::sse::Event;
 use slots::Calls;
 
 #[doc(hidden)]
-pub use skim::check_skim;
+pub use skim::{check_choices, check_skim};
 
 /// The sentinel payload that ends a Completions stream. The OpenAI SDK tests it with
 /// `startswith`, so we do too.

@@ -19,6 +19,11 @@ use std::borrow::Cow;
 use serde::{Deserialize, Deserializer};
 
 use super::{choice_zero, Choice, Payload};
+use choices::common_choices;
+use string::string_end;
+
+mod choices;
+mod string;
 
 /// What serde's `Identity` parse of the same payload would give, as `(id, model)` strings.
 pub(super) type IdentityFields<'a> = (Option<&'a str>, Option<&'a str>);
@@ -120,9 +125,11 @@ pub(super) fn skim(data: &str) -> Option<Skimmed<'_>> {
                     if choices.is_some() {
                         return None;
                     }
-                    let (choice, used) = choices_value(&data[at..])?;
+                    // The common shapes are read here, the rest by serde.
+                    let (choice, next) =
+                        common_choices(data, at).or_else(|| choices_value(data, at))?;
                     choices = Some(choice);
-                    at += used;
+                    at = next;
                 }
                 b"usage" | b"error" => {
                     let seen = if key == b"usage" {
@@ -181,8 +188,9 @@ pub(super) fn skim(data: &str) -> Option<Skimmed<'_>> {
     })
 }
 
-/// The `choices` value at the start of `rest`, read by serde, and the bytes it took.
-fn choices_value(rest: &str) -> Option<(Option<Choice<'_>>, usize)> {
+/// The `choices` value at `at` in `data`, read by serde, and the index after it.
+fn choices_value(data: &str, at: usize) -> Option<(Option<Choice<'_>>, usize)> {
+    let rest = &data[at..];
     let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<ChoiceZero>();
     let ChoiceZero(choice) = stream.next()?.ok()?;
     let used = stream.byte_offset();
@@ -190,7 +198,7 @@ fn choices_value(rest: &str) -> Option<(Option<Choice<'_>>, usize)> {
     if used >= 2 * NESTING_SURE && nesting_bound(&rest.as_bytes()[..used]) >= NESTING_SURE {
         return None;
     }
-    Some((choice, used))
+    Some((choice, at + used))
 }
 
 /// An upper bound of the nesting depth of the JSON in `bytes`: its opening brackets.
@@ -270,39 +278,6 @@ fn number_end(b: &[u8], mut at: usize) -> Option<usize> {
     Some(at)
 }
 
-/// The index of the closing quote of the string whose content starts at `at`, or `None` when
-/// a backslash (an escape, left to serde), a control character (which JSON forbids in a
-/// string) or the end of the data comes first. Eight bytes per step: of the bytes these borrow
-/// tricks flag, the lowest is always a true hit, so its position is exact.
-#[inline]
-fn string_end(b: &[u8], mut at: usize) -> Option<usize> {
-    const ONES: u64 = u64::MAX / 255;
-    const HIGH: u64 = ONES << 7;
-    // Flags the bytes of `w` equal to `c`.
-    let equal = |w: u64, c: u8| {
-        let x = w ^ (ONES * u64::from(c));
-        x.wrapping_sub(ONES) & !x
-    };
-    while let Some(word) = b.get(at..at + 8) {
-        let w = u64::from_le_bytes(word.try_into().ok()?);
-        let control = w.wrapping_sub(ONES * 0x20) & !w;
-        let hits = (control | equal(w, b'"') | equal(w, b'\\')) & HIGH;
-        if hits != 0 {
-            at += (hits.trailing_zeros() / 8) as usize;
-            return (b[at] == b'"').then_some(at);
-        }
-        at += 8;
-    }
-    while let Some(&c) = b.get(at) {
-        match c {
-            b'"' => return Some(at),
-            b'\\' | 0..=0x1f => return None,
-            _ => at += 1,
-        }
-    }
-    None
-}
-
 /// Checks the skim against serde on one payload: when the skim answers, serde accepts the
 /// payload and gives the same `Payload`, and the identity the skim reports is the one serde's
 /// `Identity` parse gives. For the property tests and the Completions fuzz target.
@@ -333,6 +308,31 @@ pub fn check_skim(data: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Checks the reader of the common `choices` shapes against serde on one `choices` value:
+/// when it answers, serde's `choice_zero` reads the value the skim would hand it into the same
+/// choice and ends at the same byte. For the property tests and the Completions fuzz target.
+#[doc(hidden)]
+pub fn check_choices(value: &str) -> Result<(), String> {
+    let Some((choice, end)) = common_choices(value, 0) else {
+        return Ok(());
+    };
+    let mut stream = serde_json::Deserializer::from_str(value).into_iter::<ChoiceZero>();
+    match stream.next() {
+        Some(Ok(ChoiceZero(serde))) if serde == choice && stream.byte_offset() == end => Ok(()),
+        Some(Ok(ChoiceZero(serde))) => Err(format!(
+            "the choices reader read {value:?} as {choice:?} ending at {end}, serde as {serde:?} \
+             ending at {}",
+            stream.byte_offset()
+        )),
+        Some(Err(e)) => Err(format!(
+            "the choices reader read {value:?}, which serde refuses: {e}"
+        )),
+        None => Err(format!(
+            "the choices reader read {value:?}, in which serde finds no value"
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ use crate::chunk::{Chunk, DecodeOptions};
 use crate::providers::test_support::{recorded_cases, PLAIN, THOUGHTS};
 use crate::providers::ResponseIdentity;
 use crate::sse::{Event, SseDecoder};
+use std::borrow::Cow;
+use std::fmt::Write;
 
 /// A chunk as the live API sends it (`ferriscope.testing.synth`'s realistic envelope).
 const LIVE: &str = r#"{"id":"chatcmpl-0UAqFzWsDK4FrUMp48Y3tT3QDgAL4","object":"chat.completion.chunk","created":1766579363,"model":"gpt-4o-2024-08-06","service_tier":"default","system_fingerprint":"fp_7d4c80b6da","choices":[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"gIRHYH7LKBKxJsl"}"#;
@@ -421,5 +423,375 @@ proptest! {
         let data = format!("{{{}}}", order.iter().map(|&i| fields[i].as_str()).collect::<Vec<_>>().join(","));
         prop_assert!(skim(&data).is_some(), "not skimmed: {}", data);
         same(PLAIN, &[&data])?;
+    }
+}
+
+// ---- the common `choices` shapes ---------------------------------------------------
+
+/// `choices` values the common-shape reader answers for, with what serde reads from them.
+#[test]
+fn common_choices_are_read_without_serde_as_serde_reads_them() {
+    for value in [
+        "[]",
+        "[ \n]",
+        r#"[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}]"#,
+        r#"[{"finish_reason":"stop","logprobs":null,"delta":{},"index":0}]"#,
+        r#"[ { "delta" : { "role" : "assistant" , "content" : "" , "refusal" : null } , "index" : null } ]"#,
+        r#"[{"delta":{"reasoning_content":"think","reasoning":null,"tool_calls":null}}]"#,
+        r#"[{"index":0,"delta":{"reasoning":"r","tool_calls":[ ]},"finish_reason":"tool_calls"}]"#,
+        r#"[{"index":0,"delta":null,"finish_reason":"length","x":-1.5e3,"y":true,"z":"w"}]"#,
+        r#"[{"index":0,"delta":{"content":"a\nb\"c\\d\/e\bf\fg\rh\ti"}}]"#,
+        r#"[{"index":0,"delta":{"content":"\u00e9\u00E9\u20ac\ud83d\ude00\uD83D\uDE00\u0000\u001f"}}]"#,
+        r#"[{"index":0,"delta":{"refusal":"é😀\u0041"},"finish_reason":"\u0073top"}]"#,
+        "[{\"delta\":{\"content\":\"\u{7f}é😀\"}}]",
+    ] {
+        assert!(common_choices(value, 0).is_some(), "not read: {value}");
+        check_choices(value).unwrap();
+        assert_same(&[&format!(r#"{{"choices":{value}}}"#)]);
+    }
+    let (choice, _) =
+        common_choices(r#"[{"delta":{"content":"a\u00e9\ud83d\ude00\n"}}]"#, 0).unwrap();
+    let content = choice.unwrap().delta.unwrap().content.unwrap();
+    assert!(matches!(content, Cow::Owned(_)));
+    assert_eq!(content, "aé😀\n");
+    let (choice, _) = common_choices(r#"[{"delta":{"content":"plain"}}]"#, 0).unwrap();
+    assert!(matches!(
+        choice.unwrap().delta.unwrap().content,
+        Some(Cow::Borrowed("plain"))
+    ));
+}
+
+/// `choices` values left to serde: it refuses some, and reads the rest unlike the common shapes.
+#[test]
+fn other_choices_are_left_to_serde() {
+    for value in [
+        "null",
+        "{}",
+        "[1]",
+        r#"[{"index":0},{"index":1}]"#,
+        r#"[{"index":1,"delta":{"content":"other"}}]"#,
+        r#"[{"index":-0}]"#,
+        r#"[{"index":0.0}]"#,
+        r#"[{"index":0e0}]"#,
+        r#"[{"index":01}]"#,
+        r#"[{"index":"0"}]"#,
+        r#"[{"index":0,"index":0}]"#,
+        r#"[{"index":null,"index":null}]"#,
+        r#"[{"delta":{},"delta":{}}]"#,
+        r#"[{"delta":null,"delta":null}]"#,
+        r#"[{"finish_reason":null,"finish_reason":null}]"#,
+        r#"[{"delta":{"content":null,"content":null}}]"#,
+        r#"[{"delta":{"tool_calls":null,"tool_calls":[]}}]"#,
+        r#"[{"delta":{"tool_calls":[{"index":0,"function":{"name":"f"}}]}}]"#,
+        r#"[{"delta":{"content":1}}]"#,
+        r#"[{"delta":{"content":true}}]"#,
+        r#"[{"delta":[]}]"#,
+        r#"[{"finish_reason":0}]"#,
+        r#"[{"logprobs":{"content":[]}}]"#,
+        r#"[{"ind\u0065x":1}]"#,
+        r#"[{"delta":{"cont\u0065nt":"x"}}]"#,
+        // Escapes serde refuses in a string it reads.
+        r#"[{"delta":{"content":"\x"}}]"#,
+        r#"[{"delta":{"content":"\U00e9"}}]"#,
+        r#"[{"delta":{"content":"\u00e"}}]"#,
+        r#"[{"delta":{"content":"\u00eg"}}]"#,
+        r#"[{"delta":{"content":"\ud800"}}]"#,
+        r#"[{"delta":{"content":"\udc00"}}]"#,
+        r#"[{"delta":{"content":"\ud800\u0041"}}]"#,
+        r#"[{"delta":{"content":"\ud800\ud800"}}]"#,
+        r#"[{"delta":{"content":"\ud800\n"}}]"#,
+        r#"[{"delta":{"content":"\ud800x"}}]"#,
+        "[{\"delta\":{\"content\":\"a\u{1}\"}}]",
+        "[{\"delta\":{\"content\":\"a\\n\u{1f}\"}}]",
+        // Truncation and broken structure.
+        r#"[{"delta":{"content":"a\"#,
+        r#"[{"delta":{"content":"a\u00"#,
+        r#"[{"delta":{"content":"a"}"#,
+        r#"[{"delta":{"content":"a"}}"#,
+        r#"[{"delta":{"content":"a"},}]"#,
+        r#"[{"delta":{"content" "a"}}]"#,
+        "[",
+    ] {
+        assert!(common_choices(value, 0).is_none(), "read: {value}");
+        assert_same(&[&format!(r#"{{"choices":{value}}}"#)]);
+    }
+}
+
+/// How one character of a generated string is written.
+#[derive(Clone, Copy, Debug)]
+enum Spelling {
+    Raw,
+    /// `\u` with lower-case hex digits (a surrogate pair beyond the BMP).
+    Lower,
+    Upper,
+    /// `\n`, `\"`, … where JSON has one, else raw.
+    Short,
+}
+
+/// `text` as the content of a JSON string literal, each character spelled as `how` says
+/// (characters JSON forbids raw are always escaped).
+fn spell(text: &[(char, Spelling)]) -> String {
+    let mut out = String::new();
+    for &(c, how) in text {
+        let short = match c {
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '/' => Some("\\/"),
+            '\u{8}' => Some("\\b"),
+            '\u{c}' => Some("\\f"),
+            '\n' => Some("\\n"),
+            '\r' => Some("\\r"),
+            '\t' => Some("\\t"),
+            _ => None,
+        };
+        let must_escape = c == '"' || c == '\\' || c < ' ';
+        match (how, short) {
+            (Spelling::Short, Some(s)) => out.push_str(s),
+            (Spelling::Raw | Spelling::Short, _) if !must_escape => out.push(c),
+            (Spelling::Upper, _) => {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    write!(out, "\\u{unit:04X}").unwrap();
+                }
+            }
+            _ => {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    write!(out, "\\u{unit:04x}").unwrap();
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A character: ASCII and JSON's specials mostly, sometimes any.
+fn character() -> impl Strategy<Value = char> {
+    prop_oneof![
+        4 => proptest::char::range(' ', '~'),
+        2 => proptest::sample::select(
+            &['"', '\\', '/', '\u{8}', '\u{c}', '\n', '\r', '\t', '\0', '\u{1f}', '\u{7f}',
+              'é', '€', '\u{ffff}', '\u{d7ff}', '\u{e000}', '😀', '\u{10000}', '\u{10ffff}'][..]
+        ),
+        1 => any::<char>(),
+    ]
+}
+
+/// A string's text and its literal with every kind of spelling mixed.
+fn spelled() -> impl Strategy<Value = (String, String)> {
+    let spelling = proptest::sample::select(
+        &[
+            Spelling::Raw,
+            Spelling::Raw,
+            Spelling::Lower,
+            Spelling::Upper,
+            Spelling::Short,
+        ][..],
+    );
+    proptest::collection::vec((character(), spelling), 0..12).prop_map(|text| {
+        let plain: String = text.iter().map(|&(c, _)| c).collect();
+        (plain, format!("\"{}\"", spell(&text)))
+    })
+}
+
+/// A string literal for the common-shape reader: well spelled mostly (its decoded text is
+/// known), sometimes with an escape or character serde refuses at some place in it.
+fn common_string() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => spelled().prop_map(|(_, literal)| literal),
+        1 => (spelled(), any::<usize>(), proptest::sample::select(
+            &["\\x", "\\U00e9", "\\u12", "\\u12g4", "\\ud800", "\\udc00", "\\ud800\\u0041",
+              "\\ud800\\ud800", "\\ud83d\\n", "\\ud83dx", "\\", "\u{1}", "\u{1f}", "\\'", "\\0"][..]
+        ))
+            .prop_map(|((_, literal), at, bad)| {
+                let inner = &literal[1..literal.len() - 1];
+                let mut cut = at % (inner.len() + 1);
+                while !inner.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                format!("\"{}{bad}{}\"", &inner[..cut], &inner[cut..])
+            }),
+    ]
+}
+
+/// A string-or-null value, sometimes of another type.
+fn common_opt_string() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => common_string(),
+        2 => Just("null".to_owned()),
+        1 => proptest::sample::select(&["0", "true", "[]", "{}", "nul", "\"a\"x"][..]).prop_map(str::to_owned),
+    ]
+}
+
+/// An object with `members` in any order, some left out, sometimes one repeated.
+fn object_of(members: Vec<BoxedStrategy<String>>) -> impl Strategy<Value = String> {
+    let n = members.len();
+    let kept = (
+        members,
+        proptest::collection::vec(any::<bool>(), n),
+        0..n * 8,
+    )
+        .prop_map(|(members, keep, repeat)| {
+            let mut kept: Vec<String> = members
+                .into_iter()
+                .zip(keep)
+                .filter_map(|(m, k)| k.then_some(m))
+                .collect();
+            if let Some(again) = kept.get(repeat).cloned() {
+                kept.push(again);
+            }
+            kept
+        })
+        .prop_shuffle();
+    (kept, ws()).prop_map(|(kept, w)| format!("{{{w}{}{w}}}", kept.join(&format!(",{w}"))))
+}
+
+/// A delta of the common shape, its keys in any order, and the odd member that is not.
+fn common_delta() -> impl Strategy<Value = String> {
+    let member = |key: &'static str, value: BoxedStrategy<String>| {
+        value.prop_map(move |v| format!("\"{key}\":{v}")).boxed()
+    };
+    object_of(vec![
+        member(
+            "role",
+            prop_oneof![Just("\"assistant\"".to_owned()), common_opt_string()].boxed(),
+        ),
+        member("content", common_opt_string().boxed()),
+        member("refusal", common_opt_string().boxed()),
+        member("reasoning_content", common_opt_string().boxed()),
+        member("reasoning", common_opt_string().boxed()),
+        member(
+            "tool_calls",
+            proptest::sample::select(
+                &[
+                    "null",
+                    "[]",
+                    "[ ]",
+                    r#"[{"index":0,"id":"c","function":{"name":"f","arguments":"{}"}}]"#,
+                    "{}",
+                    "0",
+                ][..],
+            )
+            .prop_map(str::to_owned)
+            .boxed(),
+        ),
+        member("x", prop_oneof![string(), number(), value()].boxed()),
+    ])
+}
+
+/// A `choices` value of the common shapes, and now and then one that is not.
+fn common_choices_value() -> impl Strategy<Value = String> {
+    let member = |key: &'static str, value: BoxedStrategy<String>| {
+        value.prop_map(move |v| format!("\"{key}\":{v}")).boxed()
+    };
+    let choice = object_of(vec![
+        member(
+            "index",
+            prop_oneof![
+                6 => Just("0".to_owned()),
+                1 => Just("null".to_owned()),
+                1 => proptest::sample::select(&["1", "-0", "0.0", "0e0", "01", "\"0\"", "00"][..]).prop_map(str::to_owned),
+            ]
+            .boxed(),
+        ),
+        member("delta", prop_oneof![8 => common_delta(), 1 => Just("null".to_owned()), 1 => value()].boxed()),
+        member("logprobs", prop_oneof![6 => Just("null".to_owned()), 1 => value()].boxed()),
+        member(
+            "finish_reason",
+            prop_oneof![
+                4 => Just("null".to_owned()),
+                2 => proptest::sample::select(&["\"stop\"", "\"length\"", "\"tool_calls\"", "\"content_filter\""][..]).prop_map(str::to_owned),
+                1 => common_opt_string(),
+            ]
+            .boxed(),
+        ),
+        member("y", prop_oneof![string(), number()].boxed()),
+    ]);
+    prop_oneof![
+        8 => (choice, ws()).prop_map(|(c, w)| format!("[{w}{c}{w}]")),
+        1 => Just("[]".to_owned()),
+        1 => proptest::collection::vec(common_delta(), 2..3).prop_map(|d| {
+            format!(r#"[{{"index":1,"delta":{}}},{{"index":0,"delta":{}}}]"#, d[0], d[1])
+        }),
+    ]
+}
+
+/// A `choices` value, damaged sometimes: cut, a byte changed or inserted.
+fn damaged_choices() -> impl Strategy<Value = String> {
+    (common_choices_value(), any::<usize>(), any::<u8>(), 0u8..6).prop_map(|(v, at, byte, how)| {
+        let at = at % (v.len() + 1);
+        let mut bytes = v.into_bytes();
+        match how {
+            0 => bytes.truncate(at),
+            1 => {
+                if let Some(b) = bytes.get_mut(at) {
+                    *b = byte;
+                }
+            }
+            2 => bytes.insert(at, byte),
+            _ => {}
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn common_choices_are_read_as_serde_reads_them(
+        value in damaged_choices(),
+        before in payload(),
+        after in payload(),
+    ) {
+        check_choices(&value).map_err(TestCaseError::fail)?;
+        // Within a payload, between the fields of two others.
+        let inner = |p: &str| p.trim().trim_start_matches('{').trim_end_matches('}').trim().to_owned();
+        let (before, after) = (inner(&before), inner(&after));
+        let sep = |s: &str| if s.is_empty() { String::new() } else { ",".to_owned() };
+        let data = format!("{{{before}{}\"choices\":{value}{}{after}}}", sep(&before), sep(&after));
+        same(PLAIN, &[&data, &format!(r#"{{"choices":{value}}}"#)])?;
+        same(THOUGHTS, &[&format!(r#"{{"choices":{value}}}"#)])?;
+    }
+
+    #[test]
+    fn strings_with_escapes_of_every_kind_are_decoded((text, literal) in spelled()) {
+        let value = format!(r#"[{{"index":0,"delta":{{"content":{literal}}}}}]"#);
+        let (choice, end) = common_choices(&value, 0).expect("a well-spelled content is read");
+        prop_assert_eq!(end, value.len());
+        let content = choice.and_then(|c| c.delta).and_then(|d| d.content);
+        prop_assert_eq!(content.as_deref(), Some(text.as_str()));
+        check_choices(&value).map_err(TestCaseError::fail)?;
+        same(PLAIN, &[&format!(r#"{{"choices":{value}}}"#)])?;
+    }
+
+    #[test]
+    fn undamaged_common_shapes_are_read_without_serde(
+        order in Just((0..4).collect::<Vec<usize>>()).prop_shuffle(),
+        delta_order in Just((0..5).collect::<Vec<usize>>()).prop_shuffle(),
+        texts in proptest::collection::vec(spelled(), 5),
+        finish in proptest::sample::select(&["null", "\"stop\"", "\"length\""][..]),
+        w in proptest::sample::select(&["", " ", "\n", "\t", "\r", " \r\n\t"][..]),
+    ) {
+        // `role` is stepped over, not decoded: only its escape-free values are read here.
+        let keys = ["role", "content", "refusal", "reasoning_content", "reasoning"];
+        let delta: Vec<String> = delta_order
+            .iter()
+            .map(|&i| {
+                let value = if i == 0 { "\"assistant\"" } else { texts[i].1.as_str() };
+                format!("\"{}\":{w}{value}", keys[i])
+            })
+            .collect();
+        let members = [
+            "\"index\":0".to_owned(),
+            format!("\"delta\":{{{}}}", delta.join(",")),
+            "\"logprobs\":null".to_owned(),
+            format!("\"finish_reason\":{finish}"),
+        ];
+        let choice: Vec<&str> = order.iter().map(|&i| members[i].as_str()).collect();
+        let value = format!("[{w}{{{}}}{w}]", choice.join(&format!("{w},")));
+        prop_assert!(common_choices(&value, 0).is_some(), "not read: {}", value);
+        check_choices(&value).map_err(TestCaseError::fail)?;
+        let data = format!(r#"{{"id":"x","choices":{value},"usage":null}}"#);
+        prop_assert!(skim(&data).is_some());
+        same(THOUGHTS, &[&data])?;
     }
 }
