@@ -13,6 +13,9 @@ means "no cuts, default options", so a recorded body prefixed with b"\\0" is fed
 - http1: the first six Anthropic response bodies as HTTP/1.1 responses (raw mode: Content-Length,
   chunked and close-delimited, identity and gzip, and a 100 Continue before one), and the same
   bodies as payloads of the structured mode (bit 3, each framing and coding);
+- openai_completions also gets `choices` values of the common shapes the skim reads itself
+  (escapes of every kind, keys in any order; `CHOICES` below), raw as the whole body (which
+  `check_completions_skim` also reads as one `choices` value) and as payloads, one per line;
 - partial_json: JSON values from the request bodies (the body and each nested container) and
   from the text of structured outputs and tool-call arguments in the expected turns, compact
   and pretty, plus each one cut in half (a partial document).
@@ -319,6 +322,20 @@ def http1_seeds(raw: bytes) -> list[bytes]:
     return seeds
 
 
+# `choices` values of the shapes the skim's common-choices reader answers for, and near misses.
+CHOICES = [
+    r'[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}]',
+    r'[{"delta":{"role":"assistant","content":"","refusal":null},"index":0,"logprobs":null}]',
+    r'[{"finish_reason":"stop","delta":{},"index":0,"logprobs":null}]',
+    r'[{"index":0,"delta":{"content":"a\nb\"c\\d\/e\bf\fg\rh\ti"}}]',
+    r'[{"index":0,"delta":{"content":"\u00e9\u00E9\u20ac\ud83d\ude00\u0000"}}]',
+    r'[{"index":0,"delta":{"reasoning_content":"x","reasoning":null,"tool_calls":[]}}]',
+    r'[{"index":null,"delta":{"reasoning":"\ud800\u0041"},"finish_reason":"length"}]',
+    r'[{"index":0,"delta":{"content":"\ud83d"},"finish_reason":null}]',
+    "[]",
+]
+
+
 def main() -> None:
     counts: dict[str, int] = {}
     json_docs: list = []
@@ -382,6 +399,11 @@ def main() -> None:
         lines = "\n".join(f"{name}\t{data}" if name else data for name, data in named)
         add(target, bytes([BIT_EVENTS | BIT_NAMED]) + lines.encode())
         add("sse", b"\0" + raw)
+
+    for value in CHOICES:
+        add("openai_completions", b"\0" + value.encode())
+        lines = [f'{{"id":"c","choices":{value},"usage":null}}', f'{{"choices":{value}}}']
+        add("openai_completions", bytes([BIT_EVENTS]) + "\n".join(lines).encode())
 
     seen = set()
     for value in json_docs:

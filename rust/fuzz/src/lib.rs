@@ -176,16 +176,18 @@ pub fn check_provider(format: WireFormat, data: &[u8]) {
 
 /// The Chat Completions target's extra check: the skim (the decoder's fast path for
 /// `chat.completion.chunk` payloads) reads every payload exactly as serde does, or leaves it to
-/// serde (`openai_completions::check_skim`). Run on the data of every SSE event of the input as
-/// the provider harness frames it, and on the whole body as one payload, so that mutated JSON
-/// reaches the skim without SSE framing in the way.
+/// serde (`openai_completions::check_skim`), and so does its reader of the common `choices`
+/// shapes on a `choices` value (`openai_completions::check_choices`). Run on the data of every
+/// SSE event of the input as the provider harness frames it, and on the whole body as one
+/// payload and as one `choices` value, so that mutated JSON reaches both without SSE framing
+/// in the way.
 pub fn check_completions_skim(data: &[u8]) {
-    use ferriscope::providers::openai_completions::check_skim;
+    use ferriscope::providers::openai_completions::{check_choices, check_skim};
     let Some(input) = FuzzInput::parse(data) else {
         return;
     };
     let whole = String::from_utf8_lossy(input.body);
-    if let Err(e) = check_skim(&whole) {
+    if let Err(e) = check_skim(&whole).and_then(|()| check_choices(&whole)) {
         panic!("{e}");
     }
     let body = if input.flag(BIT_EVENTS) {
@@ -196,7 +198,7 @@ pub fn check_completions_skim(data: &[u8]) {
     let mut events = Vec::new();
     let _ = SseDecoder::default().feed(&body, &mut events);
     for event in &events {
-        if let Err(e) = check_skim(&event.data) {
+        if let Err(e) = check_skim(&event.data).and_then(|()| check_choices(&event.data)) {
             panic!("{e}");
         }
     }
