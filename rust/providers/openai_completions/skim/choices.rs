@@ -2,8 +2,9 @@
 //! one choice of the shape every server streams, `{"index":0,"delta":{…},"logprobs":null,
 //! "finish_reason":…}` with its keys in any order. Its delta holds strings or nulls (`content`,
 //! `refusal`, `reasoning_content`, `reasoning`, `role`, …) and at most an empty or null
-//! `tool_calls`. Reading these through serde cost about half of what a skimmed event still
-//! cost; this reader takes a fraction of that.
+//! `tool_calls`. serde took about 2,080 instructions per event of a live 50-delta answer for
+//! them, a third of the decoder's cost per event; this reader takes about 1,030, the boxed
+//! delta's allocation included (callgrind, release build).
 //!
 //! As the skim, it answers only when serde's `choice_zero` would give the same choice and end
 //! at the same byte, and says `None` otherwise, and serde reads the value: tool calls, a second

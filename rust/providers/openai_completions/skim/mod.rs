@@ -3,7 +3,8 @@
 //! `system_fingerprint`, `obfuscation`, …), and tokenising them with serde cost most of the
 //! time spent per event. The skim walks the top-level object itself, steps over simple values
 //! of those fields with a few instructions per byte, reads `object` and the `usage`/`error`
-//! nulls itself, and hands only the `choices` value to serde (`choice_zero`).
+//! nulls itself, and reads `choices` itself when it has one of the common shapes
+//! (`choices.rs`), handing any other `choices` value to serde (`choice_zero`).
 //!
 //! It is an optimisation, never a second JSON reader with its own rules: it answers only when
 //! it is sure serde would accept the payload and produce the same `Payload`, and otherwise
