@@ -205,15 +205,17 @@ pub fn check_completions_skim(data: &[u8]) {
 }
 
 /// Whether the data of some SSE event of `body` is JSON that `serde_json::Value` cannot hold
-/// as written: an object that repeats a key, or a number outside the `f64` range.
+/// as written: an object that repeats a key, a number outside the `f64` range, or a string with
+/// a lone surrogate escape (`\ud800`).
 ///
 /// Such events are the known ways `raw_events` changes what a decoder emits, by design of
 /// serde rather than of the decoders. The typed path (`raw_events` off) reads the event into a
 /// struct: it refuses a repeated known field (`duplicate field`) and skips an unknown field's
 /// number without converting it. The raw path reads a `serde_json::Value` first, whose map
 /// keeps the last of repeated keys (as `json.loads` does) and which refuses `1e400` (`number
-/// out of range`; `json.loads` reads `inf`). RFC 8259 leaves both undefined and no provider
-/// sends them.
+/// out of range`; `json.loads` reads `inf`). A skipped string is not decoded either, so a lone
+/// surrogate escape in it passes the typed path and the `Value` refuses it (`json.loads` keeps
+/// it). RFC 8259 leaves all three undefined and no provider sends them.
 pub fn some_event_is_not_value_shaped(body: &[u8]) -> bool {
     let mut sse = SseDecoder::default();
     let mut events = Vec::new();
@@ -223,8 +225,14 @@ pub fn some_event_is_not_value_shaped(body: &[u8]) -> bool {
         let mut parser = PartialJsonParser::default().ignore_trailing(true);
         let _ = parser.feed(event.data.as_bytes(), Input::Bytes, &mut sink);
         let _ = parser.finish(&mut sink);
-        sink.found
+        sink.found || skipped_but_not_a_value(&event.data)
     })
+}
+
+/// JSON serde steps over without complaint (`IgnoredAny`) but does not read into a `Value`.
+fn skipped_but_not_a_value(data: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(data).is_ok()
+        && serde_json::from_str::<serde_json::Value>(data).is_err()
 }
 
 /// A `Sink` that only notes a repeated key or a number outside the `f64` range.
