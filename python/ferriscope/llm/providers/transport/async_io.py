@@ -30,11 +30,6 @@ HIGH_WATER = 256 * 1024
 LOW_WATER = HIGH_WATER // 4
 
 
-def _expire(waiter: asyncio.Future[bool]) -> None:
-    if not waiter.done():
-        waiter.set_result(False)
-
-
 class ReadBuffer:
     """The buffer a pool's connections read into (`asyncio.BufferedProtocol`). A plain
     protocol gets each read as a new `bytes` the loop allocated at its full read size
@@ -70,6 +65,10 @@ class AsyncConnection(asyncio.BufferedProtocol):
         self.queued = 0
         self.paused = False
         self.waiter: asyncio.Future[bool] | None = None
+        self.deadline: float | None = None
+        """The deadline (loop time) of the wait under way."""
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = 0.0
         self.write_ready: asyncio.Future[None] | None = None
         self.error: BaseException | None = None
         self.closed = False
@@ -183,6 +182,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self.disarm()
         if exc is not None and self.error is None and self.stream is not None:
             stream = self.stream
             if not stream.done and not stream.complete:
@@ -234,16 +234,47 @@ class AsyncConnection(asyncio.BufferedProtocol):
 
     async def wait(self, deadline: float | None) -> bool:
         """Until the loop delivers something for this connection (True) or the deadline
-        (loop time) passes (False)."""
+        (loop time) passes (False).
+
+        The deadlines of successive waits only move forward (each read's starts when the
+        last one ended), so the connection keeps one timer rather than a `call_at` and a
+        cancel per wait (~2 µs each, once per network read): the timer stays armed at the
+        earliest deadline and, when it fires under a later one, moves itself there."""
         waiter: asyncio.Future[bool] = self.loop.create_future()
         self.waiter = waiter
-        handle = None if deadline is None else self.loop.call_at(deadline, _expire, waiter)
+        self.deadline = deadline
+        if deadline is not None:
+            timer = self.timer
+            if timer is None or deadline < self.timer_at:
+                if timer is not None:
+                    timer.cancel()
+                self.timer = self.loop.call_at(deadline, self._deadline_reached)
+                self.timer_at = deadline
         try:
             return await waiter
         finally:
-            if handle is not None:
-                handle.cancel()
             self.waiter = None
+
+    def _deadline_reached(self) -> None:
+        """The timer fired: the wait under way (if any) times out if its deadline is the
+        one the timer was armed for, or the timer moves on to its later deadline."""
+        self.timer = None
+        waiter, deadline = self.waiter, self.deadline
+        if waiter is None or deadline is None or waiter.done():
+            return  # no timed wait now: the next one arms a timer of its own
+        if deadline <= self.timer_at:
+            waiter.set_result(False)
+        else:
+            self.timer = self.loop.call_at(deadline, self._deadline_reached)
+            self.timer_at = deadline
+
+    def disarm(self) -> None:
+        """The exchange is over: its timer goes (an idle or closed connection waits for
+        nothing, and a pending timer would keep it referenced until the deadline)."""
+        timer = self.timer
+        if timer is not None:
+            self.timer = None
+            timer.cancel()
 
     def pop(self) -> list[Any]:
         batch, size = self.queue.popleft()
@@ -312,6 +343,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
         """Closes after flushing what is buffered; over TLS, with a close_notify first (its
         answer is not awaited)."""
         self.stream = None
+        self.disarm()
         transport = self.transport
         if transport is None:
             return
@@ -324,6 +356,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
         """Closes at once: no buffered write to flush and no TLS close_notify exchange, which
         could not finish on a loop that is shutting down (the socket would outlive it)."""
         self.stream = None
+        self.disarm()
         if self.transport is not None:
             self.transport.abort()
 
@@ -452,6 +485,7 @@ class AsyncPool:
         keep = self.limits.max_keepalive_connections
         stream = conn.stream
         conn.stream = None
+        conn.disarm()
         if reusable and stream is not None and not stream.reusable and _drainable(stream):
             conn.stream = stream  # the loop drains the rest of its framing
             conn.draining = True
