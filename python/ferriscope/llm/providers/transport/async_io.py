@@ -21,7 +21,6 @@ from ferriscope.llm.providers.errors import TransportTimeout
 from ferriscope.llm.providers.transport.config import Limits, Timeouts
 from ferriscope.llm.providers.transport.observer import NO_OBSERVER, AttemptObserver
 from ferriscope.llm.providers.transport.origin import Origin, tls_context
-from ferriscope.llm.providers.transport.request import end_of_input
 from ferriscope.llm.providers.transport.tls_bio import TlsSession
 
 __all__ = ["HIGH_WATER", "AsyncConnection", "AsyncPool", "start_exchange"]
@@ -208,7 +207,7 @@ class AsyncConnection(asyncio.BufferedProtocol):
             self.stale = True
         elif not stream.done and self.error is None:
             try:
-                batch = end_of_input(stream)
+                batch = stream.eof()  # a cut framed body is reported there (docs/spec.md §11.0)
             except HttpProtocolError as error:
                 self.error = error
             else:

@@ -154,13 +154,6 @@ def screened(batch: Sequence[Any], request: HTTPRequest) -> Sequence[Any]:
     return batch
 
 
-end_of_input = HttpStream.eof
-"""`stream.eof()`: the end of input of a driver, kept under this name for the async driver.
-A chunked or sized body cut before its own end is reported by `eof()` itself, even where
-the wire format's decoder would accept the end (`HttpExchange::eof` in
-`rust/http1/exchange.rs`, docs/spec.md §11.0)."""
-
-
 def is_connection_failure(batch: Sequence[Any]) -> bool:
     """A first batch that is only the report of a cut connection: nothing reached the user,
     so the request may be retried like one that failed to connect."""

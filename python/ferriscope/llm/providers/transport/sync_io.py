@@ -219,10 +219,10 @@ class SyncConnection:
         assert tls is not None and view is not None
         if self.tls_ended:
             return b""
-        if not tls.incoming.pending and not tls.sslobj.pending():
-            return None  # nothing to decrypt (and no exception raised to learn it)
+        if not tls.has_input():
+            return None
         count, self.tls_ended = tls.read_into(view)
-        if tls.outgoing.pending:  # the session answered something (a key update)
+        if tls.has_output():  # the session answered something (a key update)
             self._flush(None)
         if count:
             return bytes(view[:count])

@@ -52,6 +52,16 @@ class TlsSession:
         """What the session has produced for the peer since last asked (may be empty)."""
         return self.outgoing.read()
 
+    def has_input(self) -> bool:
+        """Bytes wait to be decrypted (received, or inside the session): a `read_into` that
+        would find nothing is skipped without the exception an empty read raises."""
+        return bool(self.incoming.pending or self.sslobj.pending())
+
+    def has_output(self) -> bool:
+        """The session has produced something for the peer (a handshake message, an answer
+        to a key update)."""
+        return bool(self.outgoing.pending)
+
     def received(self, data: bytes | memoryview) -> None:
         """Bytes the socket read."""
         self.incoming.write(data)
@@ -76,7 +86,6 @@ class TlsSession:
         if failure is not None:
             raise failure
         sslobj = self.sslobj
-        incoming = self.incoming
         size = len(view)
         filled = 0
         try:
@@ -86,9 +95,8 @@ class TlsSession:
                 if not count:
                     return filled, True
                 filled += count
-                # Nothing left to decrypt: stop without the exception an empty read raises.
-                if not incoming.pending and not sslobj.pending():
-                    break
+                if not self.has_input():
+                    break  # nothing left: stop without the exception an empty read raises
         except ssl.SSLWantReadError:
             pass
         except ssl.SSLError as error:
