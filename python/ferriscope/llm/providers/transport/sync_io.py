@@ -126,6 +126,8 @@ class SyncConnection:
             self._send_plain(data, timeout)
 
     def _send_plain(self, data: bytes, timeout: float | None) -> None:
+        """Sends `data` on the non-blocking socket: one `send`, and a wait for the rest
+        only when the send buffer did not take it all."""
         try:
             sent = self.sock.send(data)
         except BlockingIOError:
@@ -137,13 +139,8 @@ class SyncConnection:
         tls = self.tls
         if tls is not None:
             data = tls.encrypt(data)
-        if self.poller is not None:  # as `_send_plain`, inline: once per request
-            try:
-                sent = self.sock.send(data)
-            except BlockingIOError:
-                sent = 0
-            if sent < len(data):
-                self._send_rest(memoryview(data)[sent:], timeout)
+        if self.poller is not None:
+            self._send_plain(data, timeout)
             return
         self.sock.settimeout(timeout)
         try:
