@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Deserializer};
 
 use super::{choice_zero, Choice, Payload};
-use choices::common_choices;
+use choices::{common_choices, members};
 use string::string_end;
 
 mod choices;
@@ -98,82 +98,55 @@ const NESTING_SURE: usize = 100;
 /// Reads `data` the way `serde_json::from_str::<Payload>` would, or `None` when unsure.
 pub(super) fn skim(data: &str) -> Option<Skimmed<'_>> {
     let b = data.as_bytes();
-    let mut at = whitespace(b, 0);
-    if b.get(at) != Some(&b'{') {
+    let start = whitespace(b, 0);
+    if b.get(start) != Some(&b'{') {
         return None;
     }
-    at = whitespace(b, at + 1);
     let mut choices: Option<Option<Choice>> = None;
     let mut object: Option<Option<Cow<str>>> = None;
     let (mut usage, mut error) = (false, false);
     let (mut id, mut model) = (Seen::Absent, Seen::Absent);
-    if b.get(at) == Some(&b'}') {
-        at += 1;
-    } else {
-        loop {
-            if b.get(at) != Some(&b'"') {
+    let at = members(data, start + 1, |key, at| match key {
+        b"choices" => {
+            if choices.is_some() {
                 return None;
             }
-            let end = string_end(b, at + 1)?;
-            let key = &b[at + 1..end];
-            at = whitespace(b, end + 1);
-            if b.get(at) != Some(&b':') {
-                return None;
-            }
-            at = whitespace(b, at + 1);
-            match key {
-                b"choices" => {
-                    if choices.is_some() {
-                        return None;
-                    }
-                    // The common shapes are read here, the rest by serde.
-                    let (choice, next) =
-                        common_choices(data, at).or_else(|| choices_value(data, at))?;
-                    choices = Some(choice);
-                    at = next;
-                }
-                b"usage" | b"error" => {
-                    let seen = if key == b"usage" {
-                        &mut usage
-                    } else {
-                        &mut error
-                    };
-                    if *seen || !b[at..].starts_with(b"null") {
-                        return None;
-                    }
-                    *seen = true;
-                    at += 4;
-                }
-                b"object" => {
-                    if object.is_some() {
-                        return None;
-                    }
-                    let (value, next) = simple(data, at)?;
-                    object = Some(match value {
-                        Simple::Str(s) => Some(Cow::Borrowed(s)),
-                        Simple::Literal if b[at] == b'n' => None,
-                        _ => return None,
-                    });
-                    at = next;
-                }
-                b"id" | b"model" => {
-                    let (value, next) = simple(data, at)?;
-                    if key == b"id" { &mut id } else { &mut model }.add(value);
-                    at = next;
-                }
-                _ => at = skip(b, at)?,
-            }
-            at = whitespace(b, at);
-            match b.get(at) {
-                Some(b',') => at = whitespace(b, at + 1),
-                Some(b'}') => {
-                    at += 1;
-                    break;
-                }
-                _ => return None,
-            }
+            // The common shapes are read here, the rest by serde.
+            let (choice, next) = common_choices(data, at).or_else(|| choices_value(data, at))?;
+            choices = Some(choice);
+            Some(next)
         }
-    }
+        b"usage" | b"error" => {
+            let seen = if key == b"usage" {
+                &mut usage
+            } else {
+                &mut error
+            };
+            if *seen || !b[at..].starts_with(b"null") {
+                return None;
+            }
+            *seen = true;
+            Some(at + 4)
+        }
+        b"object" => {
+            if object.is_some() {
+                return None;
+            }
+            let (value, next) = simple(data, at)?;
+            object = Some(match value {
+                Simple::Str(s) => Some(Cow::Borrowed(s)),
+                Simple::Literal if b[at] == b'n' => None,
+                _ => return None,
+            });
+            Some(next)
+        }
+        b"id" | b"model" => {
+            let (value, next) = simple(data, at)?;
+            if key == b"id" { &mut id } else { &mut model }.add(value);
+            Some(next)
+        }
+        _ => skip(b, at),
+    })?;
     if whitespace(b, at) != b.len() {
         return None;
     }
